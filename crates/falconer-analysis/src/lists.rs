@@ -1,0 +1,264 @@
+//! Falco's textual list substitution (LANGUAGE.md C.11) with a source map.
+//!
+//! Before a condition is parsed, every list name that stands as a word
+//! (delimited by blanks, `(`, `)`, `,`, `=` or the text's ends) is replaced
+//! by its items, lists taken in definition order. This is text, not syntax:
+//! a list named like a value or a macro replaces it too, exactly as Falco
+//! does. The [`RewriteMap`] keeps every byte's origin so diagnostics land
+//! on the text the user wrote.
+
+use crate::source::{RewriteMap, Seg};
+use falconer_text::Span;
+use std::collections::HashSet;
+
+fn is_delim(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b',' | b'=')
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Quotes an item as Falco does when it inserts it into a condition: an
+/// item with a space that does not start with a quote is double-quoted;
+/// nothing else is escaped.
+pub fn quote_item(item: &str) -> String {
+    if item.contains(' ') && !item.starts_with('"') && !item.starts_with('\'') {
+        format!("\"{item}\"")
+    } else {
+        item.to_string()
+    }
+}
+
+/// One list as substitution sees it: its name and expanded items.
+pub struct ListView<'a> {
+    pub name: &'a str,
+    pub items: &'a [String],
+}
+
+/// The result of substituting lists into one condition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Substituted {
+    pub text: String,
+    pub map: RewriteMap,
+    /// (index into the lists given, span in the original text) per use.
+    pub uses: Vec<(usize, Span)>,
+}
+
+/// Substitutes `lists` (in the order given) into `text`.
+pub fn substitute(text: &str, lists: &[ListView<'_>]) -> Substituted {
+    let mut words: HashSet<&str> = HashSet::new();
+    for w in text.split(|c: char| c.is_ascii() && is_delim(c as u8)) {
+        if !w.is_empty() {
+            words.insert(w);
+        }
+    }
+    let mut cur = text.to_string();
+    let mut map = RewriteMap::identity(text.len() as u32);
+    let mut uses = Vec::new();
+    let mut extra_words: HashSet<String> = HashSet::new();
+    for (li, list) in lists.iter().enumerate() {
+        let name = list.name;
+        if name.is_empty() {
+            continue;
+        }
+        let simple = !name.bytes().any(is_delim);
+        if simple && !words.contains(name) && !extra_words.contains(name) {
+            continue;
+        }
+        let occ = find_occurrences(&cur, name);
+        if occ.is_empty() {
+            continue;
+        }
+        let joined: Vec<String> = list.items.iter().map(|i| quote_item(i)).collect();
+        let replacement = format!(" {} ", joined.join(", "));
+        for w in replacement.split(|c: char| c.is_ascii() && is_delim(c as u8)) {
+            if !w.is_empty() && !words.contains(w) {
+                extra_words.insert(w.to_string());
+            }
+        }
+        let bytes = cur.as_bytes();
+        let mut out = String::with_capacity(cur.len() + occ.len() * replacement.len());
+        let mut local: Vec<Seg> = Vec::new();
+        let mut pos = 0usize;
+        for (s, e) in occ {
+            // Extend over adjacent blanks.
+            let mut a = s;
+            while a > pos && is_blank(bytes[a - 1]) {
+                a -= 1;
+            }
+            let mut b = e;
+            while b < bytes.len() && is_blank(bytes[b]) {
+                b += 1;
+            }
+            if list.items.is_empty() {
+                if a > pos && bytes[a - 1] == b',' {
+                    a -= 1;
+                } else if b < bytes.len() && bytes[b] == b',' {
+                    b += 1;
+                }
+            }
+            if a > pos {
+                push_copy(&mut out, &mut local, &cur, pos, a);
+            }
+            let ins = if list.items.is_empty() {
+                " "
+            } else {
+                replacement.as_str()
+            };
+            let o = out.len() as u32;
+            out.push_str(ins);
+            local.push(Seg {
+                out: Span::new(o, out.len() as u32),
+                orig: Span::new(s as u32, e as u32),
+                copied: false,
+            });
+            uses.push((li, map.map(Span::new(s as u32, e as u32))));
+            pos = b;
+        }
+        if pos < cur.len() {
+            push_copy(&mut out, &mut local, &cur, pos, cur.len());
+        }
+        map = compose(&map, &local);
+        cur = out;
+    }
+    Substituted {
+        text: cur,
+        map,
+        uses,
+    }
+}
+
+fn push_copy(out: &mut String, local: &mut Vec<Seg>, cur: &str, a: usize, b: usize) {
+    let o = out.len() as u32;
+    out.push_str(&cur[a..b]);
+    local.push(Seg {
+        out: Span::new(o, out.len() as u32),
+        orig: Span::new(a as u32, b as u32),
+        copied: true,
+    });
+}
+
+/// Delimited occurrences of `name` in `text`, left to right, not
+/// overlapping.
+fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(name) {
+        let s = from + i;
+        let e = s + name.len();
+        let before_ok = s == 0 || is_delim(bytes[s - 1]);
+        let after_ok = e == bytes.len() || is_delim(bytes[e]);
+        if before_ok && after_ok {
+            out.push((s, e));
+            from = e;
+        } else {
+            from = s + text[s..].chars().next().map_or(1, char::len_utf8);
+        }
+        if from >= text.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// `outer` maps the current text to the original; `local` maps the new
+/// text to the current one. Returns new → original.
+fn compose(outer: &RewriteMap, local: &[Seg]) -> RewriteMap {
+    let mut segs = Vec::new();
+    for l in local {
+        if !l.copied {
+            segs.push(Seg {
+                out: l.out,
+                orig: outer.map(l.orig),
+                copied: false,
+            });
+            continue;
+        }
+        for o in &outer.segs {
+            let a = l.orig.start.max(o.out.start);
+            let b = l.orig.end.min(o.out.end);
+            if a >= b {
+                continue;
+            }
+            let out = Span::new(
+                a - l.orig.start + l.out.start,
+                b - l.orig.start + l.out.start,
+            );
+            let orig = if o.copied {
+                Span::new(
+                    a - o.out.start + o.orig.start,
+                    b - o.out.start + o.orig.start,
+                )
+            } else {
+                o.orig
+            };
+            segs.push(Seg {
+                out,
+                orig,
+                copied: o.copied,
+            });
+        }
+    }
+    RewriteMap { segs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(text: &str, lists: &[(&str, &[&str])]) -> Substituted {
+        let owned: Vec<(String, Vec<String>)> = lists
+            .iter()
+            .map(|(n, i)| (n.to_string(), i.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        let views: Vec<ListView> = owned
+            .iter()
+            .map(|(n, i)| ListView { name: n, items: i })
+            .collect();
+        substitute(text, &views)
+    }
+
+    #[test]
+    fn replaces_delimited_words_only() {
+        let s = sub(
+            "proc.name in (shells) and shells_x = 1",
+            &[("shells", &["bash", "sh"])],
+        );
+        assert_eq!(s.text, "proc.name in ( bash, sh ) and shells_x = 1");
+        assert_eq!(s.uses, vec![(0, Span::new(14, 20))]);
+    }
+
+    #[test]
+    fn quotes_items_with_spaces() {
+        let s = sub("a.b in (l)", &[("l", &["x y", "'q r'"])]);
+        assert_eq!(s.text, "a.b in ( \"x y\", 'q r' )");
+    }
+
+    #[test]
+    fn empty_list_removes_one_comma() {
+        assert_eq!(sub("a.b in (x, l)", &[("l", &[])]).text, "a.b in (x )");
+        assert_eq!(sub("a.b in (l, x)", &[("l", &[])]).text, "a.b in (  x)");
+        assert_eq!(sub("a.b in (l)", &[("l", &[])]).text, "a.b in ( )");
+    }
+
+    #[test]
+    fn list_named_like_a_value_replaces_it() {
+        assert_eq!(
+            sub("proc.name = cat", &[("cat", &["a", "b"])]).text,
+            "proc.name = a, b "
+        );
+    }
+
+    #[test]
+    fn nested_list_resolved_by_later_list() {
+        let s = sub("x.y in (a)", &[("a", &["b", "z"]), ("b", &["c"])]);
+        assert_eq!(s.text, "x.y in ( c , z )");
+        // The inserted `c` maps back to the original `a`.
+        let c = s.text.find('c').unwrap() as u32;
+        assert_eq!(s.map.map(Span::new(c, c + 1)), Span::new(8, 9));
+        // Copied text keeps exact offsets.
+        assert_eq!(s.map.map(Span::new(0, 3)), Span::new(0, 3));
+    }
+}

@@ -1,0 +1,267 @@
+//! Items of a rules file after decoding (LANGUAGE.md part C), with spans.
+
+use falconer_text::Span;
+use falconer_yaml::Scalar;
+use std::sync::Arc;
+
+/// A decoded string value with its location. For scalars, `scalar` maps
+/// offsets inside `value` back to the file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Text {
+    pub value: String,
+    /// The node's span in the file.
+    pub span: Span,
+    pub scalar: Option<Arc<Scalar>>,
+    /// Where `value` starts inside the scalar's value (after trimming).
+    pub offset: u32,
+}
+
+impl Text {
+    pub fn new(value: String, span: Span, scalar: Option<Arc<Scalar>>) -> Text {
+        Text {
+            value,
+            span,
+            scalar,
+            offset: 0,
+        }
+    }
+    /// Maps a byte range of `value` to a file span.
+    pub fn map(&self, range: Span) -> Span {
+        match &self.scalar {
+            Some(s) => s.source_span(range.shift(self.offset)),
+            None => self.span,
+        }
+    }
+}
+
+/// A value with a span.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// Falco priorities, highest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Priority {
+    Emergency,
+    Alert,
+    Critical,
+    Error,
+    Warning,
+    Notice,
+    Informational,
+    Debug,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 8] = [
+        Priority::Emergency,
+        Priority::Alert,
+        Priority::Critical,
+        Priority::Error,
+        Priority::Warning,
+        Priority::Notice,
+        Priority::Informational,
+        Priority::Debug,
+    ];
+    /// Case-insensitive, with `info` as an alias of `informational`.
+    pub fn parse(s: &str) -> Option<Priority> {
+        let l = s.to_ascii_lowercase();
+        Some(match l.as_str() {
+            "emergency" => Priority::Emergency,
+            "alert" => Priority::Alert,
+            "critical" => Priority::Critical,
+            "error" => Priority::Error,
+            "warning" => Priority::Warning,
+            "notice" => Priority::Notice,
+            "informational" | "info" => Priority::Informational,
+            "debug" => Priority::Debug,
+            _ => return None,
+        })
+    }
+    /// The spelling Falco prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Emergency => "Emergency",
+            Priority::Alert => "Alert",
+            Priority::Critical => "Critical",
+            Priority::Error => "Error",
+            Priority::Warning => "Warning",
+            Priority::Notice => "Notice",
+            Priority::Informational => "Informational",
+            Priority::Debug => "Debug",
+        }
+    }
+    /// The canonical upper-case spelling used in rules files.
+    pub fn upper(self) -> &'static str {
+        match self {
+            Priority::Informational => "INFO",
+            p => match p {
+                Priority::Emergency => "EMERGENCY",
+                Priority::Alert => "ALERT",
+                Priority::Critical => "CRITICAL",
+                Priority::Error => "ERROR",
+                Priority::Warning => "WARNING",
+                Priority::Notice => "NOTICE",
+                _ => "DEBUG",
+            },
+        }
+    }
+}
+
+/// How an item combines with an earlier one of the same name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// A plain definition (replaces an existing item).
+    Define,
+    /// `append: true` or `override: {key: append}`.
+    Append,
+    /// `override: {key: replace}`.
+    Replace,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListItem {
+    pub name: Text,
+    pub items: Vec<Text>,
+    pub mode: Mode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MacroItem {
+    pub name: Text,
+    pub condition: Text,
+    pub mode: Mode,
+}
+
+/// The four forms of a rule item (C.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleForm {
+    Full,
+    /// Deprecated `append: true`.
+    Append,
+    Override,
+    EnableOnly,
+}
+
+/// A scalar or a (nested) sequence inside an exception entry.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExValue {
+    Scalar(Text),
+    Seq(Vec<ExValue>, Span),
+}
+
+impl ExValue {
+    pub fn span(&self) -> Span {
+        match self {
+            ExValue::Scalar(t) => t.span,
+            ExValue::Seq(_, s) => *s,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Exception {
+    pub name: Text,
+    pub fields: Option<ExValue>,
+    pub comps: Option<ExValue>,
+    pub values: Option<Vec<ExValue>>,
+    pub values_span: Option<Span>,
+    pub span: Span,
+}
+
+/// Rule keys that `override` may name.
+pub const RULE_APPENDABLE: &[&str] = &["condition", "output", "desc", "tags", "exceptions"];
+pub const RULE_REPLACEABLE: &[&str] = &[
+    "condition",
+    "output",
+    "desc",
+    "priority",
+    "capture",
+    "capture_duration",
+    "tags",
+    "exceptions",
+    "enabled",
+    "warn_evttypes",
+    "skip-if-unknown-filter",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RuleItem {
+    pub name: Text,
+    pub form: RuleForm,
+    pub condition: Option<Text>,
+    pub output: Option<Text>,
+    pub desc: Option<Text>,
+    pub priority: Option<Spanned<Priority>>,
+    pub source: Option<Text>,
+    pub enabled: Option<Spanned<bool>>,
+    pub tags: Option<Vec<Text>>,
+    pub exceptions: Option<Vec<Exception>>,
+    pub warn_evttypes: Option<bool>,
+    pub skip_if_unknown_filter: Option<bool>,
+    pub capture: Option<bool>,
+    pub capture_duration: Option<u32>,
+    /// Keys under `override` with `append`, and with `replace`.
+    pub append_keys: Vec<String>,
+    pub replace_keys: Vec<String>,
+}
+
+impl RuleItem {
+    pub fn appends(&self, key: &str) -> bool {
+        self.form == RuleForm::Append && matches!(key, "condition" | "exceptions")
+            || self.append_keys.iter().any(|k| k == key)
+    }
+    pub fn replaces(&self, key: &str) -> bool {
+        self.replace_keys.iter().any(|k| k == key)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PluginReq {
+    pub name: Text,
+    pub version: Text,
+    pub alternatives: Vec<(Text, Text)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ItemDef {
+    EngineVersion(Spanned<(u32, u32, u32)>),
+    PluginVersions(Vec<PluginReq>),
+    List(ListItem),
+    Macro(MacroItem),
+    Rule(Box<RuleItem>),
+}
+
+/// One decoded top-level item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Item {
+    pub def: ItemDef,
+    /// The whole mapping.
+    pub span: Span,
+    /// The key that gives the item its kind (`rule`, `macro`...).
+    pub key_span: Span,
+    /// Read by YAML error recovery (Falco would not see it).
+    pub recovered: bool,
+}
+
+impl Item {
+    pub fn name(&self) -> Option<&Text> {
+        match &self.def {
+            ItemDef::List(l) => Some(&l.name),
+            ItemDef::Macro(m) => Some(&m.name),
+            ItemDef::Rule(r) => Some(&r.name),
+            _ => None,
+        }
+    }
+    pub fn kind_name(&self) -> &'static str {
+        match &self.def {
+            ItemDef::EngineVersion(_) => "required_engine_version",
+            ItemDef::PluginVersions(_) => "required_plugin_versions",
+            ItemDef::List(_) => "list",
+            ItemDef::Macro(_) => "macro",
+            ItemDef::Rule(_) => "rule",
+        }
+    }
+}

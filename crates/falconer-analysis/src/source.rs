@@ -1,0 +1,198 @@
+//! Source maps for texts that Falco builds out of pieces: a macro condition
+//! joined from appends, a rule condition with its exceptions folded in, and
+//! the result of textual list substitution. Every offset in the built text
+//! maps back to a file location.
+
+use crate::diagnostic::{FileId, Loc};
+use crate::model::Text;
+use falconer_text::Span;
+
+/// Where a run of a built text comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// Copied from `text.value[offset..]`.
+    Text {
+        file: FileId,
+        text: Text,
+        offset: u32,
+    },
+    /// Generated glue (parentheses, `and not`...) attributed to a location.
+    Synthetic(Loc),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Part {
+    pub start: u32,
+    pub len: u32,
+    pub origin: Origin,
+}
+
+/// A text built from pieces, with the map back to the files.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Composite {
+    pub text: String,
+    pub parts: Vec<Part>,
+}
+
+impl Composite {
+    pub fn from_text(file: FileId, t: &Text) -> Composite {
+        let mut c = Composite::default();
+        c.push_text(file, t);
+        c
+    }
+
+    pub fn push_text(&mut self, file: FileId, t: &Text) {
+        self.push_text_slice(file, t, 0, t.value.len() as u32);
+    }
+
+    pub fn push_text_slice(&mut self, file: FileId, t: &Text, from: u32, to: u32) {
+        let start = self.text.len() as u32;
+        self.text.push_str(&t.value[from as usize..to as usize]);
+        self.parts.push(Part {
+            start,
+            len: to - from,
+            origin: Origin::Text {
+                file,
+                text: t.clone(),
+                offset: from,
+            },
+        });
+    }
+
+    pub fn push_glue(&mut self, s: &str, loc: Loc) {
+        if s.is_empty() {
+            return;
+        }
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        self.parts.push(Part {
+            start,
+            len: s.len() as u32,
+            origin: Origin::Synthetic(loc),
+        });
+    }
+
+    /// Maps a range of the built text to a file location: exact when the
+    /// range lies in one copied part, else the cover of the parts it spans
+    /// within the first part's file.
+    pub fn map(&self, range: Span) -> Loc {
+        let mut result: Option<Loc> = None;
+        for p in &self.parts {
+            let pend = p.start + p.len;
+            let touches = if range.is_empty() {
+                p.start <= range.start && range.start <= pend
+            } else {
+                p.start < range.end && range.start < pend
+            };
+            if !touches {
+                continue;
+            }
+            let loc = match &p.origin {
+                Origin::Text { file, text, offset } => {
+                    let s = range.start.max(p.start) - p.start + offset;
+                    let e = range.end.min(pend).max(range.start.max(p.start)) - p.start + offset;
+                    Loc {
+                        file: *file,
+                        span: text.map(Span::new(s, e)),
+                    }
+                }
+                Origin::Synthetic(l) => *l,
+            };
+            result = Some(match result {
+                None => loc,
+                Some(r) if r.file == loc.file => Loc {
+                    file: r.file,
+                    span: r.span.cover(loc.span),
+                },
+                Some(r) => r,
+            });
+            if range.is_empty() {
+                break;
+            }
+        }
+        result.unwrap_or_else(|| self.end_loc())
+    }
+
+    /// The location of the end of the text.
+    pub fn end_loc(&self) -> Loc {
+        match self.parts.last() {
+            Some(Part {
+                len,
+                origin: Origin::Text { file, text, offset },
+                ..
+            }) => Loc {
+                file: *file,
+                span: text.map(Span::empty(offset + len)),
+            },
+            Some(Part {
+                origin: Origin::Synthetic(l),
+                ..
+            }) => *l,
+            None => Loc {
+                file: 0,
+                span: Span::empty(0),
+            },
+        }
+    }
+}
+
+/// A segment of a rewritten text: output bytes `out` come from input bytes
+/// `orig`; when `copied`, byte for byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Seg {
+    pub out: Span,
+    pub orig: Span,
+    pub copied: bool,
+}
+
+/// Map from a rewritten text back to the text it was made from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct RewriteMap {
+    pub segs: Vec<Seg>,
+}
+
+impl RewriteMap {
+    pub fn identity(len: u32) -> RewriteMap {
+        RewriteMap {
+            segs: vec![Seg {
+                out: Span::new(0, len),
+                orig: Span::new(0, len),
+                copied: true,
+            }],
+        }
+    }
+
+    /// Maps an output range to the input range it came from.
+    pub fn map(&self, range: Span) -> Span {
+        let mut res: Option<Span> = None;
+        for s in &self.segs {
+            let touches = if range.is_empty() {
+                s.out.start <= range.start && range.start <= s.out.end
+            } else {
+                s.out.start < range.end && range.start < s.out.end
+            };
+            if !touches {
+                continue;
+            }
+            let piece = if s.copied {
+                let a = range.start.max(s.out.start) - s.out.start + s.orig.start;
+                let b = range.end.min(s.out.end).max(range.start.max(s.out.start)) - s.out.start
+                    + s.orig.start;
+                Span::new(a, b)
+            } else {
+                s.orig
+            };
+            res = Some(match res {
+                None => piece,
+                Some(r) => r.cover(piece),
+            });
+            if range.is_empty() {
+                break;
+            }
+        }
+        res.unwrap_or_else(|| {
+            let end = self.segs.last().map(|s| s.orig.end).unwrap_or(0);
+            Span::empty(end)
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! One module per subcommand.
+
+pub mod check;
+pub mod expand;
+pub mod explain;
+pub mod fields;
+pub mod parse;
+
+use crate::config;
+use crate::inputs;
+use falconer_analysis::{AnalysisHost, Config, Diagnostic, Loc};
+use falconer_text::Span;
+use std::path::PathBuf;
+
+/// Options shared by commands that load rules files.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LoadArgs {
+    /// Rules files, or directories (their *.yaml in sorted order), loaded
+    /// in the order given. Defaults to falconer.toml's rules_files.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: falconer.toml in this or a parent directory).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Engine version to check required_engine_version against.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub engine_version: Option<String>,
+    /// Load only the libs fields (no container plugin), as Falco's engine
+    /// tests do.
+    #[arg(long)]
+    pub no_default_plugins: bool,
+    /// Load a plugin's fields and sources (repeatable).
+    #[arg(long = "plugin", value_name = "NAME")]
+    pub plugins: Vec<String>,
+}
+
+/// A loaded workspace ready to query.
+pub struct Loaded {
+    pub host: AnalysisHost,
+    /// Diagnostics about inputs themselves (invalid UTF-8).
+    pub input_diags: Vec<Diagnostic>,
+}
+
+/// Builds the analysis from the arguments. Errors are run failures
+/// (exit 2).
+pub fn load(args: &LoadArgs) -> Result<Loaded, String> {
+    let mut cfg = Config::default();
+    let cfg_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    let mut paths = args.paths.clone();
+    if let Some(p) = &cfg_path {
+        let loaded = config::load(p)?;
+        config::apply(&loaded.file, &mut cfg)?;
+        if paths.is_empty() {
+            let base = p.parent().map(|b| b.to_path_buf()).unwrap_or_default();
+            paths = loaded
+                .file
+                .rules_files
+                .iter()
+                .map(|f| base.join(f))
+                .collect();
+        }
+    }
+    if let Some(v) = &args.engine_version {
+        cfg.engine_version = config::parse_version(v)?;
+    }
+    if args.no_default_plugins {
+        cfg.default_plugins = false;
+    }
+    for p in &args.plugins {
+        let cat = falconer_catalog::catalog();
+        if cat.plugin(p).is_none() {
+            let known: Vec<&str> = cat.plugin_names().collect();
+            return Err(format!(
+                "unknown plugin '{p}' (known: {})",
+                known.join(", ")
+            ));
+        }
+        cfg.plugins.push(p.clone());
+    }
+    if paths.is_empty() {
+        return Err(
+            "no rules files given (pass paths or list rules_files in falconer.toml)".into(),
+        );
+    }
+    let files = inputs::expand(&paths)?;
+    if files.is_empty() {
+        return Err("no *.yaml files found in the given paths".into());
+    }
+    let mut texts = Vec::new();
+    let mut input_diags = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let input = inputs::read(f)?;
+        if let Some(at) = input.invalid_utf8_at {
+            input_diags.push(Diagnostic::new(
+                "yaml-syntax",
+                Loc {
+                    file: i as u32,
+                    span: Span::new(at as u32, at as u32 + 1),
+                },
+                "invalid UTF-8 in the file (rules files must be UTF-8)",
+            ));
+        }
+        texts.push((input.path, input.text));
+    }
+    let mut host = AnalysisHost::new(cfg);
+    host.set_files(texts);
+    Ok(Loaded { host, input_diags })
+}

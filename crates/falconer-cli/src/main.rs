@@ -1,0 +1,67 @@
+//! `falconer`: a fast, Falco-faithful toolchain for Falco rules.
+
+mod commands;
+mod config;
+mod inputs;
+mod render;
+
+use clap::{Parser, Subcommand};
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (Falco engine ", "0.63.0", ")");
+
+#[derive(Parser, Debug)]
+#[command(name = "falconer", version = VERSION, about = "Lint, explain and expand Falco rules files", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check rules files and report what Falco would report (and more).
+    Check(commands::check::Args),
+    /// Print the documentation of a diagnostic code.
+    Explain(commands::explain::Args),
+    /// List fields with type and argument form.
+    Fields(commands::fields::Args),
+    /// Parse a condition with the condition parser alone.
+    Parse(commands::parse::Args),
+    /// Print a rule's or macro's fully expanded condition.
+    Expand(commands::expand::Args),
+}
+
+fn main() {
+    // Deeply nested input is bounded by the parsers' depth limits; a large
+    // stack keeps even the worst accepted nesting far from overflow.
+    let child = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(real_main)
+        .expect("spawning the main thread");
+    let code = child.join().unwrap_or(101);
+    std::process::exit(code);
+}
+
+fn real_main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(a) => commands::check::run(a),
+        Command::Explain(a) => commands::explain::run(a),
+        Command::Fields(a) => commands::fields::run(a),
+        Command::Parse(a) => commands::parse::run(a),
+        Command::Expand(a) => commands::expand::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("falconer: error: {msg}");
+            2
+        }
+    }
+}

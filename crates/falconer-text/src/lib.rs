@@ -1,0 +1,317 @@
+//! Text positions shared by every layer of falconer.
+//!
+//! A [`Span`] is a half-open byte range `start..end` into one text (a rules
+//! file, or a condition string). A [`LineIndex`] converts byte offsets into
+//! line/column pairs counted in bytes, characters (Unicode scalar values) or
+//! UTF-16 code units, which is what terminals, JSON output and LSP clients
+//! need respectively. This crate has no dependencies and knows nothing of
+//! YAML, conditions, salsa or LSP.
+
+use std::fmt;
+
+/// A half-open byte range `start..end`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+    /// A zero-width span at `at`.
+    pub const fn empty(at: u32) -> Span {
+        Span { start: at, end: at }
+    }
+    pub fn from_range(r: std::ops::Range<usize>) -> Span {
+        Span::new(r.start as u32, r.end as u32)
+    }
+    pub const fn len(self) -> u32 {
+        self.end - self.start
+    }
+    pub const fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    pub const fn contains(self, offset: u32) -> bool {
+        self.start <= offset && offset < self.end
+    }
+    /// True when `offset` is inside the span or right at its end
+    /// (what an editor cursor touching a token means).
+    pub const fn touches(self, offset: u32) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+    /// Moves the span by `delta` bytes.
+    pub const fn shift(self, delta: u32) -> Span {
+        Span::new(self.start + delta, self.end + delta)
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(r: std::ops::Range<usize>) -> Span {
+        Span::from_range(r)
+    }
+}
+
+/// How columns are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Bytes of UTF-8 (LSP `utf-8`, Falco's own parser positions).
+    Utf8,
+    /// UTF-16 code units (LSP default).
+    Utf16,
+    /// Unicode scalar values (what humans and our JSON output count).
+    Chars,
+}
+
+/// A 0-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// Maps byte offsets of one text to lines and columns and back.
+///
+/// Lines end after `\n`; a `\r\n` pair ends one line; a lone `\r` also ends
+/// a line (as YAML says).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line.
+    starts: Vec<u32>,
+    len: u32,
+    ascii: bool,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push(i as u32 + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex {
+            starts,
+            len: bytes.len() as u32,
+            ascii: text.is_ascii(),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where 0-based `line` starts (clamped to the text).
+    pub fn line_start(&self, line: u32) -> u32 {
+        self.starts.get(line as usize).copied().unwrap_or(self.len)
+    }
+
+    /// Line (0-based) containing `offset`.
+    pub fn line_of(&self, offset: u32) -> u32 {
+        let offset = offset.min(self.len);
+        (self.starts.partition_point(|&s| s <= offset) - 1) as u32
+    }
+
+    /// 0-based line and column of `offset`, columns counted in `enc`.
+    /// An offset inside a multi-byte character counts as its start.
+    pub fn line_col(&self, text: &str, offset: u32, enc: Encoding) -> LineCol {
+        let offset = floor_char_boundary(text, offset.min(self.len) as usize) as u32;
+        let line = self.line_of(offset);
+        let start = self.starts[line as usize];
+        let col = if self.ascii || enc == Encoding::Utf8 {
+            offset - start
+        } else {
+            let s = &text[start as usize..offset as usize];
+            match enc {
+                Encoding::Utf16 => s.encode_utf16().count() as u32,
+                _ => s.chars().count() as u32,
+            }
+        };
+        LineCol { line, col }
+    }
+
+    /// Byte offset of a 0-based line and column counted in `enc`. Columns
+    /// past the end of the line clamp to the line end (before its break).
+    pub fn offset(&self, text: &str, lc: LineCol, enc: Encoding) -> u32 {
+        if lc.line as usize >= self.starts.len() {
+            return self.len;
+        }
+        let start = self.starts[lc.line as usize] as usize;
+        let end = self.line_end_excluding_break(text, lc.line) as usize;
+        let line = &text[start..end];
+        let mut units = 0u32;
+        for (i, c) in line.char_indices() {
+            if units >= lc.col {
+                return (start + i) as u32;
+            }
+            units += match enc {
+                Encoding::Utf8 => c.len_utf8() as u32,
+                Encoding::Utf16 => c.len_utf16() as u32,
+                Encoding::Chars => 1,
+            };
+        }
+        end as u32
+    }
+
+    /// Byte offset of the end of `line`, before its line break.
+    pub fn line_end_excluding_break(&self, text: &str, line: u32) -> u32 {
+        let next = self
+            .starts
+            .get(line as usize + 1)
+            .copied()
+            .unwrap_or(self.len);
+        let bytes = text.as_bytes();
+        let mut end = next as usize;
+        if end > self.starts[line as usize] as usize && end <= bytes.len() {
+            if end > 0 && bytes[end - 1] == b'\n' {
+                end -= 1;
+            }
+            if end > 0 && bytes[end - 1] == b'\r' && end > self.starts[line as usize] as usize {
+                end -= 1;
+            }
+        }
+        end as u32
+    }
+}
+
+/// The largest char boundary of `text` that is `<= offset`.
+pub fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while o > 0 && !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
+}
+
+/// Levenshtein distance, used for "did you mean" suggestions everywhere.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The best candidate close to `name`, if any is close enough: distance at
+/// most a third of the name's length (at least 1), ties broken by order.
+/// Candidates that differ only by `_`/`-` or case are always accepted.
+pub fn suggest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let name_norm = norm(name);
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for cand in candidates {
+        if cand == name {
+            continue;
+        }
+        let d = if norm(cand) == name_norm {
+            0
+        } else {
+            let d = edit_distance(name, cand);
+            if d > limit {
+                continue;
+            }
+            d
+        };
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, cand));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn line_col_counts_each_encoding() {
+        let text = "ab\né€𝄞x\r\nz";
+        let idx = LineIndex::new(text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Utf8),
+            LineCol { line: 1, col: 9 }
+        );
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Chars),
+            LineCol { line: 1, col: 3 }
+        );
+        assert_eq!(
+            idx.line_col(text, x, Encoding::Utf16),
+            LineCol { line: 1, col: 4 }
+        );
+        let z = text.find('z').unwrap() as u32;
+        assert_eq!(
+            idx.line_col(text, z, Encoding::Chars),
+            LineCol { line: 2, col: 0 }
+        );
+        assert_eq!(idx.line_end_excluding_break(text, 1), x + 1);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            suggest("webfetchbinaries", ["web_fetch_binaries", "shell_binaries"]),
+            Some("web_fetch_binaries")
+        );
+        assert_eq!(
+            suggest("proc.nme", ["proc.name", "proc.pid"]),
+            Some("proc.name")
+        );
+        assert_eq!(suggest("zzz", ["proc.name"]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn offset_roundtrip(text in "[a-zé€𝄞\r\n ]{0,40}", pick in 0usize..50) {
+            let idx = LineIndex::new(&text);
+            let off = floor_char_boundary(&text, pick) as u32;
+            for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Chars] {
+                let lc = idx.line_col(&text, off, enc);
+                let back = idx.offset(&text, lc, enc);
+                // Offsets inside a CRLF pair map to the line end.
+                prop_assert!(back == off || text.as_bytes().get(off as usize) == Some(&b'\n'));
+            }
+        }
+    }
+}

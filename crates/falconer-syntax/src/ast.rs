@@ -20,7 +20,12 @@ pub enum Expr {
     /// `lhs exists`.
     Unary { lhs: Lhs, op: Operator, span: Span },
     /// `lhs op rhs`.
-    Binary { lhs: Lhs, op: Operator, rhs: Rhs, span: Span },
+    Binary {
+        lhs: Lhs,
+        op: Operator,
+        rhs: Rhs,
+        span: Span,
+    },
     /// A part that failed to parse (the error is in the parse result).
     Error { span: Span },
 }
@@ -157,7 +162,10 @@ pub enum TransformerArg {
     /// A number or hex number, as text.
     Number(Value),
     /// `( elem, elem, ... )`.
-    List { items: Vec<TransformerArg>, span: Span },
+    List {
+        items: Vec<TransformerArg>,
+        span: Span,
+    },
 }
 
 /// A comparison operator, as written.

@@ -210,10 +210,7 @@ pub(crate) fn quoted_len(s: &str) -> Option<usize> {
         Some(b'"') | Some(b'\'') => {}
         _ => return None,
     }
-    match match_tok::<QuotedTok>(s) {
-        Some((_, n)) => Some(n),
-        None => None,
-    }
+    match_tok::<QuotedTok>(s).map(|(_, n)| n)
 }
 
 /// Reference implementation of the quoted-string scan, byte by byte, used to
@@ -446,5 +443,19 @@ mod tests {
         );
         assert_eq!(unescape(br#""a\ b""#).bytes, b"a\\b");
         assert_eq!(unescape(br#""\x413""#).bytes, b"A3");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quoted_pattern_matches_the_byte_rule(
+            s in r#"["'][a\\"' \x00é]{0,12}"#
+        ) {
+            proptest::prop_assert_eq!(quoted_len(&s), quoted_len_reference(s.as_bytes()));
+        }
+
+        #[test]
+        fn unescape_never_panics(s in "\"[ -~é]{0,10}\"") {
+            let _ = unescape(s.as_bytes());
+        }
     }
 }

@@ -40,9 +40,7 @@ pub fn string_operand() -> String {
 }
 
 pub fn list_operand() -> String {
-    format!(
-        "expected a list, an identifier, or a field with a valid transformer: {TRANSFORMERS}"
-    )
+    format!("expected a list, an identifier, or a field with a valid transformer: {TRANSFORMERS}")
 }
 
 pub fn depth(max: u32) -> String {

@@ -18,18 +18,21 @@
 //! * **Routines** mirror libsinsp's (or, and, not, embedded group, check,
 //!   field remainder, condition, the three operand kinds, the
 //!   transformer-or-`val` attempt, transformer remainder and argument,
-//!   transformer list, list literal, field argument). Those that libsinsp
+//!   transformer list, list literal, field argument), each a function over
+//!   chumsky's [`InputRef`] with the same order of attempts; where libsinsp
+//!   saves and restores its cursor (the modifier look-ahead, the list
+//!   literal's catch) we use chumsky checkpoints. Routines that libsinsp
 //!   guards with its depth counter go through [`guarded`], which counts and
 //!   throws exactly like libsinsp's `depth_guard` (including not undoing
 //!   its increment when it is the guard itself that throws).
 //! * **Recursion** goes through two chumsky [`recursive`] parsers (boolean
 //!   groups and transformer calls), so every nesting level passes through
-//!   `Recursive::go` (where chumsky can grow the stack with its `stacker`
-//!   feature) and nothing leaks (inner handles are weak).
+//!   `Recursive::go`, where chumsky's `stacker` feature grows the stack,
+//!   and nothing leaks (inner handles are weak).
 //! * **Throws** push libsinsp's message with the cursor offset into the
-//!   state, mark the state *pending* and fail. While a throw is pending every
-//!   primitive fails, which acts as a cut: no alternative is tried after a
-//!   commitment, as in libsinsp.
+//!   state, mark the state *pending* and fail; the failure propagates up to
+//!   the nearest recovery point, and no sub-parser runs while a throw is
+//!   pending (a cut: nothing is retried after a commitment, as in libsinsp).
 //! * **Recovery** uses chumsky's `recover_with(via_parser(..))` on every
 //!   operand of an `and`/`or` chain (and on glued `and(`/`or(` groups): the
 //!   failed operand becomes [`Expr::Error`] spanning the text up to the next
@@ -97,6 +100,8 @@ pub(crate) struct St<'s> {
     /// Number of enclosing parenthesised groups.
     pub group_depth: u32,
     pub last: LastTok,
+    /// Set by [`call_transformer`] for the transformer parser it calls.
+    pub blank_before_guard: bool,
 }
 
 impl<'s> St<'s> {
@@ -109,6 +114,7 @@ impl<'s> St<'s> {
             max_depth,
             group_depth: 0,
             last: LastTok::None,
+            blank_before_guard: false,
         }
     }
 
@@ -117,7 +123,7 @@ impl<'s> St<'s> {
             LastTok::None => String::new(),
             LastTok::Src(a, b) => self.src[a as usize..b as usize].to_string(),
             LastTok::Quoted(a, b) => {
-                let u = lexer::unescape(self.src[a as usize..b as usize].as_bytes());
+                let u = lexer::unescape(&self.src.as_bytes()[a as usize..b as usize]);
                 String::from_utf8_lossy(&u.bytes).into_owned()
             }
         }
@@ -339,10 +345,7 @@ fn sub<'s, O>(inp: &mut Inp<'s, '_>, p: &impl Parser<'s, In<'s>, O, Ex<'s>>) -> 
 /// guard throws when the counter reaches the limit — in which case its own
 /// increment is *not* undone (C++ does not run the destructor of an object
 /// whose constructor threw).
-fn guarded<'s, 'p, O>(
-    inp: &mut Inp<'s, 'p>,
-    f: impl FnOnce(&mut Inp<'s, 'p>) -> R<O>,
-) -> R<O> {
+fn guarded<'s, 'p, O>(inp: &mut Inp<'s, 'p>, f: impl FnOnce(&mut Inp<'s, 'p>) -> R<O>) -> R<O> {
     if inp.state().pending.is_some() {
         return Err(fail());
     }
@@ -483,9 +486,23 @@ struct H<'s> {
     tcall: Rec<'s, Option<Transformer>>,
 }
 
+/// Calls the transformer parser. libsinsp skips blanks after `name(`
+/// *before* entering the guarded remainder everywhere except for a call
+/// that is itself a transformer argument; it matters for the offset of a
+/// depth error.
+fn call_transformer<'s>(
+    inp: &mut Inp<'s, '_>,
+    tcall: &Rec<'s, Option<Transformer>>,
+    blank_before_guard: bool,
+) -> R<Option<Transformer>> {
+    inp.state().blank_before_guard = blank_before_guard;
+    sub(inp, tcall)
+}
+
 /// The transformer call parser: `name(` args `)` [`[arg]`]. Returns `None`
 /// without consuming anything when no transformer name glued to `(` is at
-/// the cursor. Recursion (nested calls) goes through `tcall`.
+/// the cursor. Recursion (nested calls) goes through `tcall`. Use it via
+/// [`call_transformer`].
 fn transformer_call<'s>() -> Rec<'s, Option<Transformer>> {
     recursive(|tcall: Rec<'s, Option<Transformer>>| {
         custom(move |inp: &mut Inp<'s, '_>| {
@@ -500,6 +517,9 @@ fn transformer_call<'s>() -> Rec<'s, Option<Transformer>> {
             // libsinsp drops the '(' from the last token.
             inp.state().last = LastTok::Src(start as u32, (start + n - 1) as u32);
             let name_span = sp(start, start + n - 1);
+            if std::mem::take(&mut inp.state().blank_before_guard) {
+                lex_blank(inp);
+            }
             guarded(inp, |inp| {
                 lex_blank(inp);
                 let mut args = Vec::new();
@@ -588,7 +608,7 @@ fn transformer_arg<'s>(
         if lex_str(inp, "(") {
             return transformer_list(tcall, inp, start);
         }
-        if let Some(t) = sub(inp, tcall)? {
+        if let Some(t) = call_transformer(inp, tcall, false)? {
             return Ok(TransformerArg::Transformer(t));
         }
         if let Some(f) = field(inp)? {
@@ -632,7 +652,7 @@ fn transformer_list_item<'s>(
     if let Some(f) = field(inp)? {
         return Ok(TransformerArg::Field(f));
     }
-    if let Some(t) = sub(inp, tcall)? {
+    if let Some(t) = call_transformer(inp, tcall, true)? {
         return Ok(TransformerArg::Transformer(t));
     }
     if let Some(q) = lex_quoted(inp) {
@@ -669,7 +689,7 @@ fn transformer_or_val<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<Rhs>> {
                 span: sp(start, pos(inp)),
             }));
         }
-        Ok(sub(inp, &h.tcall)?.map(Rhs::Transformer))
+        Ok(call_transformer(inp, &h.tcall, true)?.map(Rhs::Transformer))
     })
 }
 
@@ -688,38 +708,37 @@ fn num_operand<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Rhs> {
 }
 
 /// `parse_str_value_or_transformer` (guarded).
-fn str_operand<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>, no_transformer: bool) -> R<Rhs> {
+fn str_operand<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Rhs> {
     guarded(inp, |inp| {
         lex_blank(inp);
-        if !no_transformer {
-            if let Some(r) = transformer_or_val(h, inp)? {
-                return Ok(r);
-            }
+        if let Some(r) = transformer_or_val(h, inp)? {
+            return Ok(r);
         }
-        if let Some(q) = lex_quoted(inp) {
-            return Ok(Rhs::Value(quoted_value(q)));
-        }
-        if let Some(n) = lex_class::<BareStringTok>(inp) {
-            return Ok(Rhs::Value(src_value(inp, n)));
-        }
-        if no_transformer {
-            Err(throw(inp, msg::STRING_VALUE))
-        } else {
-            Err(throw(inp, msg::string_operand()))
+        match string_value(inp) {
+            Some(v) => Ok(Rhs::Value(v)),
+            None => Err(throw(inp, msg::string_operand())),
         }
     })
 }
 
-/// A list item (a string operand without transformers).
-fn list_item<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Value> {
-    match str_operand(h, inp, true)? {
-        Rhs::Value(v) => Ok(v),
-        _ => unreachable_value(inp),
-    }
+/// `parse_str_value_or_transformer` without transformers (guarded): a list
+/// item.
+fn list_item(inp: &mut Inp<'_, '_>) -> R<Value> {
+    guarded(inp, |inp| {
+        lex_blank(inp);
+        match string_value(inp) {
+            Some(v) => Ok(v),
+            None => Err(throw(inp, msg::STRING_VALUE)),
+        }
+    })
 }
 
-fn unreachable_value(inp: &mut Inp<'_, '_>) -> R<Value> {
-    Err(throw(inp, msg::STRING_VALUE))
+/// `lex_quoted_str() || lex_bare_str()`.
+fn string_value(inp: &mut Inp<'_, '_>) -> Option<Value> {
+    if let Some(q) = lex_quoted(inp) {
+        return Some(quoted_value(q));
+    }
+    lex_class::<BareStringTok>(inp).map(|n| src_value(inp, n))
 }
 
 /// `try_parse_list_expr` (not guarded; `None` without a `(`).
@@ -727,7 +746,7 @@ fn unreachable_value(inp: &mut Inp<'_, '_>) -> R<Value> {
 /// The quirk of A.7: any failure of the *first* item is swallowed and the
 /// list is then expected to close right there (the cursor stays where the
 /// failure left it, e.g. after a quoted string with a bad escape).
-fn list_literal<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<ListLit>> {
+fn list_literal(inp: &mut Inp<'_, '_>) -> R<Option<ListLit>> {
     let start = pos(inp);
     if !lex_str(inp, "(") {
         return Ok(None);
@@ -736,7 +755,7 @@ fn list_literal<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<ListLit>> {
     let errors_before = inp.state().errors.len();
     let cp = inp.save();
     let mut items = Vec::new();
-    let swallowed = match list_item(h, inp) {
+    let swallowed = match list_item(inp) {
         Ok(v) if inp.state().errors.len() == errors_before => {
             items.push(v);
             false
@@ -761,7 +780,7 @@ fn list_literal<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<ListLit>> {
     if !swallowed {
         lex_blank(inp);
         while lex_str(inp, ",") {
-            items.push(list_item(h, inp)?);
+            items.push(list_item(inp)?);
             lex_blank(inp);
         }
     }
@@ -775,10 +794,10 @@ fn list_literal<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<ListLit>> {
 }
 
 /// `parse_list_value` (guarded): the operand after a modifier.
-fn list_value<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Rhs> {
+fn list_value(inp: &mut Inp<'_, '_>) -> R<Rhs> {
     guarded(inp, |inp| {
         lex_blank(inp);
-        if let Some(l) = list_literal(h, inp)? {
+        if let Some(l) = list_literal(inp)? {
             return Ok(Rhs::List(l));
         }
         if let Some(n) = lex_class::<IdentifierTok>(inp) {
@@ -792,7 +811,7 @@ fn list_value<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Rhs> {
 fn list_operand<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Rhs> {
     guarded(inp, |inp| {
         lex_blank(inp);
-        if let Some(l) = list_literal(h, inp)? {
+        if let Some(l) = list_literal(inp)? {
             return Ok(Rhs::List(l));
         }
         if let Some(r) = transformer_or_val(h, inp)? {
@@ -851,7 +870,10 @@ fn modifier_operand_follows(r: &str) -> bool {
     let list_follows = r.starts_with('(') || match_len::<IdentifierTok>(r) > 0;
     let keyword = ["and", "or", "not"].iter().any(|kw| {
         r.starts_with(kw)
-            && !r.as_bytes().get(kw.len()).is_some_and(|c| c.is_ascii_alphanumeric())
+            && !r
+                .as_bytes()
+                .get(kw.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric())
     });
     list_follows && !keyword
 }
@@ -894,11 +916,11 @@ fn condition<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>, lhs: Lhs) -> R<Expr> {
             match modifier {
                 Some(m) => {
                     op.modifier = Some(m);
-                    list_value(h, inp)?
+                    list_value(inp)?
                 }
                 None => {
                     inp.rewind(cp);
-                    str_operand(h, inp, false)?
+                    str_operand(h, inp)?
                 }
             }
         };
@@ -923,7 +945,7 @@ fn check<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Expr> {
         if let Some(f) = field(inp)? {
             return condition(h, inp, Lhs::Field(f));
         }
-        if let Some(t) = sub(inp, &h.tcall)? {
+        if let Some(t) = call_transformer(inp, &h.tcall, true)? {
             return condition(h, inp, Lhs::Transformer(t));
         }
         if let Some(n) = lex_class::<IdentifierTok>(inp) {
@@ -1189,7 +1211,7 @@ fn field_or_transformer_parser<'s>() -> Bx<'s, Option<(Lhs, usize)>> {
             if let Some(f) = field(inp)? {
                 return Ok(Lhs::Field(f));
             }
-            if let Some(t) = sub(inp, &tcall)? {
+            if let Some(t) = call_transformer(inp, &tcall, true)? {
                 return Ok(Lhs::Transformer(t));
             }
             let m = msg::output_unexpected(&inp.state().last_text());
@@ -1225,7 +1247,10 @@ impl<'s> TokenParser<'s> {
     /// on any error (escape errors included).
     pub(crate) fn parse(&self, text: &'s str) -> Option<(Lhs, usize)> {
         let mut st = St::new(text, Self::MAX_DEPTH);
-        let out = self.parser.parse_with_state(text, &mut st).into_output()??;
+        let out = self
+            .parser
+            .parse_with_state(text, &mut st)
+            .into_output()??;
         st.errors.is_empty().then_some(out)
     }
 }

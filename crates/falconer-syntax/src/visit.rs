@@ -229,7 +229,12 @@ fn transformer_nodes<'a>(
     }
 }
 
-fn targ_nodes<'a>(a: &'a TransformerArg, side: Side, check: &'a Expr, f: &mut impl FnMut(Visit<'a>)) {
+fn targ_nodes<'a>(
+    a: &'a TransformerArg,
+    side: Side,
+    check: &'a Expr,
+    f: &mut impl FnMut(Visit<'a>),
+) {
     match a {
         TransformerArg::Field(field) => f(Visit {
             node: Node::Field {

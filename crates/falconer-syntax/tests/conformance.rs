@@ -99,12 +99,17 @@ fn load(dir: &Path) -> Vec<Case> {
             if let Some(d) = line.strip_prefix("@depth ") {
                 depth = d.trim().parse().expect("depth");
             } else if let Some(inp) = line.strip_prefix('>') {
-                assert!(pending.is_none(), "{name}:{lineno}: input without expectation");
+                assert!(
+                    pending.is_none(),
+                    "{name}:{lineno}: input without expectation"
+                );
                 let inp = inp.strip_prefix(' ').unwrap_or(inp);
                 pending = Some((lineno, unescape_input(inp), depth));
                 depth = FALCO_MAX_DEPTH;
             } else if let Some(sx) = line.strip_prefix("= ") {
-                let (l, input, d) = pending.take().unwrap_or_else(|| panic!("{name}:{lineno}: `=` without input"));
+                let (l, input, d) = pending
+                    .take()
+                    .unwrap_or_else(|| panic!("{name}:{lineno}: `=` without input"));
                 cases.push(Case {
                     file: name.clone(),
                     line: l,
@@ -114,7 +119,9 @@ fn load(dir: &Path) -> Vec<Case> {
                     recovered: None,
                 });
             } else if let Some(e) = line.strip_prefix("! ") {
-                let (l, input, d) = pending.take().unwrap_or_else(|| panic!("{name}:{lineno}: `!` without input"));
+                let (l, input, d) = pending
+                    .take()
+                    .unwrap_or_else(|| panic!("{name}:{lineno}: `!` without input"));
                 let (off, m) = e.split_once(' ').expect("offset and message");
                 let m = m.replace("<ops>", OPS).replace("<tr>", TR);
                 cases.push(Case {
@@ -127,13 +134,19 @@ fn load(dir: &Path) -> Vec<Case> {
                 });
             } else if let Some(sx) = line.strip_prefix("~ ") {
                 let c = cases.last_mut().expect("`~` after a case");
-                assert!(matches!(c.expect, Expect::Err(..)), "{name}:{lineno}: `~` after `=`");
+                assert!(
+                    matches!(c.expect, Expect::Err(..)),
+                    "{name}:{lineno}: `~` after `=`"
+                );
                 c.recovered = Some(sx.to_string());
             } else {
                 panic!("{name}:{lineno}: unrecognised line {line:?}");
             }
         }
-        assert!(pending.is_none(), "{name}: trailing input without expectation");
+        assert!(
+            pending.is_none(),
+            "{name}: trailing input without expectation"
+        );
     }
     cases
 }
@@ -163,10 +176,16 @@ fn run_case(c: &Case) -> Result<(), String> {
     match &c.expect {
         Expect::Ok(sx) => {
             if let Some(e) = p.errors.first() {
-                return Err(format!("expected OK {sx}\n     got error {} {}", e.offset, e.message));
+                return Err(format!(
+                    "expected OK {sx}\n     got error {} {}",
+                    e.offset, e.message
+                ));
             }
             if got_tree.as_deref() != Some(sx.as_str()) {
-                return Err(format!("expected {sx}\n     got {}", got_tree.unwrap_or_default()));
+                return Err(format!(
+                    "expected {sx}\n     got {}",
+                    got_tree.unwrap_or_default()
+                ));
             }
         }
         Expect::Err(off, m) => {
@@ -177,7 +196,10 @@ fn run_case(c: &Case) -> Result<(), String> {
                 ));
             };
             if e.offset != *off || &e.message != m {
-                return Err(format!("expected error {off} {m}\n     got error {} {}", e.offset, e.message));
+                return Err(format!(
+                    "expected error {off} {m}\n     got error {} {}",
+                    e.offset, e.message
+                ));
             }
             if let Some(r) = &c.recovered {
                 if got_tree.as_deref() != Some(r.as_str()) {
@@ -211,10 +233,20 @@ fn conformance() {
         });
         if let Err(e) = r.map_err(truncate) {
             n_fail += 1;
-            let _ = writeln!(failures, "{}:{}: {}\n     {e}", c.file, c.line, short(&c.input));
+            let _ = writeln!(
+                failures,
+                "{}:{}: {}\n     {e}",
+                c.file,
+                c.line,
+                short(&c.input)
+            );
         }
     }
     eprintln!("conformance: {} cases, {} failed", cases.len(), n_fail);
-    assert!(n_fail == 0, "{n_fail} of {} conformance cases failed:\n{failures}", cases.len());
+    assert!(
+        n_fail == 0,
+        "{n_fail} of {} conformance cases failed:\n{failures}",
+        cases.len()
+    );
     assert!(cases.len() >= 150, "only {} cases", cases.len());
 }

@@ -48,7 +48,12 @@ fn render(text: &str, f: &OutputFormat) -> String {
             OutputSegment::Text { span } => parts.push(format!("{:?}", &text[span.range()])),
             OutputSegment::Token { width, expr, span } => {
                 let w = width.map(|w| w.to_string()).unwrap_or_default();
-                parts.push(format!("%{w}{}@{}..{}", lhs_to_sexpr(expr), span.start, span.end));
+                parts.push(format!(
+                    "%{w}{}@{}..{}",
+                    lhs_to_sexpr(expr),
+                    span.start,
+                    span.end
+                ));
             }
         }
     }
@@ -65,7 +70,10 @@ fn check(text: &str, expected: &str) {
     for s in &f.segments {
         if let OutputSegment::Token { expr, span, .. } = s {
             let e = expr.span();
-            assert!(span.start < e.start && e.end == span.end, "{text:?}: {span:?} vs {e:?}");
+            assert!(
+                span.start < e.start && e.end == span.end,
+                "{text:?}: {span:?} vs {e:?}"
+            );
         }
     }
 }
@@ -92,7 +100,10 @@ fn longest_match_then_shrink() {
     check("%evt.arg.flagsx", r#"%evt.arg.flags@0..14 "x""#);
     check("%proc.name.", r#"%proc.name@0..10 ".""#);
     check("%p.q.r", r#"%p.q@0..4 ".r""#);
-    check("%proc.name:%proc.pid", r#"%proc.name@0..10 ":" %proc.pid@11..20"#);
+    check(
+        "%proc.name:%proc.pid",
+        r#"%proc.name@0..10 ":" %proc.pid@11..20"#,
+    );
     check("%proc.name_", r#"%proc.name@0..10 "_""#);
 }
 
@@ -152,7 +163,10 @@ fn errors() {
     check("%12", &format!(r#""%12" !0 {ENDS_WITH_NUMBER}"#));
     check("*%1", &format!(r#""%1" !1 {ENDS_WITH_NUMBER}"#));
     check("%foo.bar", &format!(r#""%foo.bar" !0 {UNKNOWN_FILTER}"#));
-    check("%%", &format!(r#""%%" !0 {UNKNOWN_FILTER} !1 {ENDS_WITH_PERCENT}"#));
+    check(
+        "%%",
+        &format!(r#""%%" !0 {UNKNOWN_FILTER} !1 {ENDS_WITH_PERCENT}"#),
+    );
     check("% x", &format!(r#""% x" !0 {UNKNOWN_FILTER}"#));
     check("%(x)", &format!(r#""%(x)" !0 {UNKNOWN_FILTER}"#));
     // Parsing goes on after an error.

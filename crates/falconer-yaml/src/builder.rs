@@ -52,6 +52,10 @@ pub(crate) struct StreamResult {
     pub fatal: Option<u32>,
     /// Everything before this offset is in `documents`.
     pub safe_end: usize,
+    /// End of the last node or marker read before parsing stopped.
+    pub cursor: usize,
+    /// Flow collections open when parsing stopped.
+    pub open_flows: usize,
 }
 
 /// Parses `text`, turning a panic inside the parser (which would be a bug)
@@ -70,6 +74,8 @@ pub(crate) fn parse_stream(text: &str) -> StreamResult {
         }],
         fatal: Some(0),
         safe_end: 0,
+        cursor: 0,
+        open_flows: 0,
     })
 }
 
@@ -186,7 +192,8 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn finish(self) -> StreamResult {
+    fn finish(mut self) -> StreamResult {
+        self.out.cursor = self.cursor;
         self.out
     }
 
@@ -202,21 +209,22 @@ impl<'t> Builder<'t> {
     fn fail(&mut self, Fatal(message, at): Fatal) {
         self.error(message, at);
         self.out.fatal = Some(at as u32);
+        self.out.open_flows = self.stack.iter().filter(|f| f.flow).count();
         let Some(doc) = self.doc.take() else {
             return;
         };
-        let root = if let Some(root) = doc.root {
-            Some(root)
-        } else if !self.stack.is_empty() {
-            let frame = self.stack.swap_remove(0);
-            self.stack.clear();
-            let empty = match &frame.kind {
-                FrameKind::Seq(items) => items.is_empty(),
-                FrameKind::Map(entries, _) => entries.is_empty(),
-            };
-            (!empty).then(|| frame_node(frame).0)
-        } else {
-            None
+        let outermost = std::mem::take(&mut self.stack).into_iter().next();
+        let root = match (doc.root, outermost) {
+            (Some(_), _) if doc.absent => None,
+            (Some(root), _) => Some(root),
+            (None, Some(frame)) => {
+                let empty = match &frame.kind {
+                    FrameKind::Seq(items) => items.is_empty(),
+                    FrameKind::Map(entries, _) => entries.is_empty(),
+                };
+                (!empty).then(|| frame_node(frame).0)
+            }
+            (None, None) => None,
         };
         if let Some(root) = root {
             let start = doc.marker.map_or(root.span.start as usize, |m| m.0);
@@ -365,7 +373,10 @@ impl<'t> Builder<'t> {
                 return null;
             }
             Some(Anchor::Open) => {
-                self.error("alias refers to a node that contains it (recursive alias)", s);
+                self.error(
+                    "alias refers to a node that contains it (recursive alias)",
+                    s,
+                );
                 return null;
             }
             Some(Anchor::TooLarge) => None,
@@ -444,20 +455,32 @@ impl<'t> Builder<'t> {
                     (self.cursor.min(s), s)
                 };
                 let parent = self.stack.last().map_or(-1, |f| f.indent);
-                self.find_block_header(from, limit).and_then(|h| {
-                    scalar::decode_block(self.text, h, parent, style == SStyle::Literal)
-                })
+                let literal = style == SStyle::Literal;
+                let decode = |h| scalar::decode_block(self.text, h, parent, literal);
+                let d = self.find_block_header(from, limit).and_then(decode);
+                match d {
+                    Some(d) if d.value == *value => Some(d),
+                    _ => self.header_on_line_before(s).and_then(decode),
+                }
             }
         };
         let d: Decoded = match decoded {
             Some(d) if d.value == *value => d,
-            other => { eprintln!("FALLBACK {:?} {:?} got {:?} IN {:?}", style, &*value, other.map(|d| d.value), self.text); scalar::coarse(value.into_owned(), start.min(e), e) }
+            _ => scalar::coarse(value.into_owned(), start.min(e), e),
         };
         self.cursor = self.cursor.max(d.end);
         let span = Span::new(d.start as u32, d.end as u32);
         let null_tag = tag.as_deref().is_none_or(|t| t == "!!null");
-        if style == SStyle::Plain && null_tag && matches!(&*d.value, "~" | "null" | "Null" | "NULL") {
-            return (Node { kind: NodeKind::Null, span, tag }, false);
+        if style == SStyle::Plain && null_tag && matches!(&*d.value, "~" | "null" | "Null" | "NULL")
+        {
+            return (
+                Node {
+                    kind: NodeKind::Null,
+                    span,
+                    tag,
+                },
+                false,
+            );
         }
         let style = match style {
             SStyle::Plain => ScalarStyle::Plain,
@@ -503,23 +526,20 @@ impl<'t> Builder<'t> {
         } else if parent_flow || !seq || c == Some(b'-') {
             (parent_flow, p)
         } else {
-            // An indentless sequence: saphyr points after the first `- `.
-            let mut q = p;
-            while q > 0 && matches!(self.bytes[q - 1], b' ' | b'\t') {
-                q -= 1;
-            }
-            if q > 0 && self.bytes[q - 1] == b'-' {
-                (false, q - 1)
-            } else {
-                (false, p)
-            }
+            // An indentless sequence: saphyr points after the first `- `
+            // (and after a comment following it).
+            (false, self.find_dash(self.cursor.min(p), p).unwrap_or(p))
         };
         let indent = if flow {
             parent.map_or(-1, |f| f.indent)
         } else {
             self.column(start) as isize
         };
-        self.cursor = self.cursor.max(if flow && c == Some(bracket) { p + 1 } else { start });
+        self.cursor = self.cursor.max(if flow && c == Some(bracket) {
+            p + 1
+        } else {
+            start
+        });
         if anchor > 0 {
             self.anchors.insert(anchor, Anchor::Open);
         }
@@ -613,6 +633,60 @@ impl<'t> Builder<'t> {
         p
     }
 
+    /// Finds the `-` of a block sequence's first entry between `from` and
+    /// `limit`, skipping blanks, comments and the `:`/`?` indicators.
+    fn find_dash(&self, from: usize, limit: usize) -> Option<usize> {
+        let b = self.bytes;
+        let mut p = from;
+        loop {
+            p = self.skip_space(p);
+            if p > limit {
+                return None;
+            }
+            let next_blank = b
+                .get(p + 1)
+                .is_none_or(|&n| matches!(n, b' ' | b'\t' | b'\n' | b'\r'));
+            match *b.get(p)? {
+                b'-' if next_blank => return Some(p),
+                b':' | b'?' if next_blank => p += 1,
+                b'&' | b'!' => p = skip_token(b, p + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Fallback for [`Builder::find_block_header`]: the first `|`/`>` of
+    /// the last non-blank line before `content` that can be a header: after
+    /// a blank, an indicator or the line start, followed by indentation and
+    /// chomping indicators, then blanks and the line end or a comment.
+    fn header_on_line_before(&self, content: usize) -> Option<usize> {
+        let b = self.bytes;
+        let mut end = content.min(b.len());
+        // Back over indentation and empty lines.
+        while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && !matches!(b[start - 1], b'\n' | b'\r') {
+            start -= 1;
+        }
+        (start..end).find(|&p| {
+            matches!(b[p], b'|' | b'>')
+                && (p == start || matches!(b[p - 1], b' ' | b'\t' | b'-' | b'?' | b':' | b','))
+                && {
+                    let mut q = p + 1;
+                    while q < end && matches!(b[q], b'+' | b'-' | b'1'..=b'9') {
+                        q += 1;
+                    }
+                    let blanks = q;
+                    while q < end && matches!(b[q], b' ' | b'\t') {
+                        q += 1;
+                    }
+                    q == end || (b[q] == b'#' && q > blanks)
+                }
+        })
+    }
+
     /// Finds the `|`/`>` header of a block scalar between `from` and
     /// `limit`, skipping what may precede it in block context: blanks,
     /// comments, indicators (`-`, `?`, `:`), document markers and node
@@ -632,6 +706,7 @@ impl<'t> Builder<'t> {
             match c {
                 b'|' | b'>' => return Some(p),
                 b'-' | b'?' | b':' if next_blank => p += 1,
+                b',' => p += 1,
                 b'-' if b.get(p..p + 3) == Some(b"---") => p += 3,
                 b'.' if b.get(p..p + 3) == Some(b"...") => p += 3,
                 b'&' | b'!' => p = skip_token(b, p + 1),

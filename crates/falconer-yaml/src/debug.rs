@@ -33,7 +33,15 @@ pub fn render(file: &YamlFile) -> String {
     out
 }
 
-/// Renders one node and its children, `depth` levels indented.
+/// Renders one node and its children.
+pub fn render_string(node: &Node) -> String {
+    let mut out = String::new();
+    render_node(&mut out, node, 0, "");
+    out
+}
+
+/// Renders one node and its children, `depth` levels indented, after
+/// `prefix`.
 pub fn render_node(out: &mut String, node: &Node, depth: usize, prefix: &str) {
     for _ in 0..depth {
         out.push_str("  ");

@@ -36,26 +36,38 @@
 //! * Nesting deeper than [`MAX_DEPTH`] collections is an error that stops
 //!   the parse (saphyr itself stops flow nesting at 256 levels), so no input
 //!   can exhaust the stack, including after alias expansion.
-//! * CRLF and lone CR line endings, a UTF-8 byte order mark, tabs (where
-//!   YAML allows them; also `key:<TAB>value`, which saphyr alone rejects
-//!   but yaml-cpp accepts), several documents (`---`, `...`), empty and
+//! * CRLF and lone CR line endings, a UTF-8 byte order mark, tabs where
+//!   YAML allows them, several documents (`---`, `...`), empty and
 //!   comment-only files (no document, no error) are handled.
+//!
+//! # yaml-cpp compatibility
+//!
+//! Falco reads rules with yaml-cpp, which accepts two things saphyr
+//! rejects; we accept them too, without moving any byte offset:
+//!
+//! * a tab right after a `:` (`key:<TAB>value`): we parse a copy where such
+//!   tabs are spaces, and put them back in any value that copied one;
+//! * flow collections whose lines are no more indented than their key, as
+//!   in Falco's own sandbox rules (`items: [` … `  ]`): see `relax.rs`.
 //!
 //! # Errors and recovery
 //!
 //! The first syntax error stops the parse, as it stops yaml-cpp in Falco;
 //! it is the first entry of [`YamlFile::errors`] (its span is the
-//! zero-width position saphyr reports). The document in progress is kept
-//! with its completed top-level items only. Then the rest of the file is
-//! read item by item (see `recover.rs`): top-level `- ` items after the
-//! broken one are parsed on their own and returned in an extra document
-//! marked [`Document::recovered`]; their errors follow. Note that Falco
-//! (yaml-cpp) loads nothing from a file with a syntax error: everything in
-//! the tree of such a file is only for tooling.
+//! zero-width position saphyr reports, converted to bytes). The document in
+//! progress is kept with its completed top-level items only (its
+//! `recovered` flag is false). Then the rest of the file is read item by
+//! item (see `recover.rs`): the file is cut at lines starting with `- ` at
+//! column 0, the broken item is dropped, and each later item is parsed on
+//! its own; the items that parse are returned, at their original offsets,
+//! in one extra document marked [`Document::recovered`] whose root is a
+//! block sequence of them, and their errors follow the first one. Note that
+//! Falco (yaml-cpp) loads nothing at all from a file with a syntax error:
+//! everything in the tree of such a file is only for tooling.
 //!
-//! `parse` never panics (a panic inside the parser would be caught and
-//! reported as an error), runs in time and memory linear in the input
-//! (plus the bounded alias expansion), and never recurses deeper than the
+//! `parse` never panics (a panic inside saphyr would be caught and
+//! reported as an error), takes time and memory linear in the input (plus
+//! the bounded alias expansion), and never recurses deeper than the
 //! nesting limit.
 
 pub mod tree;
@@ -65,6 +77,7 @@ mod builder;
 pub mod debug;
 mod offsets;
 mod recover;
+mod relax;
 mod scalar;
 
 pub use builder::{ALIAS_BOMB, MAX_ALIAS_BYTES, MAX_ALIAS_NODES, MAX_DEPTH};
@@ -73,7 +86,12 @@ pub use builder::{ALIAS_BOMB, MAX_ALIAS_BYTES, MAX_ALIAS_NODES, MAX_DEPTH};
 pub fn parse(text: &str) -> YamlFile {
     let softened = soften_tabs(text);
     let text = softened.as_ref().map_or(text, |(t, _)| t.as_str());
-    let main = builder::parse_stream(text);
+    let mut main = builder::parse_stream(text);
+    let relaxed = relax::relax(text, &main);
+    if let Some(relaxed) = &relaxed {
+        main = builder::parse_stream(relaxed);
+    }
+    let text = relaxed.as_deref().unwrap_or(text);
     let mut file = YamlFile {
         documents: main.documents,
         errors: main.errors,
@@ -124,7 +142,10 @@ fn restore_tabs(node: &mut Node, tabs: &[u32]) {
             let mut hits = Vec::new();
             for p in s.pieces.iter().filter(|p| p.copied && p.len > 0) {
                 let from = tabs.partition_point(|&t| t < p.source_start);
-                for &t in tabs[from..].iter().take_while(|&&t| t < p.source_start + p.len) {
+                for &t in tabs[from..]
+                    .iter()
+                    .take_while(|&&t| t < p.source_start + p.len)
+                {
                     hits.push((p.value_start + (t - p.source_start)) as usize);
                 }
             }

@@ -25,7 +25,8 @@
 //! whose root is a block sequence of them. Anchors do not carry across
 //! chunks: an alias to an anchor of another item is undefined there.
 
-use crate::builder::parse_stream;
+use crate::builder::{parse_stream, StreamResult};
+use crate::relax;
 use crate::tree::*;
 use falconer_text::Span;
 
@@ -75,7 +76,11 @@ pub(crate) fn chunks(text: &str) -> Vec<(usize, usize)> {
 /// Recovers the items after a fatal error at `fatal`; `safe_end` is where
 /// the main parse's complete output ends. Returns the recovered document
 /// (if any item was read) and the errors found in the later items.
-pub(crate) fn recover(text: &str, fatal: usize, safe_end: usize) -> (Option<Document>, Vec<YamlError>) {
+pub(crate) fn recover(
+    text: &str,
+    fatal: usize,
+    safe_end: usize,
+) -> (Option<Document>, Vec<YamlError>) {
     let chunks = chunks(text);
     let broken = chunks
         .iter()
@@ -90,7 +95,7 @@ pub(crate) fn recover(text: &str, fatal: usize, safe_end: usize) -> (Option<Docu
             Some(k) => i > k,
             None => s > fatal,
         };
-        let r = parse_stream(&text[s..e]);
+        let r = parse_item(&text[s..e]);
         if !after && !r.errors.is_empty() {
             continue;
         }
@@ -132,6 +137,16 @@ pub(crate) fn recover(text: &str, fatal: usize, safe_end: usize) -> (Option<Docu
     (doc, errors)
 }
 
+/// Parses one item on its own, with the same flow-indentation leniency as
+/// the main parse.
+fn parse_item(text: &str) -> StreamResult {
+    let r = parse_stream(text);
+    match relax::relax(text, &r) {
+        Some(relaxed) => parse_stream(&relaxed),
+        None => r,
+    }
+}
+
 /// Moves every span of `node` by `delta` bytes.
 fn shift(node: &mut Node, delta: u32) {
     node.span = node.span.shift(delta);
@@ -164,6 +179,9 @@ mod tests {
     fn chunking() {
         let text = "# head\n- a: 1\n  b: 2\n\n# c\n- c\n---\n- d\r\n-\n-x\nfoo\n";
         let c: Vec<&str> = chunks(text).iter().map(|&(s, e)| &text[s..e]).collect();
-        assert_eq!(c, vec!["- a: 1\n  b: 2\n\n# c\n", "- c\n", "- d\r\n", "-\n"]);
+        assert_eq!(
+            c,
+            vec!["- a: 1\n  b: 2\n\n# c\n", "- c\n", "- d\r\n", "-\n"]
+        );
     }
 }

@@ -58,7 +58,9 @@ impl Out {
         let len = s.len() as u32;
         let src = src as u32;
         if let Some(last) = self.pieces.last_mut() {
-            if last.copied && last.value_start + last.len == vs && last.source_start + last.len == src
+            if last.copied
+                && last.value_start + last.len == vs
+                && last.source_start + last.len == src
             {
                 last.len += len;
                 last.source_len += len;
@@ -360,7 +362,13 @@ pub(crate) fn decode_block(
     let mut pos = header + 1;
     let mut chomping = Chomping::Clip;
     let mut increment = 0usize;
-    let chomp_of = |c: u8| if c == b'+' { Chomping::Keep } else { Chomping::Strip };
+    let chomp_of = |c: u8| {
+        if c == b'+' {
+            Chomping::Keep
+        } else {
+            Chomping::Strip
+        }
+    };
     match b.get(pos) {
         Some(&c @ (b'+' | b'-')) => {
             chomping = chomp_of(c);

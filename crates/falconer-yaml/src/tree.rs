@@ -48,8 +48,14 @@ pub enum NodeKind {
     /// `~`, `null`, `Null`, `NULL` (plain) or no value at all.
     Null,
     Scalar(Scalar),
-    Sequence { items: Vec<Node>, flow: bool },
-    Mapping { entries: Vec<Entry>, flow: bool },
+    Sequence {
+        items: Vec<Node>,
+        flow: bool,
+    },
+    Mapping {
+        entries: Vec<Entry>,
+        flow: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

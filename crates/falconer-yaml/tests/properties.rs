@@ -101,7 +101,13 @@ fn fold_quoted(v: &str, escaped: impl Fn(char) -> String, rng: &mut Rng) -> Opti
 fn single(v: &str, rng: &mut Rng) -> Option<String> {
     let body = fold_quoted(
         v,
-        |c| if c == '\'' { "''".into() } else { c.to_string() },
+        |c| {
+            if c == '\'' {
+                "''".into()
+            } else {
+                c.to_string()
+            }
+        },
         rng,
     )?;
     Some(format!("'{body}'"))
@@ -161,9 +167,7 @@ fn block(v: &str, literal: bool, rng: &mut Rng) -> Option<String> {
         return None;
     }
     let lines: Vec<&str> = body.split('\n').collect();
-    if !literal
-        && (lines.len() > 1 || body.starts_with(is_blank) || body.contains('\t'))
-    {
+    if !literal && (lines.len() > 1 || body.starts_with(is_blank) || body.contains('\t')) {
         return None;
     }
     let chomp = match trailing {
@@ -175,7 +179,9 @@ fn block(v: &str, literal: bool, rng: &mut Rng) -> Option<String> {
         .iter()
         .find(|l| !l.is_empty())
         .is_some_and(|l| l.starts_with(is_blank))
-        || lines.iter().any(|l| !l.is_empty() && l.trim_start_matches(' ').is_empty())
+        || lines
+            .iter()
+            .any(|l| !l.is_empty() && l.trim_start_matches(' ').is_empty())
         || rng.bit();
     let mut out = String::from(if literal { "|" } else { ">" });
     if explicit {
@@ -333,11 +339,159 @@ fn value() -> impl Strategy<Value = String> {
 }
 
 fn plain_word(w: &str) -> bool {
-    w.chars().all(|c| c.is_ascii_alphanumeric() || "._/=()".contains(c))
+    w.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._/=()".contains(c))
+}
+
+/// Fragments of YAML syntax, to build random (mostly broken) files.
+fn fragment() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "- ",
+        "? ",
+        ": ",
+        "key: ",
+        "k2:",
+        "\n",
+        "\n  ",
+        "\n    ",
+        "\r\n",
+        " ",
+        "\t",
+        "  ",
+        "# c",
+        " # c\n",
+        "&a ",
+        "*a",
+        "!!str ",
+        "!t ",
+        "|",
+        "|-",
+        "|+",
+        ">",
+        ">-",
+        "|2",
+        ">1+",
+        "'",
+        "''",
+        "\"",
+        "\\",
+        "\\n",
+        "\\\n",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "abc",
+        "é",
+        "x y",
+        "---",
+        "...",
+        "\n- ",
+        "\n  - ",
+        "\n  k: ",
+        "proc.name",
+        "\\x41",
+        "\\u00e9",
+        "\\ ",
+        "😀",
+        "\r",
+        "k: \"",
+        "- '",
+        "\u{feff}",
+        "%",
+    ])
+    .prop_map(String::from)
+}
+
+fn fuzz_line() -> impl Strategy<Value = String> {
+    (
+        0usize..7,
+        prop::collection::vec(fragment(), 0..4),
+        prop::sample::select(vec!["\n", "\r\n", "\n\n", " \n", "\t\n"]),
+    )
+        .prop_map(|(indent, parts, end)| format!("{}{}{}", " ".repeat(indent), parts.concat(), end))
+}
+
+/// Checks every node of a parsed file: spans inside the text on character
+/// boundaries, copied pieces equal to their source, a quoted or block
+/// scalar's span starting at its quote or header, and no scalar left with
+/// the coarse mapping used when our decoding disagrees with saphyr's.
+fn check_tree(text: &str) -> Result<(), TestCaseError> {
+    let file = parse(text);
+    let mut nodes: Vec<&falconer_yaml::Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
+    for d in &file.documents {
+        prop_assert!(d.span.end as usize <= text.len());
+    }
+    for e in &file.errors {
+        prop_assert!(e.span.end as usize <= text.len());
+    }
+    while let Some(n) = nodes.pop() {
+        let (s, e) = (n.span.start as usize, n.span.end as usize);
+        prop_assert!(s <= e && e <= text.len(), "{:?}: {:?}", text, n);
+        prop_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+        match &n.kind {
+            falconer_yaml::NodeKind::Scalar(sc) => {
+                for p in &sc.pieces {
+                    if p.copied && p.len > 0 {
+                        let v = &sc.value[p.value_start as usize..(p.value_start + p.len) as usize];
+                        let t = &text[p.source_start as usize..(p.source_start + p.len) as usize];
+                        prop_assert_eq!(v, t);
+                    }
+                }
+                let first = text[s..].chars().next();
+                let expected = match sc.style {
+                    ScalarStyle::SingleQuoted => Some('\''),
+                    ScalarStyle::DoubleQuoted => Some('"'),
+                    ScalarStyle::Literal => Some('|'),
+                    ScalarStyle::Folded => Some('>'),
+                    ScalarStyle::Plain => first,
+                };
+                // An alias's clone spans the alias instead.
+                if first != Some('*') {
+                    prop_assert_eq!(first, expected, "{:?}: {:?}", text, n);
+                }
+                let coarse = matches!(
+                    sc.pieces.first(),
+                    Some(p) if !p.copied && p.len as usize == sc.value.len() && p.source_start == n.span.start
+                );
+                prop_assert!(!coarse, "{:?}: coarse mapping for {:?}", text, n);
+            }
+            falconer_yaml::NodeKind::Sequence { items, .. } => nodes.extend(items),
+            falconer_yaml::NodeKind::Mapping { entries, .. } => {
+                for e in entries {
+                    nodes.push(&e.key);
+                    nodes.push(&e.value);
+                }
+            }
+            falconer_yaml::NodeKind::Null => {}
+        }
+    }
+    Ok(())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Random files made of YAML fragments (most are broken).
+    #[test]
+    fn random_fragments(parts in prop::collection::vec(fragment(), 0..30)) {
+        check_tree(&parts.concat())?;
+    }
+
+    /// Random lines of fragments with random indentation.
+    #[test]
+    fn random_lines(lines in prop::collection::vec(fuzz_line(), 0..12)) {
+        check_tree(&lines.concat())?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn plain_style(v in line(), seed in any::<u64>()) {
@@ -389,6 +543,7 @@ proptest! {
             let src = format!("- rule: r\r\n  condition: {}\r\n  output: o\r\n", enc.replace('\n', "\r\n"));
             let (_, s) = condition_of(&src)?;
             prop_assert_eq!(&s.value, &v, "{:?}", src);
+            prop_assert_eq!(s.style, style);
             for (ws, we) in words(&v) {
                 let copied = s.pieces.iter().any(|p| {
                     p.copied && p.value_start as usize <= ws && we <= (p.value_start + p.len) as usize
@@ -405,41 +560,6 @@ proptest! {
     /// copied pieces equal to their source.
     #[test]
     fn arbitrary_input_is_safe(text in "[-\\[\\]{}:,#&*!|>'\"\\\\ \t\r\na-c?.~é\u{feff}\0]{0,80}") {
-        let file = parse(&text);
-        let mut nodes = Vec::new();
-        for d in &file.documents {
-            prop_assert!(d.span.end as usize <= text.len());
-            if let Some(r) = &d.root {
-                nodes.push(r);
-            }
-        }
-        while let Some(n) = nodes.pop() {
-            prop_assert!(n.span.start <= n.span.end && n.span.end as usize <= text.len());
-            prop_assert!(text.is_char_boundary(n.span.start as usize));
-            prop_assert!(text.is_char_boundary(n.span.end as usize));
-            match &n.kind {
-                falconer_yaml::NodeKind::Scalar(s) => {
-                    for p in &s.pieces {
-                        if p.copied && p.len > 0 {
-                            let v = &s.value[p.value_start as usize..(p.value_start + p.len) as usize];
-                            let t = &text[p.source_start as usize..(p.source_start + p.len) as usize];
-                            prop_assert_eq!(v, t);
-                        }
-                    }
-                    let _ = s.source_span(Span::new(0, s.value.len() as u32));
-                }
-                falconer_yaml::NodeKind::Sequence { items, .. } => nodes.extend(items),
-                falconer_yaml::NodeKind::Mapping { entries, .. } => {
-                    for e in entries {
-                        nodes.push(&e.key);
-                        nodes.push(&e.value);
-                    }
-                }
-                falconer_yaml::NodeKind::Null => {}
-            }
-        }
-        for e in &file.errors {
-            prop_assert!(e.span.end as usize <= text.len());
-        }
+        check_tree(&text)?;
     }
 }

@@ -4,7 +4,11 @@
 use falconer_yaml::{parse, Node, NodeKind, YamlFile, ALIAS_BOMB, MAX_ALIAS_NODES};
 
 fn count_nodes(file: &YamlFile) -> usize {
-    let mut stack: Vec<&Node> = file.documents.iter().filter_map(|d| d.root.as_ref()).collect();
+    let mut stack: Vec<&Node> = file
+        .documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .collect();
     let mut n = 0;
     while let Some(node) = stack.pop() {
         n += 1;
@@ -78,7 +82,9 @@ fn nesting_just_under_the_limit_is_fine() {
 
 #[test]
 fn billion_laughs() {
-    let mut src = String::from("- a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut src = String::from(
+        "- a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for (i, c) in "bcdefghi".chars().enumerate() {
         let p = (b'a' + i as u8) as char;
         src.push_str(&format!(
@@ -87,15 +93,28 @@ fn billion_laughs() {
     }
     src.push_str("- rule: after\n");
     let file = parse(&src);
-    let bombs: Vec<_> = file.errors.iter().filter(|e| e.message == ALIAS_BOMB).collect();
+    let bombs: Vec<_> = file
+        .errors
+        .iter()
+        .filter(|e| e.message == ALIAS_BOMB)
+        .collect();
     assert_eq!(bombs.len(), 1, "{:?}", file.errors);
     assert_eq!(file.errors.len(), 1);
     // Reported at an alias.
     assert_eq!(&src[bombs[0].span.start as usize..][..1], "*");
     // Bounded: the budget plus the anchored text (with one copy per level).
-    assert!(count_nodes(&file) <= 3 * MAX_ALIAS_NODES, "{}", count_nodes(&file));
+    assert!(
+        count_nodes(&file) <= 3 * MAX_ALIAS_NODES,
+        "{}",
+        count_nodes(&file)
+    );
     // Parsing went on.
-    let items = file.documents[0].root.as_ref().unwrap().as_sequence().unwrap();
+    let items = file.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .as_sequence()
+        .unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1].get("rule").unwrap().value.as_str(), Some("after"));
 }
@@ -185,11 +204,37 @@ fn big_file() {
     assert!(i >= 10_000 && src.len() >= 5 << 20);
     let file = parse(&src);
     assert!(file.errors.is_empty());
-    let items = file.documents[0].root.as_ref().unwrap().as_sequence().unwrap();
+    let items = file.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .as_sequence()
+        .unwrap();
     assert_eq!(items.len(), i);
     let last = items.last().unwrap();
     let cond = last.get("condition").unwrap().value.as_scalar().unwrap();
     let off = cond.value.find("proc.name = \"x").unwrap() as u32;
     let at = cond.source_offset(off) as usize;
     assert!(src[at..].starts_with("proc.name = \"x"));
+}
+
+#[test]
+fn depth_limit_is_exact() {
+    let ok = format!("{}x", "- ".repeat(falconer_yaml::MAX_DEPTH));
+    let file = parse(&ok);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(count_nodes(&file), falconer_yaml::MAX_DEPTH + 1);
+    let deep = format!("{}x", "- ".repeat(falconer_yaml::MAX_DEPTH + 1));
+    let file = parse(&deep);
+    assert_eq!(file.errors.len(), 1);
+    assert_eq!(
+        file.errors[0].span.start as usize,
+        2 * falconer_yaml::MAX_DEPTH
+    );
+    // Aliases cannot go past the limit either.
+    let inner = format!("{}x", "[".repeat(200)) + &"]".repeat(200);
+    let src = format!("- &a {inner}\n- {}*a{}\n", "[".repeat(100), "]".repeat(100));
+    let file = parse(&src);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert!(file.errors[0].message.contains("nesting too deep"));
 }

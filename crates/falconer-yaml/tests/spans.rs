@@ -37,7 +37,10 @@ fn check(src: &str, value: &str, style: ScalarStyle) {
     for i in 0..=value.len() as u32 {
         let o = s.source_offset(i);
         assert!(o >= last, "{src:?}: not monotonic at {i}");
-        assert!(node.span.start <= o && o <= node.span.end, "{src:?}: {i} → {o}");
+        assert!(
+            node.span.start <= o && o <= node.span.end,
+            "{src:?}: {i} → {o}"
+        );
         last = o;
     }
 }
@@ -227,7 +230,37 @@ fn tab_after_colon() {
     let (_, s) = condition(src);
     assert_eq!(s.value, "proc.name = x");
     let file = parse(src);
-    let item = &file.documents[0].root.as_ref().unwrap().as_sequence().unwrap()[0];
+    let item = &file.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .as_sequence()
+        .unwrap()[0];
     assert_eq!(item.get("rule").unwrap().value.as_str(), Some("r"));
     assert_eq!(item.get("output").unwrap().value.as_str(), Some("a:\tb"));
+}
+
+#[test]
+fn saphyr_quirks_keep_exact_spans() {
+    // saphyr counts bytes on directive lines: positions after a non-ASCII
+    // directive must still be exact.
+    let src = "%FOO 😀é\n---\n- rule: r\n  condition: proc.name = x\n";
+    check(src, "proc.name = x", ScalarStyle::Plain);
+    // A byte order mark takes no column: explicit indentation still works.
+    let src = "\u{feff}rule: |1\n  proc.name\n";
+    let file = parse(src);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let v = &file.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .get("rule")
+        .unwrap()
+        .value;
+    assert_eq!(v.as_str(), Some(" proc.name\n"));
+    assert_eq!(&src[v.span.range()], "|1\n  proc.name");
+    // A comment after a tab in a continuation line's indentation is read as
+    // an empty line by saphyr.
+    let src = "- rule: r\n  condition: proc.name = x\n\t# comment\n   and proc.name = y\n";
+    check(src, "proc.name = x\nand proc.name = y", ScalarStyle::Plain);
 }

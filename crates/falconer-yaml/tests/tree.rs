@@ -138,7 +138,14 @@ fn documents() {
 
 #[test]
 fn empty_inputs() {
-    for src in ["", "\n\n", "# just a comment\n# another\n", "   \n\t\n", "\u{feff}", "\u{feff}# c\r\n"] {
+    for src in [
+        "",
+        "\n\n",
+        "# just a comment\n# another\n",
+        "   \n\t\n",
+        "\u{feff}",
+        "\u{feff}# c\r\n",
+    ] {
         let file = parse(src);
         assert!(file.documents.is_empty(), "{src:?}");
         assert!(file.errors.is_empty(), "{src:?}");
@@ -164,13 +171,23 @@ fn tabs() {
     let file = parse(src);
     assert!(file.errors.is_empty(), "{:?}", file.errors);
     let item = &items(&file, 0)[0];
-    assert_eq!(item.get("condition").unwrap().value.as_str(), Some("a\t=\tb"));
+    assert_eq!(
+        item.get("condition").unwrap().value.as_str(),
+        Some("a\t=\tb")
+    );
     let src = "- rule: a\n\tcondition: x\n- rule: b\n";
     let file = parse(src);
     assert_eq!(file.errors.len(), 1);
     let rec = file.documents.last().unwrap();
     assert!(rec.recovered);
-    assert_eq!(items(&file, file.documents.len() - 1)[0].get("rule").unwrap().value.as_str(), Some("b"));
+    assert_eq!(
+        items(&file, file.documents.len() - 1)[0]
+            .get("rule")
+            .unwrap()
+            .value
+            .as_str(),
+        Some("b")
+    );
 }
 
 #[test]
@@ -266,5 +283,104 @@ fn node_kinds() {
     let file = parse("- {a: 1}\n- [x]\n- s\n- ~\n");
     let kinds: Vec<&str> = items(&file, 0).iter().map(|n| n.kind_name()).collect();
     assert_eq!(kinds, ["mapping", "sequence", "scalar", "null"]);
-    assert!(matches!(items(&file, 0)[0].kind, NodeKind::Mapping { flow: true, .. }));
+    assert!(matches!(
+        items(&file, 0)[0].kind,
+        NodeKind::Mapping { flow: true, .. }
+    ));
+}
+
+#[test]
+fn flow_collections_closed_at_the_key_column() {
+    // yaml-cpp accepts this (used by Falco's own sandbox rules); saphyr
+    // alone does not.
+    let src = "- list: miner_domains\n  items: [\n    \"a.example.com\", # first\n    'b.example.com'\n    # the end\n  ]\n\n- list: ports\n  items: [\n  1, 2,\n  3]\n- macro: m\n  condition: {\n  a: b\n  }\n";
+    let file = parse(src);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let all = items(&file, 0);
+    assert_eq!(all.len(), 3);
+    let list = all[0].get("items").unwrap().value.as_sequence().unwrap();
+    assert_eq!(text(src, &list[0]), "\"a.example.com\"");
+    assert_eq!(list[1].as_str(), Some("b.example.com"));
+    let v = &all[0].get("items").unwrap().value;
+    assert!(text(src, v).starts_with('[') && text(src, v).ends_with(']'));
+    let ports: Vec<&str> = all[1]
+        .get("items")
+        .unwrap()
+        .value
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(ports, ["1", "2", "3"]);
+    assert_eq!(
+        all[2]
+            .get("condition")
+            .unwrap()
+            .value
+            .get("a")
+            .unwrap()
+            .value
+            .as_str(),
+        Some("b")
+    );
+}
+
+#[test]
+fn block_indentation_errors_are_not_relaxed() {
+    let src = "- rule: r\n  condition: \"a\nb\"\n";
+    let file = parse(src);
+    assert_eq!(file.errors.len(), 1);
+    let src = "key: [a,\nb]\n";
+    let file = parse(src);
+    assert!(file.errors.is_empty() || file.errors[0].message.contains("indentation"));
+}
+
+#[test]
+fn recovered_items_get_the_same_leniency() {
+    let src = "- rule: a\n  condition: \"x\n- list: l\n  items: [\n    a\n  ]\n";
+    let file = parse(src);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    let rec = file.documents.last().unwrap();
+    assert!(rec.recovered);
+    let item = &rec.root.as_ref().unwrap().as_sequence().unwrap()[0];
+    assert_eq!(
+        item.get("items")
+            .unwrap()
+            .value
+            .as_sequence()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn regressions_found_by_fuzzing() {
+    // An indentless sequence whose first entry is only a comment: the
+    // sequence starts at its `-` and a later block scalar gets the right
+    // indentation.
+    let src = "k: \n  - # c\n  - |\n    # c\n";
+    let file = parse(src);
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    let seq = &file.documents[0]
+        .root
+        .as_ref()
+        .unwrap()
+        .get("k")
+        .unwrap()
+        .value;
+    assert_eq!(&src[seq.span.range()], "- # c\n  - |\n    # c");
+    let lit = &seq.as_sequence().unwrap()[1];
+    assert_eq!(lit.as_str(), Some("# c\n"));
+    assert_eq!(&src[lit.span.range()], "|\n    # c");
+    // Joining lines in a flow collection must not merge a plain scalar
+    // ended by a comment with the next line.
+    let src = "- {\n| # c\n\n&a }\n";
+    let file = parse(src);
+    for d in &file.documents {
+        if let Some(root) = &d.root {
+            assert!(!falconer_yaml::debug::render_string(root).contains("&a"));
+        }
+    }
 }

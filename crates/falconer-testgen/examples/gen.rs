@@ -1,0 +1,1 @@
+fn main(){ print!("{}", falconer_testgen::generate(4500)); }

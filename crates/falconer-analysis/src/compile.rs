@@ -10,10 +10,11 @@ use crate::checks::output::check_output;
 use crate::checks::typeck::Checker;
 use crate::collect::{Collected, RuleEntry};
 use crate::diagnostic::{Diagnostic, Loc};
-use crate::lists::{substitute, ListView, Substituted};
+use crate::lists::{substitute, ListIndex, ListView, Substituted};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
+use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -154,9 +155,9 @@ pub fn compile(env: &Env<'_>) -> Compiled {
         ..Default::default()
     };
     let list_items = expand_lists(c, &mut out.list_used);
-    let views = list_views(c, &list_items);
+    let views = ListIndex::new(list_views(c, &list_items));
     let v2l = view_to_list(c);
-    let list_names: Vec<&str> = c.lists.iter().map(|l| l.name.as_str()).collect();
+    let list_names = TypoIndex::new(c.lists.iter().map(|l| l.name.as_str()));
 
     // ---- macros ----
     for m in &c.macros {
@@ -309,17 +310,54 @@ fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<&String>) 
     out
 }
 
+/// List names by length, for fast "did you mean" lookups.
+struct TypoIndex<'a> {
+    by_len: BTreeMap<usize, Vec<&'a str>>,
+}
+
+impl<'a> TypoIndex<'a> {
+    fn new(names: impl Iterator<Item = &'a str>) -> TypoIndex<'a> {
+        let mut by_len: BTreeMap<usize, Vec<&'a str>> = BTreeMap::new();
+        for n in names {
+            by_len.entry(n.len()).or_default().push(n);
+        }
+        TypoIndex { by_len }
+    }
+
+    fn contains(&self, v: &str) -> bool {
+        self.by_len.get(&v.len()).is_some_and(|l| l.contains(&v))
+    }
+
+    /// A list name close to `v` (see [`suggest`]); only names of a
+    /// similar length can be close.
+    fn suggest(&self, v: &str) -> Option<&'a str> {
+        let slack = (v.len() / 3).max(1) * 2;
+        let range = v.len().saturating_sub(slack)..=v.len() + slack;
+        suggest(
+            v,
+            self.by_len
+                .range(range)
+                .flat_map(|(_, l)| l.iter().copied()),
+        )
+    }
+}
+
 /// Our lint: a literal inside a list operand that is not a list but is
 /// close to one (the seed's `(webfetchbinaries)`).
-fn list_typo(expr: &Expr, lists: &[&str], map: &dyn Fn(Span) -> Loc, out: &mut Vec<Diagnostic>) {
+fn list_typo(
+    expr: &Expr,
+    lists: &TypoIndex<'_>,
+    map: &dyn Fn(Span) -> Loc,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut check = |v: &str, span: Span| {
         let ident_like = v.len() >= 6
             && v.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ident_like || lists.contains(&v) {
+        if !ident_like || lists.contains(v) {
             return;
         }
-        if let Some(s) = suggest(v, lists.iter().copied()) {
+        if let Some(s) = lists.suggest(v) {
             let loc = map(span);
             out.push(
                 Diagnostic::new(
@@ -365,9 +403,9 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
 fn compile_rule(
     env: &Env<'_>,
     r: &RuleEntry,
-    views: &[ListView<'_>],
+    views: &ListIndex<'_>,
     v2l: &[usize],
-    list_names: &[&str],
+    list_names: &TypoIndex<'_>,
     out: &mut Compiled,
     checked_macros: &mut HashSet<(usize, String, bool)>,
 ) -> CompiledRule {

@@ -9,7 +9,7 @@
 
 use crate::source::{RewriteMap, Seg};
 use falconer_text::Span;
-use std::collections::HashSet;
+use rustc_hash::FxHashMap;
 
 fn is_delim(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b',' | b'=')
@@ -45,25 +45,67 @@ pub struct Substituted {
     pub uses: Vec<(usize, Span)>,
 }
 
-/// Substitutes `lists` (in the order given) into `text`.
-pub fn substitute(text: &str, lists: &[ListView<'_>]) -> Substituted {
-    let mut words: HashSet<&str> = HashSet::new();
-    for w in text.split(|c: char| c.is_ascii() && is_delim(c as u8)) {
-        if !w.is_empty() {
-            words.insert(w);
+/// Index of list names for fast substitution: built once per compile.
+pub struct ListIndex<'a> {
+    lists: Vec<ListView<'a>>,
+    by_name: FxHashMap<&'a str, usize>,
+    /// Lists whose name contains a delimiter (never a single word).
+    odd: Vec<usize>,
+}
+
+impl<'a> ListIndex<'a> {
+    /// `lists` in definition order.
+    pub fn new(lists: Vec<ListView<'a>>) -> ListIndex<'a> {
+        let mut by_name = FxHashMap::default();
+        let mut odd = Vec::new();
+        for (i, l) in lists.iter().enumerate() {
+            if l.name.bytes().any(is_delim) {
+                odd.push(i);
+            } else {
+                by_name.entry(l.name).or_insert(i);
+            }
+        }
+        ListIndex {
+            lists,
+            by_name,
+            odd,
         }
     }
+
+    pub fn lists(&self) -> &[ListView<'a>] {
+        &self.lists
+    }
+
+    /// Indices of lists named by a word of `text`.
+    fn words_in(&self, text: &str, out: &mut Vec<usize>) {
+        for w in text.split(|c: char| c.is_ascii() && is_delim(c as u8)) {
+            if let Some(&i) = self.by_name.get(w) {
+                out.push(i);
+            }
+        }
+    }
+}
+
+/// Substitutes the lists of `index` (in definition order) into `text`.
+pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
+    let lists = &index.lists;
+    // Candidate lists: named by a word of the text (or by a word of items
+    // inserted later), plus lists whose names contain delimiters.
+    let mut pending: Vec<usize> = Vec::new();
+    index.words_in(text, &mut pending);
+    pending.extend(index.odd.iter().copied());
+    pending.sort_unstable();
+    pending.dedup();
     let mut cur = text.to_string();
     let mut map = RewriteMap::identity(text.len() as u32);
     let mut uses = Vec::new();
-    let mut extra_words: HashSet<String> = HashSet::new();
-    for (li, list) in lists.iter().enumerate() {
+    let mut next = 0;
+    while next < pending.len() {
+        let li = pending[next];
+        next += 1;
+        let list = &lists[li];
         let name = list.name;
         if name.is_empty() {
-            continue;
-        }
-        let simple = !name.bytes().any(is_delim);
-        if simple && !words.contains(name) && !extra_words.contains(name) {
             continue;
         }
         let occ = find_occurrences(&cur, name);
@@ -72,10 +114,18 @@ pub fn substitute(text: &str, lists: &[ListView<'_>]) -> Substituted {
         }
         let joined: Vec<String> = list.items.iter().map(|i| quote_item(i)).collect();
         let replacement = format!(" {} ", joined.join(", "));
-        for w in replacement.split(|c: char| c.is_ascii() && is_delim(c as u8)) {
-            if !w.is_empty() && !words.contains(w) {
-                extra_words.insert(w.to_string());
+        // Items may name lists defined later: queue them.
+        let mut more = Vec::new();
+        index.words_in(&replacement, &mut more);
+        let mut added = false;
+        for m in more {
+            if m > li && !pending[next..].contains(&m) {
+                pending.push(m);
+                added = true;
             }
+        }
+        if added {
+            pending[next..].sort_unstable();
         }
         let bytes = cur.as_bytes();
         let mut out = String::with_capacity(cur.len() + occ.len() * replacement.len());
@@ -217,7 +267,7 @@ mod tests {
             .iter()
             .map(|(n, i)| ListView { name: n, items: i })
             .collect();
-        substitute(text, &views)
+        substitute(text, &ListIndex::new(views))
     }
 
     #[test]

@@ -34,7 +34,11 @@ fn whole_process(path: &std::path::Path, runs: usize) -> Duration {
             .output()
             .expect("running falconer");
         v.push(t.elapsed());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     median(v)
 }

@@ -1,1 +1,3 @@
-fn main(){ print!("{}", falconer_testgen::generate(4500)); }
+fn main() {
+    print!("{}", falconer_testgen::generate(4500));
+}

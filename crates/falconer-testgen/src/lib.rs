@@ -13,7 +13,11 @@ fn defined_names(text: &str) -> (Vec<String>, Vec<String>) {
     let mut words = Vec::new();
     let mut rules = Vec::new();
     for line in text.lines() {
-        for (prefix, is_rule) in [("- list: ", false), ("- macro: ", false), ("- rule: ", true)] {
+        for (prefix, is_rule) in [
+            ("- list: ", false),
+            ("- macro: ", false),
+            ("- rule: ", true),
+        ] {
             if let Some(n) = line.strip_prefix(prefix) {
                 let n = n.trim().to_string();
                 if is_rule {
@@ -42,7 +46,9 @@ fn rename_words(text: &str, words: &[String], n: usize) -> String {
         if i == 0 || !is_word_byte(bytes[i - 1]) {
             for w in words {
                 let wb = w.as_bytes();
-                if bytes[i..].starts_with(wb) && bytes.get(i + wb.len()).is_none_or(|b| !is_word_byte(*b)) {
+                if bytes[i..].starts_with(wb)
+                    && bytes.get(i + wb.len()).is_none_or(|b| !is_word_byte(*b))
+                {
                     out.push_str(w);
                     out.push('_');
                     out.push_str(&n.to_string());

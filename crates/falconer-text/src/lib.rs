@@ -222,34 +222,85 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The edit distance of `a` and `b` if it is at most `limit`: only a band
+/// of the matrix is computed and the scan stops once every cell of a row
+/// exceeds the limit.
+pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if !a.is_ascii() || !b.is_ascii() {
+        let d = edit_distance(a, b);
+        return (d <= limit).then_some(d);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    const BIG: usize = usize::MAX / 2;
+    let mut prev: Vec<usize> = (0..=b.len())
+        .map(|j| if j <= limit { j } else { BIG })
+        .collect();
+    let mut cur = vec![BIG; b.len() + 1];
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = (i + limit).min(b.len());
+        cur.iter_mut().for_each(|c| *c = BIG);
+        cur[0] = if i <= limit { i } else { BIG };
+        let mut row_min = cur[0];
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let v = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= limit).then_some(d)
+}
+
+/// Whether two names are equal ignoring `_`, `-` and ASCII case.
+fn norm_eq(a: &str, b: &str) -> bool {
+    let mut x = a.bytes().filter(|c| *c != b'_' && *c != b'-');
+    let mut y = b.bytes().filter(|c| *c != b'_' && *c != b'-');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+            _ => return false,
+        }
+    }
+}
+
 /// The best candidate close to `name`, if any is close enough: distance at
 /// most a third of the name's length (at least 1), ties broken by order.
-/// Candidates that differ only by `_`/`-` or case are always accepted.
+/// Candidates that differ only by `_`/`-` or ASCII case always qualify.
 pub fn suggest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let name_norm = norm(name);
-    let limit = (name.chars().count() / 3).max(1);
+    let name_len = name.chars().count();
+    let limit = (name_len / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for cand in candidates {
         if cand == name {
             continue;
         }
-        let d = if norm(cand) == name_norm {
+        let d = if norm_eq(cand, name) {
             0
         } else {
-            let d = edit_distance(name, cand);
-            if d > limit {
+            // The distance is at least the length difference: skip the
+            // (quadratic) computation when that already exceeds the limit.
+            if cand.len().abs_diff(name.len()) > limit * 4
+                || cand.chars().count().abs_diff(name_len) > limit
+            {
                 continue;
             }
-            d
+            match edit_distance_within(name, cand, limit) {
+                Some(d) => d,
+                None => continue,
+            }
         };
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
@@ -286,6 +337,26 @@ mod tests {
             LineCol { line: 2, col: 0 }
         );
         assert_eq!(idx.line_end_excluding_break(text, 1), x + 1);
+    }
+
+    #[test]
+    fn banded_distance_agrees() {
+        for (a, b) in [
+            ("kitten", "sitting"),
+            ("proc.nme", "proc.name"),
+            ("", "abc"),
+            ("abc", "abc"),
+            ("flaw", "lawn"),
+        ] {
+            let d = edit_distance(a, b);
+            for limit in 0..5 {
+                assert_eq!(
+                    edit_distance_within(a, b, limit),
+                    (d <= limit).then_some(d),
+                    "{a} {b} {limit}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,6 +21,14 @@ use std::sync::Arc;
 /// Parses a condition; the database caches it by text.
 pub type ParseFn<'a> = &'a dyn Fn(&str) -> Arc<ParsedCondition>;
 
+/// Codes of libsinsp compiler warnings (B.7), reported after a successful
+/// compilation only.
+const COMPILER_WARNINGS: &[&str] = &[
+    "field-as-value",
+    "transformer-as-value",
+    "simplifiable-regex",
+];
+
 /// A macro after substitution, parsing and reference resolution.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CompiledMacro {
@@ -202,7 +210,7 @@ pub fn compile(env: &Env<'_>) -> Compiled {
                         env,
                         &name,
                         map(span),
-                        c.macro_by_name.get(&name).map(|&j| &c.macros[j].name),
+                        c.macro_by_name.get(&name).map(|&j| c.macros[j].name_loc),
                     );
                     out.diagnostics.extend(d);
                 }
@@ -284,15 +292,17 @@ fn reaches(macros: &[CompiledMacro], from: usize, target: usize) -> bool {
     false
 }
 
-fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<&String>) -> Vec<Diagnostic> {
+fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<Loc>) -> Vec<Diagnostic> {
     let mut d = Diagnostic::new(
         "undefined-macro",
         loc,
         format!("Undefined macro '{name}' used in filter."),
     );
-    if later.is_some() {
-        d.message
-            .push_str(" (a macro of that name is defined later: macros cannot refer forward)");
+    if let Some(l) = later {
+        d = d.with_related(
+            l,
+            format!("'{name}' is defined here, after the macro that uses it: macros cannot refer forward"),
+        );
     } else if let Some(s) = suggest(name, env.collected.macros.iter().map(|m| m.name.as_str())) {
         d = d.with_suggestion(format!("did you mean '{s}'?"), loc.span, s);
     }
@@ -522,7 +532,7 @@ fn compile_rule(
     };
     checker.check_expr(expr);
     let (mut failed, mut skipped) = (checker.failed, checker.skipped);
-    out.diagnostics.append(&mut checker.diags);
+    let mut rule_diags = std::mem::take(&mut checker.diags);
     for &j in &reachable {
         let key = (j, source.to_string(), r.skip_if_unknown_filter);
         let m = &c.macros[j];
@@ -543,7 +553,7 @@ fn compile_rule(
         if checked_macros.insert(key) {
             let rule_loc = r.condition.map(Span::empty(0));
             for d in mc.diags {
-                out.diagnostics.push(d.with_related(
+                rule_diags.push(d.with_related(
                     rule_loc,
                     format!("in macro '{}' used by rule '{}'", m.name, r.name),
                 ));
@@ -552,6 +562,11 @@ fn compile_rule(
     }
     cr.skipped = skipped;
     ok &= !failed && !skipped;
+    // libsinsp's compiler warnings exist only for rules that compiled.
+    if !ok {
+        rule_diags.retain(|d| !COMPILER_WARNINGS.contains(&d.code));
+    }
+    out.diagnostics.append(&mut rule_diags);
     cr.ok = ok;
     // 10. event types.
     if ok && source == "syscall" {

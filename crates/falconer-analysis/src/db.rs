@@ -191,6 +191,14 @@ pub fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Arc<Vec<Diagnosti
     all.extend(engine_diags(db, ws));
     all.extend(collected(db, ws).diagnostics.iter().cloned());
     all.extend(compiled(db, ws).diagnostics.iter().cloned());
+    // Falco reports unused items only when everything loaded without error
+    // (an item lost to an error would make others look unused).
+    if all
+        .iter()
+        .any(|d| d.severity == crate::codes::Severity::Error)
+    {
+        all.retain(|d| !matches!(d.code, "unused-list" | "unused-macro"));
+    }
     let lints = &ws.config(db).lints;
     let mut out: Vec<Diagnostic> = Vec::with_capacity(all.len());
     for mut d in all {

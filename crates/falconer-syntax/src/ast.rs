@@ -318,7 +318,13 @@ pub enum Rhs {
     /// textually before parsing).
     Ident(Name),
     /// `val(field)`.
-    Val { field: FieldRef, span: Span },
+    Val {
+        field: FieldRef,
+        /// An `[arg]` after `val(...)`: it parses, but the compiler
+        /// rejects it.
+        arg: Option<FieldArg>,
+        span: Span,
+    },
     /// A transformer call on the right side.
     Transformer(Transformer),
 }

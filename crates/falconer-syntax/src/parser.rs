@@ -681,11 +681,11 @@ fn transformer_or_val<'s>(h: &H<'s>, inp: &mut Inp<'s, '_>) -> R<Option<Rhs>> {
             if !lex_str(inp, ")") {
                 return Err(throw(inp, msg::TRANSFORMER_CLOSE));
             }
-            // `val(f)[arg]` parses (the compiler rejects it later); the AST
-            // has no room for the argument, the span covers it.
-            let _ = field_arg(inp)?;
+            // `val(f)[arg]` parses; the compiler rejects it later.
+            let arg = field_arg(inp)?;
             return Ok(Some(Rhs::Val {
                 field,
+                arg,
                 span: sp(start, pos(inp)),
             }));
         }

@@ -277,10 +277,11 @@ fn print_rhs(out: &mut String, op: &Operator, rhs: &Rhs) {
             out.push(')');
         }
         Rhs::Ident(n) => out.push_str(&n.text),
-        Rhs::Val { field, .. } => {
+        Rhs::Val { field, arg, .. } => {
             out.push_str("val(");
             print_field(out, field);
             out.push(')');
+            print_arg(out, arg.as_ref());
         }
         Rhs::Transformer(t) => print_transformer(out, t),
     }

@@ -392,9 +392,12 @@ fn rhs_spans(rhs: &mut Rhs, f: &mut impl FnMut(&mut Span)) {
             }
         }
         Rhs::Ident(n) => f(&mut n.span),
-        Rhs::Val { field, span } => {
+        Rhs::Val { field, arg, span } => {
             f(span);
             field_spans(field, f);
+            if let Some(a) = arg {
+                f(&mut a.span);
+            }
         }
         Rhs::Transformer(t) => transformer_spans(t, f),
     }

@@ -378,7 +378,11 @@ fn lhs() -> impl Strategy<Value = Lhs> {
 
 fn field_or_transformer_rhs() -> impl Strategy<Value = Rhs> {
     prop_oneof![
-        field().prop_map(|field| Rhs::Val { field, span: z() }),
+        field().prop_map(|field| Rhs::Val {
+            field,
+            arg: None,
+            span: z()
+        }),
         transformer().prop_map(Rhs::Transformer),
     ]
 }

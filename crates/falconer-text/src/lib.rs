@@ -260,6 +260,27 @@ pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     (d <= limit).then_some(d)
 }
 
+/// A cheap lower bound of the edit distance of two ASCII strings: the
+/// larger of the numbers of characters of each not matched in the other.
+fn bag_distance(a: &str, b: &str) -> usize {
+    let mut counts = [0i32; 128];
+    for c in a.bytes() {
+        counts[(c & 127) as usize] += 1;
+    }
+    for c in b.bytes() {
+        counts[(c & 127) as usize] -= 1;
+    }
+    let (mut pos, mut neg) = (0usize, 0usize);
+    for c in counts {
+        if c > 0 {
+            pos += c as usize;
+        } else {
+            neg += (-c) as usize;
+        }
+    }
+    pos.max(neg)
+}
+
 /// Whether two names are equal ignoring `_`, `-` and ASCII case.
 fn norm_eq(a: &str, b: &str) -> bool {
     let mut x = a.bytes().filter(|c| *c != b'_' && *c != b'-');
@@ -295,6 +316,9 @@ where
             if cand.len().abs_diff(name.len()) > limit * 4
                 || cand.chars().count().abs_diff(name_len) > limit
             {
+                continue;
+            }
+            if name.is_ascii() && cand.is_ascii() && bag_distance(name, cand) > limit {
                 continue;
             }
             match edit_distance_within(name, cand, limit) {

@@ -33,7 +33,10 @@ pub fn token_compiles(scope: &Scope, lhs: &Lhs) -> bool {
         Lhs::Field(f) => {
             cat::resolve(scope, &f.name, f.arg.as_ref().map(|a| a.value.as_str())).is_ok()
         }
-        Lhs::Transformer(t) => t.args.iter().all(|a| arg_ok(scope, a)),
+        Lhs::Transformer(t) => {
+            t.args.iter().all(|a| arg_ok(scope, a))
+                && crate::checks::typeck::transformer_compiles(scope, t)
+        }
     }
 }
 

@@ -378,13 +378,8 @@ impl Reader {
         };
         let entries = match &e.value.kind {
             NodeKind::Mapping { entries, .. } => entries,
-            NodeKind::Null => {
-                return self.fail(
-                    "empty-value",
-                    e.value.span,
-                    "Mapping for key 'override' is empty",
-                )
-            }
+            // Only a non-empty map selects the override form.
+            NodeKind::Null => return Ok(None),
             _ => {
                 return self.fail(
                     "invalid-override",
@@ -394,11 +389,7 @@ impl Reader {
             }
         };
         if entries.is_empty() {
-            return self.fail(
-                "invalid-override",
-                e.value.span,
-                "'override' must have at least one property",
-            );
+            return Ok(None);
         }
         let mut out = Vec::new();
         for oe in entries {
@@ -415,14 +406,14 @@ impl Reader {
             let mode = match op {
                 "append" if can_append => Mode::Append,
                 "replace" if can_replace => Mode::Replace,
-                "append" if can_replace => {
+                "append" => {
                     return self.fail(
                         "invalid-override",
                         oe.value.span,
                         format!("Key '{k}' cannot be appended to, use 'replace' instead"),
                     )
                 }
-                "replace" if can_append => {
+                "replace" => {
                     return self.fail(
                         "invalid-override",
                         oe.value.span,
@@ -503,7 +494,7 @@ impl Reader {
             }
             _ => {
                 return self.fail(
-                    "invalid-plugin-requirement",
+                    "invalid-value-type",
                     e.value.span,
                     "Value is not a sequence",
                 )
@@ -513,7 +504,7 @@ impl Reader {
         for n in items {
             if !matches!(n.kind, NodeKind::Mapping { .. }) {
                 return self.fail(
-                    "invalid-plugin-requirement",
+                    "invalid-value-type",
                     n.span,
                     "Unexpected element type. Each element should be a yaml associative array.",
                 );
@@ -528,7 +519,7 @@ impl Reader {
                     NodeKind::Sequence { items, .. } => items,
                     _ => {
                         return self.fail(
-                            "invalid-plugin-requirement",
+                            "invalid-value-type",
                             alt.value.span,
                             "Value is not a sequence",
                         )
@@ -537,7 +528,7 @@ impl Reader {
                 for a in alts {
                     if !matches!(a.kind, NodeKind::Mapping { .. }) {
                         return self.fail(
-                            "invalid-plugin-requirement",
+                            "invalid-value-type",
                             a.span,
                             "Unexpected element type. Each element should be a yaml associative array.",
                         );

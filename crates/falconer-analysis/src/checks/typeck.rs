@@ -244,8 +244,15 @@ impl Checker<'_> {
                 };
                 self.value(lt, field_name, op, &v);
             }
-            Rhs::Val { field, span } => {
-                if field_name == "evt.type" {
+            Rhs::Val { arg: Some(a), .. } => {
+                self.error(
+                    "invalid-transformer",
+                    a.span,
+                    "filter error: transformer 'val' does not support field arguments".to_string(),
+                );
+            }
+            Rhs::Val { field, span, .. } => {
+                if field_name == "evt.type" && evttype_op(op) {
                     self.error(
                         "falco-abort",
                         *span,
@@ -259,7 +266,7 @@ impl Checker<'_> {
                 }
             }
             Rhs::Transformer(t) => {
-                if field_name == "evt.type" {
+                if field_name == "evt.type" && evttype_op(op) {
                     self.error(
                         "falco-abort",
                         t.span,
@@ -316,6 +323,14 @@ impl Checker<'_> {
             return;
         }
         if op.kind == OpKind::Regex {
+            if let Some(esc) = posix_rejected_escape(&v.text) {
+                self.error(
+                    "invalid-value",
+                    v.span,
+                    format!("filter error: invalid regex pattern: invalid escape sequence: {esc}"),
+                );
+                return;
+            }
             if let Err(e) = regex::Regex::new(&v.text) {
                 let first = e
                     .to_string()
@@ -365,6 +380,12 @@ impl Checker<'_> {
     }
 }
 
+/// Operators Falco's event-type analysis evaluates (and so throws on when
+/// the right side is a field).
+fn evttype_op(op: &Operator) -> bool {
+    op.modifier.is_none() && matches!(op.kind, OpKind::Eq | OpKind::EqEq | OpKind::Ne | OpKind::In)
+}
+
 fn collect_transformer_fields<'a>(t: &'a Transformer, out: &mut Vec<&'a FieldRef>) {
     fn arg<'a>(a: &'a TransformerArg, out: &mut Vec<&'a FieldRef>) {
         match a {
@@ -384,6 +405,28 @@ fn rhs_has_literal(rhs: &Rhs, lit: &str) -> bool {
         Rhs::Ident(n) => n.text == lit,
         _ => false,
     }
+}
+
+/// RE2 in POSIX mode (what libsinsp compiles `regex` values with) has no
+/// Perl classes (`\d \s \w` and their negations) and no word boundaries
+/// (`\b \B`): the first such escape, if any.
+fn posix_rejected_escape(re: &str) -> Option<String> {
+    let b = re.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if matches!(
+                b[i + 1],
+                b'd' | b'D' | b's' | b'S' | b'w' | b'W' | b'b' | b'B'
+            ) {
+                return Some(format!("\\{}", b[i + 1] as char));
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// B.7 (2): starts with a transformer name (or `val`) + `(` and ends with `)`.

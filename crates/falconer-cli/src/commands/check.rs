@@ -37,9 +37,14 @@ pub fn run(args: &Args) -> Result<i32, String> {
     let host = &loaded.host;
     let mut diags: Vec<_> = loaded.input_diags.clone();
     diags.extend(host.diagnostics().iter().cloned());
-    let files: Vec<SourceView> = (0..host.file_count() as u32)
-        .map(|i| SourceView::new(host.file_path(i).to_string(), host.file_text(i).to_string()))
-        .collect();
+    // Line indexes are only needed to place diagnostics.
+    let files: Vec<SourceView> = if diags.is_empty() {
+        Vec::new()
+    } else {
+        (0..host.file_count() as u32)
+            .map(|i| SourceView::new(host.file_path(i).to_string(), host.file_text(i).to_string()))
+            .collect()
+    };
     let loaded_files = host.file_count();
     let summary = Summary::of(loaded_files, &diags);
     let out = match args.format {

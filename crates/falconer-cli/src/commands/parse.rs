@@ -210,7 +210,7 @@ fn rhs_json(r: &Rhs) -> Json {
             json!({"list": l.items.iter().map(|v| &v.text).collect::<Vec<_>>(), "span": span_json(l.span)})
         }
         Rhs::Ident(n) => json!({"identifier": n.text, "span": span_json(n.span)}),
-        Rhs::Val { field, span } => json!({"val": field_json(field), "span": span_json(*span)}),
+        Rhs::Val { field, span, .. } => json!({"val": field_json(field), "span": span_json(*span)}),
         Rhs::Transformer(t) => transformer_json(t),
     }
 }

@@ -8,6 +8,9 @@ use falconer_text::Encoding;
 
 pub fn render(diags: &[Diagnostic], files: &[SourceView], summary: Summary, color: bool) -> String {
     let mut out: Vec<u8> = Vec::new();
+    if diags.is_empty() {
+        return summary_line(summary);
+    }
     let mut cache = ariadne::sources(files.iter().map(|f| (f.path.clone(), f.text.clone())));
     for d in diags {
         let l = locate(d, files, Encoding::Chars);
@@ -49,7 +52,12 @@ pub fn render(diags: &[Diagnostic], files: &[SourceView], summary: Summary, colo
         let _ = report.finish().write(&mut cache, &mut out);
     }
     let mut s = String::from_utf8_lossy(&out).into_owned();
-    s.push_str(&format!(
+    s.push_str(&summary_line(summary));
+    s
+}
+
+fn summary_line(summary: Summary) -> String {
+    format!(
         "{} file{} checked: {} error{}, {} warning{}\n",
         summary.files,
         plural(summary.files),
@@ -57,8 +65,7 @@ pub fn render(diags: &[Diagnostic], files: &[SourceView], summary: Summary, colo
         plural(summary.errors),
         summary.warnings,
         plural(summary.warnings)
-    ));
-    s
+    )
 }
 
 fn plural(n: usize) -> &'static str {

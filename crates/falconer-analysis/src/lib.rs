@@ -21,6 +21,7 @@ pub mod config;
 pub mod db;
 pub mod diagnostic;
 pub mod expand;
+pub mod ide;
 pub mod lists;
 pub mod model;
 pub mod source;

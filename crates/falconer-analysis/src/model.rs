@@ -14,6 +14,9 @@ pub struct Text {
     pub scalar: Option<Arc<Scalar>>,
     /// Where `value` starts inside the scalar's value (after trimming).
     pub offset: u32,
+    /// Added to every file position the scalar maps to (the scalar was
+    /// parsed from a slice of the file starting there).
+    pub base: u32,
 }
 
 impl Text {
@@ -23,12 +26,13 @@ impl Text {
             span,
             scalar,
             offset: 0,
+            base: 0,
         }
     }
     /// Maps a byte range of `value` to a file span.
     pub fn map(&self, range: Span) -> Span {
         match &self.scalar {
-            Some(s) => s.source_span(range.shift(self.offset)),
+            Some(s) => s.source_span(range.shift(self.offset)).shift(self.base),
             None => self.span,
         }
     }
@@ -262,6 +266,124 @@ impl Item {
             ItemDef::List(_) => "list",
             ItemDef::Macro(_) => "macro",
             ItemDef::Rule(_) => "rule",
+        }
+    }
+}
+
+/// Moves every file position of a value by `delta` bytes (items read from
+/// a slice of the file are moved to where the slice is).
+pub trait Shift {
+    fn shift(&mut self, delta: u32);
+}
+
+impl Shift for Span {
+    fn shift(&mut self, delta: u32) {
+        *self = Span::shift(*self, delta);
+    }
+}
+
+impl Shift for Text {
+    fn shift(&mut self, delta: u32) {
+        self.span.shift_by(delta);
+        self.base += delta;
+    }
+}
+
+trait ShiftBy {
+    fn shift_by(&mut self, delta: u32);
+}
+
+impl ShiftBy for Span {
+    fn shift_by(&mut self, delta: u32) {
+        *self = Span::new(self.start + delta, self.end + delta);
+    }
+}
+
+impl<T> Shift for Spanned<T> {
+    fn shift(&mut self, delta: u32) {
+        self.span.shift_by(delta);
+    }
+}
+
+impl<T: Shift> Shift for Option<T> {
+    fn shift(&mut self, delta: u32) {
+        if let Some(x) = self {
+            x.shift(delta);
+        }
+    }
+}
+
+impl<T: Shift> Shift for Vec<T> {
+    fn shift(&mut self, delta: u32) {
+        for x in self {
+            x.shift(delta);
+        }
+    }
+}
+
+impl Shift for ExValue {
+    fn shift(&mut self, delta: u32) {
+        match self {
+            ExValue::Scalar(t) => t.shift(delta),
+            ExValue::Seq(items, span) => {
+                items.shift(delta);
+                span.shift_by(delta);
+            }
+        }
+    }
+}
+
+impl Shift for Exception {
+    fn shift(&mut self, delta: u32) {
+        self.name.shift(delta);
+        self.fields.shift(delta);
+        self.comps.shift(delta);
+        self.values.shift(delta);
+        if let Some(s) = &mut self.values_span {
+            s.shift_by(delta);
+        }
+        self.span.shift_by(delta);
+    }
+}
+
+impl Shift for PluginReq {
+    fn shift(&mut self, delta: u32) {
+        self.name.shift(delta);
+        self.version.shift(delta);
+        for (a, b) in &mut self.alternatives {
+            a.shift(delta);
+            b.shift(delta);
+        }
+    }
+}
+
+impl Shift for Item {
+    fn shift(&mut self, delta: u32) {
+        self.span.shift_by(delta);
+        self.key_span.shift_by(delta);
+        match &mut self.def {
+            ItemDef::EngineVersion(v) => v.shift(delta),
+            ItemDef::PluginVersions(p) => p.shift(delta),
+            ItemDef::List(l) => {
+                l.name.shift(delta);
+                l.items.shift(delta);
+            }
+            ItemDef::Macro(m) => {
+                m.name.shift(delta);
+                m.condition.shift(delta);
+            }
+            ItemDef::Rule(r) => {
+                let r = &mut **r;
+                r.name.shift(delta);
+                r.condition.shift(delta);
+                r.output.shift(delta);
+                r.desc.shift(delta);
+                r.priority.shift(delta);
+                r.source.shift(delta);
+                r.enabled.shift(delta);
+                r.tags.shift(delta);
+                r.exceptions.shift(delta);
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::collect::{collect, Collected};
 use crate::compile::{compile, Compiled, Env};
 use crate::config::{Config, Level, DEFAULT_PLUGINS};
 use crate::diagnostic::{Diagnostic, FileId, Loc};
-use crate::model::ItemDef;
+use crate::model::{ItemDef, Shift};
 use falconer_syntax::ParsedCondition;
 use falconer_yaml::YamlFile;
 use std::collections::HashMap;
@@ -59,10 +59,82 @@ pub fn parse_yaml(db: &dyn salsa::Database, file: SourceFile) -> Arc<YamlFile> {
     Arc::new(falconer_yaml::parse(file.text(db)))
 }
 
+/// The text of one top-level item of a file.
+#[salsa::interned]
+pub struct ItemText<'db> {
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// Items read from one top-level item parsed on its own, positions relative
+/// to the item's start; `None` when it does not parse alone (the file is
+/// then read whole). Interned by text, so an edit re-reads only the item it
+/// touches.
+#[salsa::tracked(returns(ref))]
+pub fn chunk_items<'db>(db: &'db dyn salsa::Database, chunk: ItemText<'db>) -> Option<Arc<FileItems>> {
+    let text = chunk.text(db);
+    let node = falconer_yaml::parse_item(text, 0..text.len())?;
+    let span = node.span;
+    let root = falconer_yaml::Node {
+        kind: falconer_yaml::NodeKind::Sequence {
+            items: vec![node],
+            flow: false,
+        },
+        span,
+        tag: None,
+    };
+    let yaml = YamlFile {
+        documents: vec![falconer_yaml::Document {
+            root: Some(root),
+            span,
+            recovered: false,
+        }],
+        errors: Vec::new(),
+    };
+    Some(Arc::new(read_file(0, &yaml)))
+}
+
+fn shift_diag(d: &mut Diagnostic, delta: u32) {
+    d.loc.span = d.loc.span.shift(delta);
+    for r in &mut d.related {
+        r.loc.span = r.loc.span.shift(delta);
+    }
+    if let Some(s) = &mut d.suggestion {
+        s.span = s.span.shift(delta);
+    }
+}
+
 /// Items of one file; diagnostics use file id 0 and are renumbered by the
-/// caller (so a file's items do not depend on its position).
+/// caller (so a file's items do not depend on its position). A file made
+/// of top-level items that each parse alone is read item by item (cached
+/// per item text); any other file is parsed whole.
 #[salsa::tracked(returns(ref))]
 pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<FileItems> {
+    let text: &str = file.text(db);
+    if let Some(ranges) = falconer_yaml::split_items(text) {
+        let mut out = FileItems::default();
+        let mut whole = true;
+        for r in ranges {
+            let Some(chunk) = chunk_items(db, ItemText::new(db, text[r.clone()].to_string())) else {
+                whole = false;
+                break;
+            };
+            let delta = r.start as u32;
+            for item in &chunk.items {
+                let mut item = item.clone();
+                item.shift(delta);
+                out.items.push(item);
+            }
+            for d in &chunk.diagnostics {
+                let mut d = d.clone();
+                shift_diag(&mut d, delta);
+                out.diagnostics.push(d);
+            }
+        }
+        if whole {
+            return Arc::new(out);
+        }
+    }
     Arc::new(read_file(0, parse_yaml(db, file)))
 }
 

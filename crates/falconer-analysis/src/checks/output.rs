@@ -8,15 +8,6 @@ use falconer_syntax::ast::{Lhs, TransformerArg};
 use falconer_syntax::output::{parse_output, OutputFormat};
 use falconer_text::Span;
 
-const DEPRECATED_IN_OUTPUT: &[&str] = &[
-    "evt.dir",
-    "evt.latency",
-    "evt.latency.s",
-    "evt.latency.ns",
-    "evt.latency.human",
-    "evt.wait_latency",
-];
-
 /// Whether an output token compiles for `scope`.
 pub fn token_compiles(scope: &Scope, lhs: &Lhs) -> bool {
     fn arg_ok(scope: &Scope, a: &TransformerArg) -> bool {
@@ -66,7 +57,7 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
         text.replace_range(s..e, &" ".repeat(e - s));
         from = e;
     }
-    for dep in DEPRECATED_IN_OUTPUT {
+    for (dep, _) in &falconer_catalog::DEPRECATED_FIELD_WARNINGS {
         if let Some(i) = text.find(dep) {
             // Falco searches substrings, so `evt.latency.s` also finds
             // `evt.latency`; report each deprecated name once.

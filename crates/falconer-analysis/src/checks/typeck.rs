@@ -23,14 +23,10 @@ pub struct Checker<'a> {
     pub skipped: bool,
 }
 
-const DEPRECATED_FIELDS: &[&str] = &[
-    "evt.dir",
-    "evt.latency",
-    "evt.latency.s",
-    "evt.latency.ns",
-    "evt.latency.human",
-    "evt.wait_latency",
-];
+/// A deprecated field Falco warns about when used as a left-hand field.
+fn is_deprecated(f: &FieldRef) -> bool {
+    f.arg.is_none() && falconer_catalog::deprecated_field_warning(&f.name).is_some()
+}
 
 impl Checker<'_> {
     fn error(&mut self, code: &'static str, span: Span, msg: String) {
@@ -84,7 +80,7 @@ impl Checker<'_> {
         match lhs {
             Lhs::Field(f) => {
                 let t = self.field(f)?;
-                if DEPRECATED_FIELDS.contains(&f.name.as_str()) && f.arg.is_none() {
+                if is_deprecated(f) {
                     self.deprecated(f);
                 }
                 Some(t)
@@ -100,7 +96,7 @@ impl Checker<'_> {
                             format!("Falco aborts loading a rule that wraps '{}' in a transformer (event-type analysis cannot handle it)", f.name),
                         );
                     }
-                    if DEPRECATED_FIELDS.contains(&f.name.as_str()) && f.arg.is_none() {
+                    if is_deprecated(f) {
                         self.deprecated(f);
                     }
                 }

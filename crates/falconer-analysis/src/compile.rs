@@ -14,7 +14,6 @@ use crate::lists::{substitute, ListIndex, ListView, Substituted};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
-use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -84,6 +83,8 @@ pub struct Env<'a> {
     pub plugins: &'a [String],
     /// Macros defined in workspace files outside the load order.
     pub other_macros: &'a HashMap<String, Loc>,
+    /// Whether the list-typo lint runs (it is off in the config otherwise).
+    pub list_typo: bool,
 }
 
 /// Expands lists inside lists (C.11): an item naming a list defined
@@ -165,7 +166,7 @@ pub fn compile(env: &Env<'_>) -> Compiled {
     let list_items = expand_lists(c, &mut out.list_used);
     let views = ListIndex::new(list_views(c, &list_items));
     let v2l = view_to_list(c);
-    let list_names = TypoIndex::new(c.lists.iter().map(|l| l.name.as_str()));
+    let list_names = TypoIndex::new(c.lists.iter().map(|l| l.name.as_str()), env.list_typo);
 
     // ---- macros ----
     for m in &c.macros {
@@ -320,35 +321,65 @@ fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<Loc>) -> V
     out
 }
 
-/// List names by length, for fast "did you mean" lookups.
+/// List names indexed for fast "did you mean" lookups: by their
+/// normalised form (separators and case ignored: the seed's
+/// `webfetchbinaries` for `web_fetch_binaries`), and by first byte and
+/// length for edit-distance typos, so a lookup costs only a few candidate
+/// comparisons however many lists there are.
 struct TypoIndex<'a> {
-    by_len: BTreeMap<usize, Vec<&'a str>>,
+    exact: rustc_hash::FxHashSet<&'a str>,
+    normalised: rustc_hash::FxHashMap<String, &'a str>,
+    by_start: rustc_hash::FxHashMap<(u8, usize), Vec<&'a str>>,
+    enabled: bool,
+}
+
+fn normalise(s: &str) -> String {
+    s.bytes()
+        .filter(|b| *b != b'_' && *b != b'-')
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect()
 }
 
 impl<'a> TypoIndex<'a> {
-    fn new(names: impl Iterator<Item = &'a str>) -> TypoIndex<'a> {
-        let mut by_len: BTreeMap<usize, Vec<&'a str>> = BTreeMap::new();
-        for n in names {
-            by_len.entry(n.len()).or_default().push(n);
+    fn new(names: impl Iterator<Item = &'a str>, enabled: bool) -> TypoIndex<'a> {
+        let mut t = TypoIndex {
+            exact: Default::default(),
+            normalised: Default::default(),
+            by_start: Default::default(),
+            enabled,
+        };
+        if !enabled {
+            return t;
         }
-        TypoIndex { by_len }
+        for n in names {
+            t.exact.insert(n);
+            t.normalised.entry(normalise(n)).or_insert(n);
+            if let Some(&b) = n.as_bytes().first() {
+                t.by_start.entry((b, n.len())).or_default().push(n);
+            }
+        }
+        t
     }
 
     fn contains(&self, v: &str) -> bool {
-        self.by_len.get(&v.len()).is_some_and(|l| l.contains(&v))
+        self.exact.contains(v)
     }
 
-    /// A list name close to `v` (see [`suggest`]); only names of a
-    /// similar length can be close.
+    /// A list name close to `v`: equal once normalised, or within the edit
+    /// distance of [`suggest`] among names of the same first byte and a
+    /// similar length (at most 64 compared).
     fn suggest(&self, v: &str) -> Option<&'a str> {
-        let slack = (v.len() / 3).max(1) * 2;
-        let range = v.len().saturating_sub(slack)..=v.len() + slack;
-        suggest(
-            v,
-            self.by_len
-                .range(range)
-                .flat_map(|(_, l)| l.iter().copied()),
-        )
+        if let Some(n) = self.normalised.get(&normalise(v)) {
+            return Some(n);
+        }
+        let first = *v.as_bytes().first()?;
+        let slack = (v.len() / 3).max(1);
+        let candidates = (v.len().saturating_sub(slack)..=v.len() + slack)
+            .filter_map(|len| self.by_start.get(&(first, len)))
+            .flatten()
+            .copied()
+            .take(64);
+        suggest(v, candidates)
     }
 }
 
@@ -364,7 +395,7 @@ fn list_typo(
         let ident_like = v.len() >= 6
             && v.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !ident_like || lists.contains(v) {
+        if !lists.enabled || !ident_like || lists.contains(v) {
             return;
         }
         if let Some(s) = lists.suggest(v) {

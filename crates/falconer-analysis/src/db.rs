@@ -71,7 +71,10 @@ pub struct ItemText<'db> {
 /// then read whole). Interned by text, so an edit re-reads only the item it
 /// touches.
 #[salsa::tracked(returns(ref))]
-pub fn chunk_items<'db>(db: &'db dyn salsa::Database, chunk: ItemText<'db>) -> Option<Arc<FileItems>> {
+pub fn chunk_items<'db>(
+    db: &'db dyn salsa::Database,
+    chunk: ItemText<'db>,
+) -> Option<Arc<FileItems>> {
     let text = chunk.text(db);
     let node = falconer_yaml::parse_item(text, 0..text.len())?;
     let span = node.span;
@@ -115,7 +118,8 @@ pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<FileItems> 
         let mut out = FileItems::default();
         let mut whole = true;
         for r in ranges {
-            let Some(chunk) = chunk_items(db, ItemText::new(db, text[r.clone()].to_string())) else {
+            let Some(chunk) = chunk_items(db, ItemText::new(db, text[r.clone()].to_string()))
+            else {
                 whole = false;
                 break;
             };
@@ -221,6 +225,7 @@ pub fn compiled(db: &dyn salsa::Database, ws: Workspace) -> Arc<Compiled> {
         parse: &parse,
         plugins: &plugins,
         other_macros: other_macros(db, ws),
+        list_typo: ws.config(db).lints.get("list-typo") != Some(&Level::Off),
     };
     Arc::new(compile(&env))
 }

@@ -80,6 +80,16 @@ pub fn parse_version(s: &str) -> Result<(u32, u32, u32), String> {
 
 /// Applies a config file to an analysis config.
 pub fn apply(file: &FileConfig, cfg: &mut Config) -> Result<(), String> {
+    let cat = falconer_catalog::catalog();
+    for p in &file.plugins {
+        if cat.plugin(p).is_none() {
+            let known: Vec<&str> = cat.plugin_names().collect();
+            return Err(format!(
+                "{FILE_NAME}: unknown plugin '{p}' in plugins (known: {})",
+                known.join(", ")
+            ));
+        }
+    }
     cfg.plugins.extend(file.plugins.iter().cloned());
     if let Some(d) = file.default_plugins {
         cfg.default_plugins = d;

@@ -5,6 +5,14 @@ mod config;
 mod inputs;
 mod render;
 
+/// Writes to standard output; a closed pipe (`| head`) ends the output
+/// quietly instead of panicking.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 use clap::{Parser, Subcommand};
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (Falco engine ", "0.63.0", ")");

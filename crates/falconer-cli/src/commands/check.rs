@@ -49,14 +49,15 @@ pub fn run(args: &Args) -> Result<i32, String> {
     let summary = Summary::of(loaded_files, &diags);
     let out = match args.format {
         Format::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let color = std::io::stdout().is_terminal() && !no_color;
             render::human::render(&diags, &files, summary, color)
         }
         Format::Json => render::json::render(&diags, &files, summary),
         Format::Sarif => render::sarif::render(&diags, &files),
         Format::Github => render::github::render(&diags, &files),
     };
-    print!("{out}");
+    crate::emit(&out);
     let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
     let has_warnings = diags.iter().any(|d| d.severity == Severity::Warning);
     Ok(if has_errors || (args.deny.is_some() && has_warnings) {

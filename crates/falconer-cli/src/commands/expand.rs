@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
     };
     match result {
         Ok(s) => {
-            println!("{s}");
+            crate::emit(&format!("{s}\n"));
             Ok(0)
         }
         Err(e) => {

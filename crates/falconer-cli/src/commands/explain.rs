@@ -25,19 +25,19 @@ pub fn run(args: &Args) -> Result<i32, String> {
     match (&args.code, args.list) {
         (None, _) | (_, true) => {
             for c in codes {
-                println!(
-                    "{:<28} {:<8} {:<32} {}",
+                crate::emit(&format!(
+                    "{:<28} {:<8} {:<32} {}\n",
                     c.code,
                     c.severity.as_str(),
                     c.falco_code.unwrap_or("(falconer)"),
                     c.summary
-                );
+                ));
             }
             Ok(0)
         }
         (Some(code), false) => {
             if let Some(p) = page(code) {
-                print!("{p}");
+                crate::emit(p);
                 return Ok(0);
             }
             let by_falco: Vec<_> = codes
@@ -45,11 +45,11 @@ pub fn run(args: &Args) -> Result<i32, String> {
                 .filter(|c| c.falco_code.is_some_and(|f| f.eq_ignore_ascii_case(code)))
                 .collect();
             if !by_falco.is_empty() {
-                println!("{code} is reported by falconer as:");
+                crate::emit(&format!("{code} is reported by falconer as:\n"));
                 for c in by_falco {
-                    println!("  {:<28} {}", c.code, c.summary);
+                    crate::emit(&format!("  {:<28} {}\n", c.code, c.summary));
                 }
-                println!("\nRun `falconer explain <code>` for one of them.");
+                crate::emit("\nRun `falconer explain <code>` for one of them.\n");
                 return Ok(0);
             }
             let all = codes.iter().map(|c| c.code);

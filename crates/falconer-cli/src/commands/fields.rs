@@ -95,8 +95,8 @@ pub fn run(args: &Args) -> Result<i32, String> {
             f.ty.as_str().to_string()
         };
         if args.json {
-            println!(
-                "{}",
+            crate::emit(&format!(
+                "{}\n",
                 json!({
                     "name": f.name, "type": f.ty.as_str(), "is_list": f.is_list,
                     "arg": match f.arg { ArgRequirement::None => "none", ArgRequirement::Allowed => "allowed", ArgRequirement::Required => "required" },
@@ -104,7 +104,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
                     "deprecated": f.deprecated, "output_only": f.output_only,
                     "description": f.description(),
                 })
-            );
+            ));
         } else {
             let mut flags = Vec::new();
             if f.deprecated {
@@ -116,8 +116,8 @@ pub fn run(args: &Args) -> Result<i32, String> {
             if let Some(p) = f.plugin {
                 flags.push(p);
             }
-            println!(
-                "{:<34} {:<16} {:<14} {}{}",
+            crate::emit(&format!(
+                "{:<34} {:<16} {:<14} {}{}\n",
                 format!("{}{}", f.name, arg_form(f)),
                 ty,
                 f.source,
@@ -127,7 +127,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
                 } else {
                     format!(" [{}]", flags.join(", "))
                 }
-            );
+            ));
         }
     }
     Ok(if shown == 0 { 1 } else { 0 })

@@ -58,7 +58,14 @@ pub fn load(args: &LoadArgs) -> Result<Loaded, String> {
                 .file
                 .rules_files
                 .iter()
-                .map(|f| base.join(f))
+                .map(|f| {
+                    // Relative to the current directory when possible, so
+                    // reports (and SARIF/GitHub annotations) name repository
+                    // paths.
+                    let p = base.join(f);
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    p.strip_prefix(&cwd).map(|r| r.to_path_buf()).unwrap_or(p)
+                })
                 .collect();
         }
     }

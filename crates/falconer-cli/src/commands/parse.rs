@@ -44,7 +44,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
                 if parsed.errors.is_empty() {
                     let mut out = String::new();
                     tree(e, 0, &mut out);
-                    print!("{out}");
+                    crate::emit(&out);
                 }
             }
             for e in &parsed.errors {
@@ -70,7 +70,10 @@ pub fn run(args: &Args) -> Result<i32, String> {
                 "ast": parsed.expr.as_ref().map(expr_json),
                 "errors": errors,
             });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            crate::emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            ));
         }
     }
     Ok(if parsed.errors.is_empty() { 0 } else { 1 })

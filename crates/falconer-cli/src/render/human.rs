@@ -52,6 +52,10 @@ pub fn render(diags: &[Diagnostic], files: &[SourceView], summary: Summary, colo
         let _ = report.finish().write(&mut cache, &mut out);
     }
     let mut s = String::from_utf8_lossy(&out).into_owned();
+    if !color {
+        // Custom report kinds carry their own colour: remove every escape.
+        s = strip_ansi(&s);
+    }
     s.push_str(&summary_line(summary));
     s
 }
@@ -80,4 +84,22 @@ fn clamp(a: usize, b: usize, text: &str) -> std::ops::Range<usize> {
     let a = falconer_text::floor_char_boundary(text, a);
     let b = falconer_text::floor_char_boundary(text, b.max(a));
     a..b
+}
+
+/// Removes ANSI SGR sequences (`ESC [ ... m`).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

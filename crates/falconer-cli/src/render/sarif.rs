@@ -74,8 +74,18 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A relative, forward-slash URI as code scanning expects.
+/// A relative, forward-slash URI reference as code scanning expects:
+/// every byte outside the unreserved set and `/` is percent-encoded, so
+/// `%`, `#`, `?` and a `:` (which would read as a scheme) stay in the path.
 fn uri(path: &str) -> String {
     let p = path.strip_prefix("./").unwrap_or(path).replace('\\', "/");
-    p.replace(' ', "%20")
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -2,7 +2,10 @@
 use std::time::Instant;
 fn main() {
     let path = std::env::args().nth(1).expect("rules file");
-    let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let n: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let text = std::fs::read_to_string(path).expect("readable");
     let mut host = falconer_analysis::AnalysisHost::default();
     host.set_files(vec![("x".into(), text.clone())]);

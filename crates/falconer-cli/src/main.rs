@@ -36,6 +36,8 @@ enum Command {
     Parse(commands::parse::Args),
     /// Print a rule's or macro's fully expanded condition.
     Expand(commands::expand::Args),
+    /// Run the language server (LSP over stdio) for editors.
+    Lsp(commands::lsp::Args),
 }
 
 fn main() {
@@ -64,6 +66,7 @@ fn real_main() -> i32 {
         Command::Fields(a) => commands::fields::run(a),
         Command::Parse(a) => commands::parse::run(a),
         Command::Expand(a) => commands::expand::run(a),
+        Command::Lsp(a) => commands::lsp::run(a),
     };
     match result {
         Ok(code) => code,

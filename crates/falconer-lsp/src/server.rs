@@ -1,0 +1,304 @@
+//! Routing: each LSP method goes to its feature module; nothing else
+//! happens here.
+//!
+//! * Notifications that change the inputs apply the change to the
+//!   [`World`] synchronously (before the handler's first await, so in
+//!   arrival order) and wake the diagnostics publisher.
+//! * Requests run their feature on a [`Snapshot`] in a blocking task: a
+//!   panic there becomes an `InternalError` response and the server goes
+//!   on; a query cancelled by a newer edit answers `ContentModified`.
+
+use crate::features::{self, diagnostics};
+use crate::line_index;
+use crate::state::{uri_path, Snapshot, World};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::watch;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+pub struct Backend {
+    client: Client,
+    world: Arc<Mutex<World>>,
+    /// Wakes the diagnostics publisher (the value is the generation).
+    tx: watch::Sender<u64>,
+    rx: Mutex<Option<watch::Receiver<u64>>>,
+    dynamic_watch: AtomicBool,
+}
+
+/// Locks the world (a panic while it was locked does not poison it for
+/// good: the state is still usable).
+pub fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        let (tx, rx) = watch::channel(0);
+        Backend {
+            client,
+            world: Arc::new(Mutex::new(World::default())),
+            tx,
+            rx: Mutex::new(Some(rx)),
+            dynamic_watch: AtomicBool::new(false),
+        }
+    }
+
+    /// Applies a change to the world and wakes the publisher. Problems the
+    /// change reports (a bad `falconer.toml`) are shown to the user.
+    async fn change(&self, f: impl FnOnce(&mut World) -> Vec<String>) {
+        let problems = {
+            let mut w = lock(&self.world);
+            let problems = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut w)))
+                .unwrap_or_else(|p| vec![format!("internal error: {}", panic_message(&*p))]);
+            self.tx.send_replace(w.generation);
+            problems
+        };
+        for p in problems {
+            self.client
+                .show_message(MessageType::WARNING, format!("falconer: {p}"))
+                .await;
+        }
+    }
+
+    /// Runs a request's feature on a snapshot, isolated in a blocking task.
+    async fn read<P, R>(
+        &self,
+        method: &'static str,
+        params: P,
+        f: fn(&Snapshot, P) -> R,
+    ) -> Result<R>
+    where
+        P: Send + 'static,
+        R: Send + 'static,
+    {
+        let snap = lock(&self.world).snapshot();
+        match tokio::task::spawn_blocking(move || f(&snap, params)).await {
+            Ok(r) => Ok(r),
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                if falconer_analysis::ide::is_cancelled(&*payload) {
+                    Err(Error::new(ErrorCode::ContentModified))
+                } else {
+                    Err(Error {
+                        code: ErrorCode::InternalError,
+                        message: format!("falconer: {method} failed: {}", panic_message(&*payload))
+                            .into(),
+                        data: None,
+                    })
+                }
+            }
+            Err(_) => Err(Error::new(ErrorCode::RequestCancelled)),
+        }
+    }
+
+    /// A request that always panics (protocol tests of isolation).
+    #[cfg(test)]
+    pub async fn test_panic(&self) -> Result<()> {
+        self.read("falconer/testPanic", (), |_, _| panic!("test panic"))
+            .await
+    }
+}
+
+fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| uri_path(&f.uri))
+        .collect();
+    #[allow(deprecated)]
+    if roots.is_empty() {
+        roots.extend(params.root_uri.as_ref().and_then(uri_path));
+    }
+    roots
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = line_index::negotiate(&params.capabilities);
+        let dynamic_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        self.dynamic_watch.store(dynamic_watch, Ordering::Relaxed);
+        let roots = roots_of(&params);
+        self.change(|w| {
+            w.encoding = encoding;
+            w.set_roots(roots)
+        })
+        .await;
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(line_index::encoding_kind(encoding)),
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::FULL,
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), "%".into()]),
+                    resolve_provider: Some(true),
+                    ..Default::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "falconer".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(rx) = rx {
+            tokio::spawn(diagnostics::publisher(
+                self.world.clone(),
+                self.client.clone(),
+                rx,
+            ));
+        }
+        if self.dynamic_watch.load(Ordering::Relaxed) {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let watchers = ["**/*.yaml", "**/*.yml", "**/falconer.toml"]
+                    .into_iter()
+                    .map(|g| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(g.into()),
+                        kind: None,
+                    })
+                    .collect();
+                let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+                let reg = Registration {
+                    id: "falconer-watched-files".into(),
+                    method: "workspace/didChangeWatchedFiles".into(),
+                    register_options: serde_json::to_value(options).ok(),
+                };
+                let _ = client.register_capability(vec![reg]).await;
+            });
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, p: DidOpenTextDocumentParams) {
+        let d = p.text_document;
+        self.change(|w| {
+            w.set_document(d.uri, d.version, d.text);
+            Vec::new()
+        })
+        .await;
+    }
+
+    async fn did_change(&self, p: DidChangeTextDocumentParams) {
+        // Full sync: the last change holds the whole text.
+        let Some(text) = p.content_changes.into_iter().last().map(|c| c.text) else {
+            return;
+        };
+        let d = p.text_document;
+        self.change(|w| {
+            w.set_document(d.uri, d.version, text);
+            Vec::new()
+        })
+        .await;
+    }
+
+    async fn did_close(&self, p: DidCloseTextDocumentParams) {
+        self.change(|w| {
+            w.close_document(&p.text_document.uri);
+            Vec::new()
+        })
+        .await;
+    }
+
+    async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
+        let paths: Vec<PathBuf> = p.changes.iter().filter_map(|c| uri_path(&c.uri)).collect();
+        self.change(|w| w.files_changed(paths)).await;
+    }
+
+    async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
+        self.change(|w| {
+            let removed: Vec<PathBuf> = p
+                .event
+                .removed
+                .iter()
+                .filter_map(|f| uri_path(&f.uri))
+                .collect();
+            let mut roots: Vec<PathBuf> = w
+                .roots()
+                .iter()
+                .filter(|r| !removed.contains(r))
+                .cloned()
+                .collect();
+            roots.extend(p.event.added.iter().filter_map(|f| uri_path(&f.uri)));
+            w.set_roots(roots)
+        })
+        .await;
+    }
+
+    async fn document_symbol(
+        &self,
+        p: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.read("documentSymbol", p, features::symbols::document_symbols)
+            .await
+    }
+
+    async fn goto_definition(
+        &self,
+        p: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        self.read("definition", p, features::definition::goto_definition)
+            .await
+    }
+
+    async fn references(&self, p: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.read("references", p, features::references::references)
+            .await
+    }
+
+    async fn hover(&self, p: HoverParams) -> Result<Option<Hover>> {
+        self.read("hover", p, features::hover::hover).await
+    }
+
+    async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
+        self.read("completion", p, features::completion::completion)
+            .await
+    }
+
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        self.read("completionItem/resolve", item, |_, item| {
+            features::completion::resolve(item)
+        })
+        .await
+    }
+}

@@ -1,0 +1,375 @@
+use super::{pos_of, TestClient};
+use insta::assert_json_snapshot;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const MACROS: &str = "\
+- list: shell_binaries
+  items: [bash, sh, zsh]
+- list: all_shells
+  items: [shell_binaries, csh]
+- macro: spawned_process
+  condition: evt.type in (execve, execveat)
+- macro: shell_procs
+  condition: proc.name in (all_shells)
+";
+
+const RULES: &str = "\
+- macro: spawned_process
+  condition: and proc.pid > 0
+  override:
+    condition: append
+- rule: Shell spawned
+  desc: a shell was spawned
+  condition: spawned_process and shell_procs and fd.num >= 0
+  output: \"shell %proc.name (parent %proc.pname)\"
+  priority: WARNING
+";
+
+const NOT_RULES: &str = "apiVersion: v1\nkind: Pod\n";
+
+fn workspace() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("rules/macros.yaml", MACROS),
+        ("rules/rules.yaml", RULES),
+        ("deploy/pod.yaml", NOT_RULES),
+    ]
+}
+
+macro_rules! mt_test {
+    ($name:ident, $body:block) => {
+        #[test]
+        fn $name() {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async move $body)
+        }
+    };
+}
+
+mt_test!(initialize_negotiates_utf8_when_offered, {
+    let (c, init) = TestClient::start(&workspace(), true).await;
+    let mut result = c.redact(&init["result"]);
+    result["serverInfo"]["version"] = json!("[version]");
+    assert_json_snapshot!("initialize", result);
+    let (_, init16) = TestClient::start(&workspace(), false).await;
+    assert_eq!(
+        init16["result"]["capabilities"]["positionEncoding"],
+        "utf-16"
+    );
+});
+
+mt_test!(macro_in_one_file_resolves_in_another, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    c.open("rules/rules.yaml", 1, RULES).await;
+    // No diagnostic at all: `spawned_process` and `shell_procs` resolve in
+    // the other file (only non-empty sets are ever published).
+    c.settle(Duration::from_millis(300)).await;
+    let published: Vec<&Value> = c
+        .pending
+        .iter()
+        .filter(|v| v["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(published.is_empty(), "{published:?}");
+    // Definition jumps across files, to the definition and the append.
+    let (l, ch) = pos_of(RULES, "spawned_process and", 3, false);
+    let defs = c.at("definition", "rules/rules.yaml", l, ch).await;
+    assert_json_snapshot!("definition_across_files", c.redact(&defs));
+    // A typo: undefined macro, with a did-you-mean.
+    let typo = RULES.replace("spawned_process and", "spawned_proces and");
+    c.change("rules/rules.yaml", 2, &typo).await;
+    let d = c
+        .diagnostics("rules/rules.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    assert_json_snapshot!("undefined_macro_diagnostic", c.redact(&d));
+    // Fixed: the diagnostics are cleared.
+    c.change("rules/rules.yaml", 3, RULES).await;
+    let d = c
+        .diagnostics("rules/rules.yaml", |p| p["diagnostics"] == json!([]))
+        .await;
+    assert_eq!(d["version"], 3);
+    // The file that is not a rules file is not analysed.
+    let uri = c.uri("deploy/pod.yaml");
+    let r = c
+        .result(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    assert_eq!(r, Value::Null);
+});
+
+mt_test!(symbols_references_hover_completion, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    let uri = c.uri("rules/macros.yaml");
+    let symbols = c
+        .result(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    assert_json_snapshot!("document_symbols", c.redact(&symbols));
+    let rule_syms = c
+        .result(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": c.uri("rules/rules.yaml") } }),
+        )
+        .await;
+    assert_eq!(rule_syms[1]["detail"], "WARNING");
+
+    let (l, ch) = pos_of(MACROS, "- list: shell_binaries", 10, false);
+    let refs = c.at("references", "rules/macros.yaml", l, ch).await;
+    assert_json_snapshot!("references_of_list", c.redact(&refs));
+    let (l, ch) = pos_of(MACROS, "- macro: spawned_process", 10, false);
+    let refs = c.at("references", "rules/macros.yaml", l, ch).await;
+    assert_json_snapshot!("references_of_macro", c.redact(&refs));
+
+    let (l, ch) = pos_of(RULES, "proc.pname", 6, false);
+    let h = c.at("hover", "rules/rules.yaml", l, ch).await;
+    assert_json_snapshot!("hover_output_field", c.redact(&h));
+    let (l, ch) = pos_of(MACROS, "(all_shells)", 2, false);
+    let h = c.at("hover", "rules/macros.yaml", l, ch).await;
+    assert_json_snapshot!("hover_list", c.redact(&h));
+    let (l, ch) = pos_of(RULES, "shell_procs", 2, false);
+    let h = c.at("hover", "rules/rules.yaml", l, ch).await;
+    assert_json_snapshot!("hover_macro", c.redact(&h));
+
+    // Completion of fields after `fd.`, in a document being edited.
+    let text = RULES.replace("fd.num >= 0", "fd.nu");
+    c.open("rules/rules.yaml", 1, &text).await;
+    let (l, ch) = pos_of(&text, "fd.nu", 5, false);
+    let comp = c.at("completion", "rules/rules.yaml", l, ch).await;
+    assert_json_snapshot!("completion_fields", c.redact(&comp));
+    // Macros first in operand position.
+    let text = RULES.replace("spawned_process and shell_procs", "spawned_process and sh");
+    c.change("rules/rules.yaml", 2, &text).await;
+    let (l, ch) = pos_of(&text, "and sh", 6, false);
+    let comp = c.at("completion", "rules/rules.yaml", l, ch).await;
+    assert_eq!(comp["items"][0]["label"], "shell_procs");
+    assert_eq!(comp["items"][0]["kind"], 3);
+    // Long lists leave documentation to resolve.
+    let text = RULES.replace("spawned_process and shell_procs", "spawned_process and ");
+    c.change("rules/rules.yaml", 3, &text).await;
+    let (l, ch) = pos_of(&text, "and  and", 4, false);
+    let comp = c.at("completion", "rules/rules.yaml", l, ch).await;
+    let items = comp["items"].as_array().unwrap();
+    let field = items.iter().find(|i| i["label"] == "proc.name").unwrap();
+    assert!(field.get("documentation").is_none());
+    let resolved = c.result("completionItem/resolve", field.clone()).await;
+    assert!(resolved["documentation"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**proc.name** · `CHARBUF`"));
+});
+
+/// A line with non-ASCII text before a field: "é" is 2 UTF-8 bytes and 1
+/// UTF-16 unit, "𝄞" 4 bytes and 2 units.
+const NON_ASCII: &str = "\
+- rule: r
+  desc: d
+  condition: evt.type = open and proc.name = \"é𝄞\" and fd.nmae = x
+  output: o
+  priority: INFO
+";
+
+async fn non_ascii_positions(utf8: bool) {
+    let (mut c, _) = TestClient::start(&[("a.yaml", NON_ASCII)], utf8).await;
+    let d = c
+        .diagnostics("a.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    let diag = &d["diagnostics"][0];
+    assert_eq!(diag["code"], "unknown-field");
+    let (line, start) = pos_of(NON_ASCII, "fd.nmae", 0, utf8);
+    let expected = json!({
+        "start": { "line": line, "character": start },
+        "end": { "line": line, "character": start + 7 },
+    });
+    assert_eq!(diag["range"], expected, "utf8={utf8}");
+    // Hover on the field right after the non-ASCII text.
+    let fixed = NON_ASCII.replace("fd.nmae", "fd.name");
+    c.open("a.yaml", 1, &fixed).await;
+    let (line, col) = pos_of(&fixed, "fd.name", 3, utf8);
+    let h = c.at("hover", "a.yaml", line, col).await;
+    assert_eq!(h["range"], expected, "utf8={utf8}");
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**fd.name**"));
+    // Completion replaces exactly the typed word.
+    let typing = NON_ASCII.replace("fd.nmae = x", "fd.na");
+    c.change("a.yaml", 2, &typing).await;
+    let (line, col) = pos_of(&typing, "fd.na", 5, utf8);
+    let comp = c.at("completion", "a.yaml", line, col).await;
+    let item = comp["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "fd.name")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        item["textEdit"]["range"],
+        json!({ "start": { "line": line, "character": col - 5 }, "end": { "line": line, "character": col } })
+    );
+}
+
+mt_test!(utf16_positions_with_non_ascii_text, {
+    non_ascii_positions(false).await;
+});
+
+mt_test!(utf8_positions_with_non_ascii_text, {
+    non_ascii_positions(true).await;
+});
+
+mt_test!(a_panicking_request_is_isolated, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    let r = c.request("falconer/testPanic", json!(null)).await;
+    assert_eq!(r["error"]["code"], -32603, "{r}");
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("test panic"));
+    // The server lives on.
+    let (l, ch) = pos_of(RULES, "shell_procs", 2, false);
+    let h = c.at("hover", "rules/rules.yaml", l, ch).await;
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("shell_procs"));
+});
+
+mt_test!(half_typed_text_never_breaks_requests, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    let target = "- rule: New\n  desc: d\n  condition: evt.type in (open, 'x and proc.name startswith \"/é\" or not (fd.\n  output: \"%proc.name %fd.\n  priority: ";
+    let mut text = String::from(RULES);
+    c.open("rules/rules.yaml", 1, &text).await;
+    let mut version = 1;
+    for ch in target.chars() {
+        text.push(ch);
+        version += 1;
+        c.change("rules/rules.yaml", version, &text).await;
+        if version % 3 != 0 {
+            continue;
+        }
+        let lines = text.lines().count() as u32;
+        let last = text.lines().last().unwrap_or("");
+        let col = last.encode_utf16().count() as u32;
+        let line = if text.ends_with('\n') {
+            lines
+        } else {
+            lines - 1
+        };
+        for method in ["completion", "hover", "definition", "references"] {
+            let uri = c.uri("rules/rules.yaml");
+            let params = super::position_params(&uri, method, line, col);
+            let r = c.request(&format!("textDocument/{method}"), params).await;
+            // A newer edit may cancel a request (ContentModified); any
+            // other error is a bug.
+            if let Some(e) = r.get("error") {
+                assert_eq!(e["code"], -32801, "{method} at {line}:{col}: {r}");
+            }
+        }
+    }
+});
+
+mt_test!(a_burst_of_changes_publishes_only_the_latest, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    c.open("rules/rules.yaml", 1, RULES).await;
+    let typo = RULES.replace("spawned_process and", "spawned_proces and");
+    let last = 40;
+    for v in 2..last {
+        let text = if v % 2 == 0 { &typo } else { RULES };
+        c.change("rules/rules.yaml", v, text).await;
+    }
+    // The last change has its own diagnostic.
+    let final_typo = RULES.replace("spawned_process and", "spawned_procxs and");
+    c.change("rules/rules.yaml", last, &final_typo).await;
+    // Collect what is published until the latest version shows up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        c.settle(Duration::from_millis(100)).await;
+        let all = c.published("rules/rules.yaml");
+        if all.iter().any(|p| p["version"] == json!(last)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{all:?}");
+    }
+    c.settle(Duration::from_millis(300)).await;
+    let all = c.published("rules/rules.yaml");
+    // Versions never go back: a result is published only if no newer
+    // change arrived while it was computed.
+    let versions: Vec<i64> = all.iter().map(|p| p["version"].as_i64().unwrap()).collect();
+    assert!(versions.windows(2).all(|w| w[0] <= w[1]), "{versions:?}");
+    // A burst is merged: far fewer runs than changes.
+    assert!(versions.len() < 20, "{versions:?}");
+    let final_ = all.last().unwrap();
+    assert_eq!(final_["version"], json!(last));
+    let msg = final_["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(msg.starts_with("Undefined macro 'spawned_procxs'"), "{msg}");
+});
+
+mt_test!(files_changed_on_disk_are_picked_up, {
+    let rules = "- rule: r\n  desc: d\n  condition: evt.type = open and my_macro\n  output: o\n  priority: INFO\n";
+    let (mut c, _) = TestClient::start(&[("a.yaml", rules)], false).await;
+    let d = c
+        .diagnostics("a.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    assert_eq!(d["diagnostics"][0]["code"], "undefined-macro");
+    // A new rules file defining the macro appears on disk.
+    c.dir
+        .write("b.yaml", "- macro: my_macro\n  condition: proc.name = x\n");
+    let uri = c.uri("b.yaml");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": uri, "type": 1 }] }),
+    )
+    .await;
+    c.diagnostics("a.yaml", |p| p["diagnostics"] == json!([]))
+        .await;
+    let (l, ch) = pos_of(rules, "my_macro", 2, false);
+    let defs = c.at("definition", "a.yaml", l, ch).await;
+    assert_eq!(defs[0]["targetUri"], json!(uri));
+});
+
+mt_test!(falconer_toml_gives_the_load_order, {
+    let base = "- macro: base\n  condition: proc.name = x\n";
+    let local = "- macro: local\n  condition: base and fd.num > 0\n- rule: r\n  desc: d\n  condition: evt.type = open and local\n  output: o\n  priority: INFO\n";
+    let (mut c, _) = TestClient::start(
+        &[
+            (
+                "falconer.toml",
+                "rules_files = [\"local.yaml\", \"base.yaml\"]\n",
+            ),
+            ("base.yaml", base),
+            ("local.yaml", local),
+        ],
+        false,
+    )
+    .await;
+    // local.yaml loads first: its macro refers forward to `base`.
+    let d = c
+        .diagnostics("local.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    assert_json_snapshot!("forward_reference_by_load_order", c.redact(&d));
+});
+
+mt_test!(closing_a_document_reverts_to_the_disk_text, {
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    let typo = RULES.replace("spawned_process and", "spawned_proces and");
+    c.open("rules/rules.yaml", 1, &typo).await;
+    c.diagnostics("rules/rules.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    let uri = c.uri("rules/rules.yaml");
+    c.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    )
+    .await;
+    let d = c
+        .diagnostics("rules/rules.yaml", |p| p["diagnostics"] == json!([]))
+        .await;
+    assert_eq!(d["version"], Value::Null);
+});

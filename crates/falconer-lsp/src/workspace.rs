@@ -1,0 +1,205 @@
+//! Finding the rules files of the workspace folders, and `falconer.toml`.
+//!
+//! Without a config, every `*.yaml`/`*.yml` file under a workspace folder
+//! that looks like a Falco rules file (a `- rule:`, `- macro:` or
+//! `- list:` item at column 0) is loaded, in sorted path order. A
+//! `falconer.toml` in a workspace folder (or a parent) gives the load
+//! order (`rules_files`) and the analysis config, as for `falconer check`;
+//! the other rules files of the workspace are then "extra" files (not
+//! loaded, but their macros explain an undefined macro).
+//!
+//! This is the only module that reads the file system.
+
+use falconer_analysis::{Config, Level};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are not read (no rules file is that large).
+const MAX_FILE_SIZE: u64 = 16 << 20;
+/// Stop the walk after this many rules files.
+const MAX_FILES: usize = 10_000;
+/// Directories never walked into.
+const SKIP_DIRS: &[&str] = &["target", "node_modules"];
+
+pub const CONFIG_FILE: &str = "falconer.toml";
+
+/// Whether a text looks like a Falco rules file: an item key at column 0.
+pub fn looks_like_rules(text: &str) -> bool {
+    text.lines().any(|l| {
+        let Some(rest) = l.strip_prefix('-') else {
+            return false;
+        };
+        let rest = rest.trim_start_matches([' ', '\t']);
+        if rest.len() == l.len() - 1 {
+            return false;
+        }
+        [
+            "rule:",
+            "macro:",
+            "list:",
+            "required_engine_version:",
+            "required_plugin_versions:",
+        ]
+        .iter()
+        .any(|k| rest.starts_with(k))
+    })
+}
+
+pub fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+}
+
+/// Reads a file as text (invalid UTF-8 decoded lossily); `None` when it
+/// cannot be read or is too large.
+pub fn read_text(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_SIZE {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// The rules files under `roots` (path → text), found by walking them.
+pub fn discover(roots: &[PathBuf]) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    for root in roots {
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let path = e.path();
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    if !name.starts_with('.') && !SKIP_DIRS.contains(&name.as_ref()) {
+                        stack.push(path);
+                    }
+                } else if ft.is_file() && is_yaml(&path) {
+                    if let Some(text) = read_text(&path) {
+                        if looks_like_rules(&text) {
+                            out.insert(path, text);
+                            if out.len() >= MAX_FILES {
+                                return out;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `falconer.toml` (the same format `falconer check` reads).
+#[derive(Debug, Default, Deserialize)]
+struct FileConfig {
+    #[serde(default)]
+    rules_files: Vec<PathBuf>,
+    #[serde(default)]
+    plugins: Vec<String>,
+    default_plugins: Option<bool>,
+    engine_version: Option<String>,
+    #[serde(default)]
+    lints: BTreeMap<String, String>,
+}
+
+/// A project config: load order and analysis config.
+#[derive(Debug, Clone)]
+pub struct ProjectConfig {
+    /// Absolute rules files in load order (empty: discover).
+    pub rules_files: Vec<PathBuf>,
+    pub config: Config,
+}
+
+/// Finds `falconer.toml` in the first root that has one (or a parent of
+/// it).
+pub fn find_config(roots: &[PathBuf]) -> Option<PathBuf> {
+    roots.iter().find_map(|r| {
+        r.ancestors()
+            .map(|d| d.join(CONFIG_FILE))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Reads a config file; problems are returned as messages (the server
+/// shows them and goes on with what it could read).
+pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut out = ProjectConfig {
+        rules_files: Vec::new(),
+        config: Config::default(),
+    };
+    let text = match read_text(path) {
+        Some(t) => t,
+        None => {
+            problems.push(format!("cannot read {}", path.display()));
+            return (out, problems);
+        }
+    };
+    let file: FileConfig = match toml::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(format!("{}: {e}", path.display()));
+            return (out, problems);
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    out.rules_files = file.rules_files.iter().map(|f| base.join(f)).collect();
+    let cfg = &mut out.config;
+    cfg.plugins.extend(file.plugins.iter().cloned());
+    if let Some(d) = file.default_plugins {
+        cfg.default_plugins = d;
+    }
+    if let Some(v) = &file.engine_version {
+        match falconer_analysis::checks::read::parse_semver(v).filter(|_| v.split('.').count() == 3)
+        {
+            Some(ver) => cfg.engine_version = ver,
+            None => problems.push(format!(
+                "{}: invalid engine version '{v}': expected X.Y.Z",
+                path.display()
+            )),
+        }
+    }
+    for (code, level) in &file.lints {
+        if falconer_analysis::codes::lookup(code).is_none() {
+            problems.push(format!(
+                "{}: unknown diagnostic code '{code}' in [lints]",
+                path.display()
+            ));
+            continue;
+        }
+        match Level::parse(level) {
+            Some(l) => {
+                cfg.lints.insert(code.clone(), l);
+            }
+            None => problems.push(format!(
+                "{}: invalid level '{level}' for '{code}'",
+                path.display()
+            )),
+        }
+    }
+    (out, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_files_are_recognised() {
+        assert!(looks_like_rules("# c\n- rule: x\n"));
+        assert!(looks_like_rules("-   macro: x\n"));
+        assert!(looks_like_rules("- list: x\n"));
+        assert!(!looks_like_rules("  - rule: x\n"));
+        assert!(!looks_like_rules("-rule: x\n"));
+        assert!(!looks_like_rules("apiVersion: v1\nkind: Pod\n"));
+    }
+}

@@ -521,7 +521,20 @@ impl<'t> Builder<'t> {
         let parent = self.stack.last();
         let parent_flow = parent.is_some_and(|f| f.flow);
         let bracket = if seq { b'[' } else { b'{' };
-        let (flow, start) = if c == Some(bracket) {
+        // A block sequence that is a block mapping's value starts at the
+        // first `-` indicator after the key: saphyr points an indentless
+        // sequence (whose `- ` entries are not indented) after its first
+        // `- `, where the entry may start with `[` or `-` itself.
+        let map_value = !parent_flow
+            && parent.is_some_and(|f| matches!(f.kind, FrameKind::Map(_, Some(_))));
+        let value_dash = if seq && map_value {
+            self.find_dash(self.cursor.min(p), p)
+        } else {
+            None
+        };
+        let (flow, start) = if let Some(dash) = value_dash {
+            (false, dash)
+        } else if c == Some(bracket) {
             (true, p)
         } else if parent_flow || !seq || c == Some(b'-') {
             (parent_flow, p)
@@ -569,7 +582,13 @@ impl<'t> Builder<'t> {
             FrameKind::Map(..) => b'}',
         };
         let anchor = frame.anchor;
-        let flow_end = (frame.flow && self.bytes.get(s) == Some(&closer)).then_some(s + 1);
+        // saphyr ends a flow mapping with a trailing comma (`{a: b,}`) at
+        // the comma: the `}` is the next token.
+        let mut at = s;
+        if frame.flow && closer == b'}' && self.bytes.get(at) == Some(&b',') {
+            at = self.skip_space(at + 1);
+        }
+        let flow_end = (frame.flow && self.bytes.get(at) == Some(&closer)).then_some(at + 1);
         let (mut node, stats) = frame_node(frame);
         if let Some(end) = flow_end {
             node.span.end = end as u32;

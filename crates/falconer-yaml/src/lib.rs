@@ -12,6 +12,29 @@
 //!
 //! # How
 //!
+//! Two paths build the same tree:
+//!
+//! * the **fast path** (`fast.rs`, [`parse_fast`]) reads the YAML subset
+//!   that rules files are written in (one document whose root is a block
+//!   sequence of block mappings; plain, quoted and block scalars; flow
+//!   sequences, one-line flow mappings; nested block collections; comments,
+//!   CRLF) in one pass, and declines (`None`) anything else: anchors,
+//!   aliases, tags, several documents, syntax errors, anything uncertain;
+//! * the **saphyr path** ([`parse_saphyr`]), below, reads any YAML and
+//!   reports and recovers from errors.
+//!
+//! [`parse`] tries the first and falls back to the second. The fast path
+//! reuses the scalar decoders of the saphyr path; a differential test
+//! (`tests/fast_path.rs`) checks that whenever it returns a tree, the tree
+//! is exactly the saphyr path's, on all our fixtures and test strings,
+//! generated and real rules files, and random documents and mutations.
+//! On rules files it is 6-14 times faster.
+//!
+//! For incremental checking, [`split_items`] cuts a rules file into its
+//! top-level items and [`parse_item`] parses one item alone, with spans in
+//! file coordinates: caching `parse_item` per item text, an edit re-parses
+//! only the item it touches ([`Node::shift`] moves a cached item).
+//!
 //! Events come from `saphyr-parser` (a YAML 1.2 event parser; it reports
 //! positions in characters, which we convert to bytes). The builder
 //! (`builder.rs`) turns them into nodes without recursion, finding each
@@ -75,15 +98,39 @@ pub use tree::*;
 
 mod builder;
 pub mod debug;
+mod fast;
+mod items;
 mod offsets;
 mod recover;
 mod relax;
 mod scalar;
 
+pub use items::{parse_item, split_items};
+
 pub use builder::{ALIAS_BOMB, MAX_ALIAS_BYTES, MAX_ALIAS_NODES, MAX_DEPTH};
 
 /// Parses a rules file. See the crate documentation.
+///
+/// Tries the fast path ([`parse_fast`]) first and takes the saphyr path
+/// ([`parse_saphyr`]) when the fast path declines; both give the same tree.
 pub fn parse(text: &str) -> YamlFile {
+    match fast::parse(text) {
+        Some(file) => file,
+        None => parse_saphyr(text),
+    }
+}
+
+/// The fast path alone: the tree of a file written in the YAML subset that
+/// rules files use (see the crate documentation), exactly as
+/// [`parse_saphyr`] would build it, or `None` when the file is outside the
+/// subset, has a syntax error, or anything is uncertain.
+pub fn parse_fast(text: &str) -> Option<YamlFile> {
+    fast::parse(text)
+}
+
+/// The saphyr path alone (the reference the fast path must match): events
+/// from saphyr-parser, yaml-cpp leniencies, error recovery.
+pub fn parse_saphyr(text: &str) -> YamlFile {
     let softened = soften_tabs(text);
     let text = softened.as_ref().map_or(text, |(t, _)| t.as_str());
     let mut main = builder::parse_stream(text);

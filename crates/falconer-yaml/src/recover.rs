@@ -113,7 +113,7 @@ pub(crate) fn recover(
             }) = doc.root
             {
                 for mut item in its {
-                    shift(&mut item, delta);
+                    item.shift(delta as i64);
                     items.push(item);
                 }
             }
@@ -144,30 +144,6 @@ fn parse_item(text: &str) -> StreamResult {
     match relax::relax(text, &r) {
         Some(relaxed) => parse_stream(&relaxed),
         None => r,
-    }
-}
-
-/// Moves every span of `node` by `delta` bytes.
-fn shift(node: &mut Node, delta: u32) {
-    node.span = node.span.shift(delta);
-    match &mut node.kind {
-        NodeKind::Null => {}
-        NodeKind::Scalar(s) => {
-            for p in &mut s.pieces {
-                p.source_start += delta;
-            }
-        }
-        NodeKind::Sequence { items, .. } => {
-            for item in items {
-                shift(item, delta);
-            }
-        }
-        NodeKind::Mapping { entries, .. } => {
-            for e in entries {
-                shift(&mut e.key, delta);
-                shift(&mut e.value, delta);
-            }
-        }
     }
 }
 

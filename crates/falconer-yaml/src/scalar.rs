@@ -21,6 +21,7 @@
 //! value and a coarse mapping instead, so the value is always saphyr's.
 
 use crate::tree::Piece;
+use std::cell::Cell;
 
 /// A decoded scalar: its value, pieces and source extent.
 #[derive(Debug)]
@@ -36,17 +37,25 @@ pub(crate) struct Decoded {
 }
 
 /// Builds a value and its pieces.
+///
+/// The value and pieces are built in scratch buffers kept per thread, then
+/// copied to exactly-sized allocations by [`Out::finish`]: two allocations
+/// per scalar, none for growing.
 struct Out {
     value: String,
     pieces: Vec<Piece>,
 }
 
+thread_local! {
+    static SCRATCH: Cell<Option<(String, Vec<Piece>)>> = const { Cell::new(None) };
+}
+
 impl Out {
     fn new() -> Out {
-        Out {
-            value: String::new(),
-            pieces: Vec::new(),
-        }
+        let (mut value, mut pieces) = SCRATCH.with(Cell::take).unwrap_or_default();
+        value.clear();
+        pieces.clear();
+        Out { value, pieces }
     }
 
     /// Appends `s`, copied from the source at `src`.
@@ -93,6 +102,32 @@ impl Out {
         self.value.push_str(s);
     }
 
+    /// Appends `count` line feeds produced by the construct at `src`.
+    fn produce_newlines(&mut self, count: usize, src: usize, src_len: usize) {
+        if count == 0 {
+            return;
+        }
+        self.pieces.push(Piece {
+            value_start: self.value.len() as u32,
+            source_start: src as u32,
+            len: count as u32,
+            copied: false,
+            source_len: src_len as u32,
+        });
+        self.value.extend(std::iter::repeat_n('\n', count));
+    }
+
+    /// Appends the fold of a run of `breaks` line breaks between two
+    /// content parts of a flow (plain or quoted) scalar: one break is a
+    /// space, `n` breaks are `n - 1` newlines.
+    fn produce_fold(&mut self, breaks: usize, src: usize, src_len: usize) {
+        if breaks == 1 {
+            self.produce(" ", src, src_len);
+        } else {
+            self.produce_newlines(breaks.saturating_sub(1), src, src_len);
+        }
+    }
+
     /// Adds the end marker and returns the decoded scalar.
     fn finish(mut self, start: usize, content_end: usize, end: usize) -> Decoded {
         self.pieces.push(Piece {
@@ -103,10 +138,23 @@ impl Out {
             source_len: 0,
         });
         Decoded {
-            value: self.value,
-            pieces: self.pieces,
+            value: self.value.as_str().to_owned(),
+            pieces: self.pieces.to_vec(),
             start,
             end,
+        }
+    }
+}
+
+impl Drop for Out {
+    /// Gives the scratch buffers back (unless they grew huge).
+    fn drop(&mut self) {
+        if self.value.capacity() <= 1 << 16 && self.pieces.capacity() <= 1 << 12 {
+            let buffers = (
+                std::mem::take(&mut self.value),
+                std::mem::take(&mut self.pieces),
+            );
+            SCRATCH.with(|c| c.set(Some(buffers)));
         }
     }
 }
@@ -148,17 +196,6 @@ fn utf8_len(b: u8) -> usize {
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
         _ => 4,
-    }
-}
-
-/// The fold of a run of `breaks` line breaks between two content parts of
-/// a flow (plain or quoted) scalar: one break is a space, `n` breaks are
-/// `n - 1` newlines.
-fn fold(breaks: usize) -> String {
-    if breaks == 1 {
-        " ".to_string()
-    } else {
-        "\n".repeat(breaks.saturating_sub(1))
     }
 }
 
@@ -206,7 +243,7 @@ pub(crate) fn decode_plain(text: &str, start: usize, end: usize) -> Decoded {
                 break;
             }
         }
-        out.produce(&fold(breaks), fold_start, q - fold_start);
+        out.produce_fold(breaks, fold_start, q - fold_start);
         pos = q;
     }
     out.finish(start, end, end)
@@ -286,9 +323,9 @@ pub(crate) fn decode_quoted(text: &str, start: usize, double: bool) -> Option<De
         if escaped_break.is_some() {
             // The escaped break itself is dropped; each further break is a
             // newline.
-            out.produce(&"\n".repeat(breaks), ws_start, pos - ws_start);
+            out.produce_newlines(breaks, ws_start, pos - ws_start);
         } else if leading_blanks {
-            out.produce(&fold(breaks), ws_start, pos - ws_start);
+            out.produce_fold(breaks, ws_start, pos - ws_start);
         } else {
             out.copy(ws_start, &text[ws_start..pos]);
         }
@@ -485,12 +522,12 @@ pub(crate) fn decode_block(
 
     let mut out = Out::new();
     if at_z(b, pos) {
-        let s = match chomping {
-            Chomping::Strip | Chomping::Clip => String::new(),
-            Chomping::Keep if trailing == 0 && advanced && col > 0 => "\n".to_string(),
-            Chomping::Keep => "\n".repeat(trailing),
+        let newlines = match chomping {
+            Chomping::Strip | Chomping::Clip => 0,
+            Chomping::Keep if trailing == 0 && advanced && col > 0 => 1,
+            Chomping::Keep => trailing,
         };
-        out.produce(&s, body_start, pos - body_start);
+        out.produce_newlines(newlines, body_start, pos - body_start);
         return Some(out.finish(header, header_end, header_end));
     }
     if col < indent && col as isize > parent_indent {
@@ -506,30 +543,31 @@ pub(crate) fn decode_block(
             break;
         }
         let trailing_blank = is_blank(b[pos]);
-        let s = if !literal && leading_break && !leading_blank && !trailing_blank {
-            if trailing == 0 {
-                " ".to_string()
-            } else {
-                "\n".repeat(trailing)
-            }
+        if !literal && leading_break && !leading_blank && !trailing_blank && trailing == 0 {
+            out.produce(" ", pending_start, pos - pending_start);
         } else {
-            "\n".repeat(trailing + leading_break as usize)
-        };
-        out.produce(&s, pending_start, pos - pending_start);
+            let newlines = if !literal && leading_break && !leading_blank && !trailing_blank {
+                trailing
+            } else {
+                trailing + leading_break as usize
+            };
+            out.produce_newlines(newlines, pending_start, pos - pending_start);
+        }
         leading_break = false;
         trailing = 0;
         leading_blank = trailing_blank;
 
+        // The rest of the line: up to a break, the end, a NUL or a byte
+        // order mark.
         let line = pos;
-        while !at_z(b, pos) && !is_break(b[pos]) && !is_bom(b, pos) {
-            pos += utf8_len(b[pos]);
-            col += 1;
-        }
-        pos = pos.min(n);
-        out.copy(line, text.get(line..pos)?);
+        pos = find_line_end(b, pos);
+        let copied = text.get(line..pos)?;
+        out.copy(line, copied);
         content_end = pos;
         let bl = break_len(b, pos);
         if bl == 0 {
+            // Columns are characters (only needed at the end of input).
+            col += copied.chars().count();
             break;
         }
         pending_start = pos;
@@ -539,19 +577,17 @@ pub(crate) fn decode_block(
         skip_indent(&mut pos, &mut col, &mut trailing, indent);
     }
 
-    let mut tail = String::new();
+    let mut tail = 0;
     if chomping != Chomping::Strip {
-        if leading_break {
-            tail.push('\n');
-        }
+        tail += leading_break as usize;
         if at_z(b, pos) && col >= indent.max(1) {
-            tail.push('\n');
+            tail += 1;
         }
     }
     if chomping == Chomping::Keep {
-        tail.push_str(&"\n".repeat(trailing));
+        tail += trailing;
     }
-    out.produce(&tail, pending_start, pos - pending_start);
+    out.produce_newlines(tail, pending_start, pos - pending_start);
     Some(out.finish(header, content_end, content_end))
 }
 
@@ -562,6 +598,79 @@ fn line_start(b: &[u8], pos: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `pos` (which must be in bounds), little-endian.
+#[inline]
+fn word_at(b: &[u8], pos: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[pos..pos + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// High bit set in each byte of `w` below `n` (`n` <= 0x80): exact for the
+/// lowest such byte.
+#[inline]
+fn bytes_below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * n as u64) & !w & HIGH
+}
+
+/// High bit set in each byte of `w` equal to `c`: exact for the lowest one.
+#[inline]
+fn bytes_equal(w: u64, c: u8) -> u64 {
+    bytes_below(w ^ (ONES * c as u64), 1)
+}
+
+/// The first position at or after `pos` that may hold one of the bytes
+/// `extra` or a byte below 0x0e (line breaks, NUL, tabs...) or 0xef (a
+/// byte order mark's first byte), or the end. Reads eight bytes at a time;
+/// the caller checks the byte found.
+#[inline]
+pub(crate) fn find_candidate(b: &[u8], mut pos: usize, extra: &[u8]) -> usize {
+    while pos + 8 <= b.len() {
+        let w = word_at(b, pos);
+        let mut m = bytes_below(w, 0x0e) | bytes_equal(w, 0xef);
+        for &c in extra {
+            m |= bytes_equal(w, c);
+        }
+        if m != 0 {
+            return pos + (m.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while pos < b.len() {
+        let c = b[pos];
+        if c < 0x0e || c == 0xef || extra.contains(&c) {
+            return pos;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+/// The first position at or after `pos` holding a line break, a NUL or a
+/// byte order mark (or the end): the end of a line's content for saphyr.
+pub(crate) fn find_line_end(b: &[u8], mut pos: usize) -> usize {
+    loop {
+        pos = find_candidate(b, pos, &[]);
+        if pos >= b.len() || is_line_end(b, pos) {
+            return pos;
+        }
+        pos += 1;
+    }
+}
+
+/// A line break, a NUL or a byte order mark at `pos`.
+#[inline]
+fn is_line_end(b: &[u8], pos: usize) -> bool {
+    match b[pos] {
+        b'\n' | b'\r' | 0 => true,
+        0xef => is_bom(b, pos),
+        _ => false,
+    }
 }
 
 /// A byte order mark (U+FEFF) at `pos`.
@@ -618,6 +727,23 @@ mod tests {
         assert_eq!(d.value, "a\tbAé c\"");
         assert_eq!(&text[d.end - 1..d.end], "\"");
         check_copied(text, &d);
+    }
+
+    #[test]
+    fn line_ends() {
+        let text = "abcdefghijklmnopqrstuvwxyz\t\x01é\u{feff}x\ry\nz\0";
+        let b = text.as_bytes();
+        let naive = |mut p: usize| {
+            while p < b.len() && !is_line_end(b, p) {
+                p += 1;
+            }
+            p
+        };
+        for p in 0..=b.len() {
+            assert_eq!(find_line_end(b, p), naive(p), "{p}");
+        }
+        let b = "\u{ef}\u{fe00}abcdefgh\u{feff}".as_bytes();
+        assert_eq!(find_line_end(b, 0), b.len() - 3);
     }
 
     #[test]

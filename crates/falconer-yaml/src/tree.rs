@@ -157,6 +157,33 @@ impl Node {
             .find(|e| e.key.as_str() == Some(key))
     }
 
+    /// Moves every span of this node and its children (and the pieces of
+    /// its scalars) by `delta` bytes, e.g. to re-use a cached item after an
+    /// edit earlier in the file. Offsets saturate at 0 and `u32::MAX`.
+    pub fn shift(&mut self, delta: i64) {
+        let mv = |o: &mut u32| *o = (*o as i64 + delta).clamp(0, u32::MAX as i64) as u32;
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            mv(&mut node.span.start);
+            mv(&mut node.span.end);
+            match &mut node.kind {
+                NodeKind::Null => {}
+                NodeKind::Scalar(s) => {
+                    for p in &mut s.pieces {
+                        mv(&mut p.source_start);
+                    }
+                }
+                NodeKind::Sequence { items, .. } => stack.extend(items.iter_mut()),
+                NodeKind::Mapping { entries, .. } => {
+                    for e in entries {
+                        stack.push(&mut e.key);
+                        stack.push(&mut e.value);
+                    }
+                }
+            }
+        }
+    }
+
     /// `"scalar"`, `"sequence"`, `"mapping"` or `"null"`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {

@@ -384,3 +384,27 @@ fn regressions_found_by_fuzzing() {
         }
     }
 }
+
+#[test]
+fn saphyr_path_regressions() {
+    use falconer_yaml::parse_saphyr;
+    // An indentless sequence whose first entry is a flow sequence is a
+    // block sequence starting at its first `-` (saphyr points after it).
+    let src = "- s:\n  - [a]\n  - [b]\n";
+    let file = parse_saphyr(src);
+    let v = &items(&file, 0)[0].get("s").unwrap().value;
+    assert!(matches!(v.kind, NodeKind::Sequence { flow: false, .. }));
+    assert_eq!(text(src, v), "- [a]\n  - [b]");
+    assert_eq!(v.as_sequence().unwrap().len(), 2);
+    let src = "- s:\n  - -x\n  - y\n";
+    let file = parse_saphyr(src);
+    let v = &items(&file, 0)[0].get("s").unwrap().value;
+    assert_eq!(text(src, v), "- -x\n  - y");
+    // A flow mapping with a trailing comma ends at its `}` (saphyr ends it
+    // at the comma).
+    let src = "- s: [e, {x: 1, y: [], }]\n";
+    let file = parse_saphyr(src);
+    let v = &items(&file, 0)[0].get("s").unwrap().value;
+    assert_eq!(text(src, &v.as_sequence().unwrap()[1]), "{x: 1, y: [], }");
+    assert_eq!(parse(src), file);
+}

@@ -1,0 +1,128 @@
+//! Item-by-item parsing, for incremental re-checking: [`split_items`] cuts
+//! a rules file into its top-level items, [`parse_item`] parses one of them
+//! on its own, with spans in file coordinates. Caching `parse_item` per
+//! item text, an edit re-parses only the item it touches.
+
+use crate::tree::*;
+use std::ops::Range;
+
+/// Byte ranges of the top-level items of a rules file, when the file is a
+/// single implicit document whose root is a block sequence at column 0 (or
+/// holds only comments and blank lines); `None` otherwise.
+///
+/// * Every line starting at column 0 must be a `-` entry (followed by a
+///   blank, a line break or the end), a comment or a blank line; any other
+///   text at column 0 (`---`, `...`, `%YAML`, `key:`, a plain scalar) gives
+///   `None`, and so does indented content before the first item.
+/// * Each range runs from its item's `-` at column 0 to the start of the
+///   next item (or the end of the text): comments and blank lines between
+///   two items belong to the preceding range.
+/// * The first range starts at 0: the leading comments and blank lines (and
+///   a byte order mark) are attached to the first item.
+/// * So the ranges are contiguous and cover the whole text. A file without
+///   items (empty, or only comments) gives `None`: there is nothing to
+///   cache, and [`crate::parse`] is immediate on it.
+///
+/// The split is lexical: a range may still fail to parse on its own (see
+/// [`parse_item`]), e.g. after an unclosed quote.
+pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
+    let b = text.as_bytes();
+    let mut starts: Vec<usize> = Vec::new();
+    let mut ls = 0;
+    while ls < b.len() {
+        let first = if ls == 0 && b.starts_with(&[0xef, 0xbb, 0xbf]) {
+            3
+        } else {
+            ls
+        };
+        match b.get(first) {
+            None | Some(b'#' | b'\n' | b'\r') => {}
+            Some(b'-') if b.get(first + 1).is_none_or(|c| b" \t\r\n".contains(c)) => {
+                starts.push(ls)
+            }
+            Some(b' ' | b'\t') => {
+                if starts.is_empty() {
+                    // Before the first item: blanks and comments only.
+                    let rest = &b[first..];
+                    let end = rest
+                        .iter()
+                        .position(|&c| c == b'\n' || c == b'\r')
+                        .unwrap_or(rest.len());
+                    let line = &rest[..end];
+                    let content = line.iter().position(|&c| c != b' ' && c != b'\t');
+                    if content.is_some_and(|i| line[i] != b'#') {
+                        return None;
+                    }
+                }
+            }
+            Some(_) => return None,
+        }
+        // Next line start.
+        let mut i = first;
+        loop {
+            i = crate::scalar::find_candidate(b, i, &[]);
+            if i >= b.len() || matches!(b[i], b'\n' | b'\r') {
+                break;
+            }
+            i += 1;
+        }
+        if i < b.len() && b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            i += 1;
+        }
+        ls = i + 1;
+    }
+    let first = starts.first_mut()?;
+    *first = 0;
+    let mut out: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    out.extend(starts.last().map(|&last| last..b.len()));
+    Some(out)
+}
+
+/// Parses one top-level item of a rules file on its own: `text[range]` (a
+/// range from [`split_items`]) is read as a stream of its own, and its one
+/// top-level sequence entry is returned with spans in file coordinates.
+///
+/// `None` when the range is not exactly one top-level block sequence entry
+/// that parses without any error on its own (a syntax error, an alias to
+/// an anchor of another item, no entry or several), or is not a range of
+/// whole lines of `text`. The caller should then parse the whole file with
+/// [`crate::parse`], which reports errors and recovers.
+///
+/// When every range of [`split_items`] gives `Some`, the items are exactly
+/// the items of the root sequence [`crate::parse`] gives for the file (the
+/// file then parses without errors); the root sequence (and its document)
+/// spans from the first item's `-` to the last item's end.
+///
+/// Uses the fast path (see [`crate::parse_fast`]) when it can, else the
+/// saphyr path on the slice, whose spans are shifted.
+pub fn parse_item(text: &str, range: Range<usize>) -> Option<Node> {
+    let Range { start, end } = range;
+    let b = text.as_bytes();
+    if start > end
+        || end > b.len()
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
+        || (start > 0 && !matches!(b[start - 1], b'\n' | b'\r'))
+    {
+        return None;
+    }
+    if let Some(mut items) = crate::fast::parse_items(text, start, end) {
+        return if items.len() == 1 { items.pop() } else { None };
+    }
+    let file = crate::parse_saphyr(&text[start..end]);
+    if !file.errors.is_empty() || file.documents.len() != 1 {
+        return None;
+    }
+    let root = file.documents.into_iter().next()?.root?;
+    match root.kind {
+        NodeKind::Sequence {
+            mut items,
+            flow: false,
+        } if items.len() == 1 && root.tag.is_none() => {
+            let mut item = items.pop()?;
+            item.shift(start as i64);
+            Some(item)
+        }
+        _ => None,
+    }
+}

@@ -11,7 +11,8 @@ use crate::source::{RewriteMap, Seg};
 use falconer_text::Span;
 use rustc_hash::FxHashMap;
 
-fn is_delim(b: u8) -> bool {
+/// Bytes that delimit a list name in a condition (C.11).
+pub(crate) fn is_delim(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b',' | b'=')
 }
 
@@ -191,7 +192,7 @@ fn push_copy(out: &mut String, local: &mut Vec<Seg>, cur: &str, a: usize, b: usi
 
 /// Delimited occurrences of `name` in `text`, left to right, not
 /// overlapping.
-fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
+pub(crate) fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;

@@ -239,7 +239,7 @@ pub(crate) fn value_offset(s: &Scalar, offset: u32) -> u32 {
 
 /// Falco's list-substitution delimiters (see `lists.rs`).
 pub(crate) fn is_list_delim(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b',' | b'=')
+    crate::lists::is_delim(b)
 }
 
 /// The delimited word of `text` that touches `offset`, as list
@@ -260,24 +260,11 @@ pub(crate) fn list_word_at(text: &str, offset: u32) -> Option<Span> {
 
 /// Delimited occurrences of `name` in `text` (list substitution's words).
 pub(crate) fn list_occurrences(text: &str, name: &str) -> Vec<Span> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
     if name.is_empty() {
-        return out;
+        return Vec::new();
     }
-    let mut from = 0;
-    while let Some(i) = text[from..].find(name) {
-        let s = from + i;
-        let e = s + name.len();
-        if (s == 0 || is_list_delim(b[s - 1])) && (e == b.len() || is_list_delim(b[e])) {
-            out.push(Span::new(s as u32, e as u32));
-            from = e;
-        } else {
-            from = s + text[s..].chars().next().map_or(1, char::len_utf8);
-        }
-        if from >= text.len() {
-            break;
-        }
-    }
-    out
+    crate::lists::find_occurrences(text, name)
+        .into_iter()
+        .map(|(s, e)| Span::new(s as u32, e as u32))
+        .collect()
 }

@@ -38,6 +38,8 @@ enum Command {
     Expand(commands::expand::Args),
     /// Run the language server (LSP over stdio) for editors.
     Lsp(commands::lsp::Args),
+    /// Work with scap captures (`falconer scap dump CAPTURE`).
+    Scap(commands::scap::Args),
 }
 
 fn main() {
@@ -67,6 +69,7 @@ fn real_main() -> i32 {
         Command::Parse(a) => commands::parse::run(a),
         Command::Expand(a) => commands::expand::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
+        Command::Scap(a) => commands::scap::run(a),
     };
     match result {
         Ok(code) => code,

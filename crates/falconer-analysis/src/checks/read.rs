@@ -40,7 +40,7 @@ pub fn read_file(file: FileId, yaml: &YamlFile) -> FileItems {
             r.out.diagnostics.push(Diagnostic::new(
                 "yaml-recovered",
                 r.loc(root.span),
-                "Falco stops at the YAML error above; the items below were checked by recovery",
+                "Falco stops at this file's YAML syntax error; falconer checked the items from here on by recovery",
             ));
         }
         match &root.kind {

@@ -525,8 +525,8 @@ impl<'t> Builder<'t> {
         // first `-` indicator after the key: saphyr points an indentless
         // sequence (whose `- ` entries are not indented) after its first
         // `- `, where the entry may start with `[` or `-` itself.
-        let map_value = !parent_flow
-            && parent.is_some_and(|f| matches!(f.kind, FrameKind::Map(_, Some(_))));
+        let map_value =
+            !parent_flow && parent.is_some_and(|f| matches!(f.kind, FrameKind::Map(_, Some(_))));
         let value_dash = if seq && map_value {
             self.find_dash(self.cursor.min(p), p)
         } else {

@@ -94,7 +94,11 @@ pub(crate) fn parse(text: &str) -> Option<YamlFile> {
 pub(crate) fn parse_items(text: &str, start: usize, end: usize) -> Option<Vec<Node>> {
     let text = text.get(..end)?;
     let mut f = Fast::new(text, start)?;
-    let bom = if start == 0 && text.starts_with('\u{feff}') { 3 } else { start };
+    let bom = if start == 0 && text.starts_with('\u{feff}') {
+        3
+    } else {
+        start
+    };
     let (p, col) = f.next_content(bom)??;
     let (root, next) = f.root(p, col)?;
     match root.kind {
@@ -187,19 +191,20 @@ fn scalar_node(d: Decoded, style: ScalarStyle) -> Node {
 }
 
 impl<'t> Fast<'t> {
+    /// A parser of `text` from `start`. There is no pre-scan: a NUL (the
+    /// end of input for saphyr) or a byte order mark (only allowed at a
+    /// document start) makes the fast path bail, as every scanning loop
+    /// (and decoder) stops at them.
     fn new(text: &'t str, start: usize) -> Option<Fast<'t>> {
-        // A NUL (the end of input for saphyr) or a byte order mark (only
-        // allowed at a document start) anywhere makes the fast path bail:
-        // every scanning loop stops at them.
-        text.get(start..)?;
+        let len = text.get(start..)?.len();
         Some(Fast {
             text,
             b: text.as_bytes(),
             joins: 0,
             last_plain: false,
             flow_risky: false,
-            items: Vec::with_capacity(64 + text.len() / 256),
-            entries: Vec::with_capacity(64),
+            items: Vec::with_capacity(16 + len / 256),
+            entries: Vec::with_capacity(32),
         })
     }
 

@@ -278,12 +278,16 @@ fn yaml_files() -> Vec<(String, String)> {
     out
 }
 
-/// Falco's official rules, when a copy is in `/tmp/official`.
-fn official_files() -> Vec<(String, String)> {
-    files_under(Path::new("/tmp/official"), "yaml")
-        .into_iter()
-        .filter_map(|p| Some((p.display().to_string(), read(&p)?)))
-        .collect()
+/// Falco's official rules, when a copy is in `/tmp/official` (they are
+/// not part of this repository).
+fn official_files() -> &'static [(String, String)] {
+    static FILES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        files_under(Path::new("/tmp/official"), "yaml")
+            .into_iter()
+            .filter_map(|p| Some((p.display().to_string(), read(&p)?)))
+            .collect()
+    })
 }
 
 /// The YAML files embedded in the analysis conformance cases
@@ -501,7 +505,7 @@ fn official_rules() {
         println!("no official rules in /tmp/official: skipped");
         return;
     }
-    for (name, text) in &files {
+    for (name, text) in files {
         assert!(check_all(text), "{name}: the fast path bailed");
         assert!(
             matches!(check_items(text), Items::Match(n) if n > 10),
@@ -556,6 +560,7 @@ fn edge_cases() {
     let cases = [
         // Values on the lines below their key.
         "- rule: r\n  priority:\n    WARNING\n  condition:\n    a and\n    b\n",
+        "- rule: r\n  a:   # c\n    b\n  c: # c\n\n    # d\n    [e]\n",
         "- rule: r\n  items:\n    [a, b]\n  q:\n    'x\n     y'\n",
         "- rule: r\n  m:\n    a: b\n    c:\n      - d\n",
         // Indentless and indented nested sequences.
@@ -1219,6 +1224,22 @@ proptest! {
     #[test]
     fn mutated_documents(seed in any::<u64>(), edits in any::<u64>()) {
         let doc = mutate(&document(seed), edits);
+        check_fast(&doc);
+        check_items(&doc);
+    }
+
+    #[test]
+    fn mutated_official_files(which in any::<usize>(), len in 1usize..4, edits in any::<u64>()) {
+        // Mutations of a few items of Falco's official rules, when present.
+        let files = official_files();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let text = &files[which % files.len()].1;
+        let ranges = split_items(text).unwrap();
+        let first = (which / files.len()) % ranges.len();
+        let last = (first + len).min(ranges.len()) - 1;
+        let doc = mutate(&text[ranges[first].start..ranges[last].end], edits);
         check_fast(&doc);
         check_items(&doc);
     }

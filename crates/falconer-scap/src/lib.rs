@@ -89,7 +89,7 @@
 //! # Dump
 //!
 //! [`dump::event_json`] renders one event as a JSON line; [`dump::dump`]
-//! writes a whole capture (`examples/dump.rs`).
+//! writes a whole capture (`examples/scap_dump.rs`).
 //!
 //! # Limitations
 //!

@@ -1,5 +1,5 @@
 //! Prints the tree of a YAML file in the compact debug rendering:
-//! `cargo run -p falconer-yaml --example dump -- rules.yaml`.
+//! `cargo run -p falconer-yaml --example yaml_dump -- rules.yaml`.
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

@@ -1,4 +1,4 @@
-//! `cargo run -p falconer-scap --example dump -- FILE.scap [--meta]`:
+//! `cargo run -p falconer-scap --example scap_dump -- FILE.scap [--meta]`:
 //! prints every event of a capture as a JSON line (and, with `--meta`, a
 //! summary of the metadata blocks on stderr).
 

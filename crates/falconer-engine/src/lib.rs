@@ -6,7 +6,14 @@
 //! Layout:
 //! - `extract/`: field extraction, one module per field class, over an
 //!   event and the process/fd state (`falconer_scap::state`).
-//! - the evaluator, the evttype index, output formatting and the replay
-//!   driver live beside it.
+//! - [`program`]: conditions compiled to checks over shared, per-event
+//!   cached value slots; [`value`] the operators and value rendering;
+//!   [`glob`], [`pmatch`], [`transform`] the operator and transformer
+//!   details.
 
 pub mod extract;
+pub mod glob;
+pub mod pmatch;
+pub mod program;
+pub mod transform;
+pub mod value;

@@ -57,7 +57,9 @@ pub fn glob_match(pattern: &[u8], text: &[u8], casefold: bool) -> bool {
                 },
                 b'\\' => {
                     // A trailing backslash never matches.
-                    if p + 1 < pattern.len() && t < text.len() && fold(pattern[p + 1]) == fold(text[t])
+                    if p + 1 < pattern.len()
+                        && t < text.len()
+                        && fold(pattern[p + 1]) == fold(text[t])
                     {
                         p += 2;
                         t += 1;
@@ -205,7 +207,10 @@ mod tests {
         assert!(g("/etc/*", "/etc/ssh/sshd_config"));
         assert!(g("*", ".hidden"));
         assert!(g("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key"));
-        assert!(!g("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key.pub"));
+        assert!(!g(
+            "/etc/ssh/ssh_host_*_key",
+            "/etc/ssh/ssh_host_rsa_key.pub"
+        ));
         assert!(g("a*b*c", "aXXbYYbZZc"));
         assert!(!g("a*b*c", "aXXbYYbZZ"));
         assert!(g("**a", "a"));

@@ -11,9 +11,13 @@
 //!   [`glob`], [`pmatch`], [`transform`] the operator and transformer
 //!   details.
 
+pub mod capgen;
+pub mod engine;
 pub mod extract;
 pub mod glob;
 pub mod pmatch;
 pub mod program;
+pub mod replay;
+pub mod time;
 pub mod transform;
 pub mod value;

@@ -32,7 +32,9 @@ struct Node {
 }
 
 fn split(path: &[u8]) -> Vec<&[u8]> {
-    path.split(|b| *b == b'/').filter(|c| !c.is_empty()).collect()
+    path.split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 fn is_glob(c: &[u8]) -> bool {

@@ -25,8 +25,7 @@ use falconer_catalog::{
     catalog, parse_value, FieldScope, FieldType, ParsedValue, PrintFormat, Resolved, ResolvedArg,
 };
 use falconer_syntax::ast::{
-    Expr, FieldRef, Lhs, Modifier, OpKind, Rhs, Transformer, TransformerArg, TransformerKind,
-    Value,
+    Expr, FieldRef, Lhs, Modifier, OpKind, Rhs, Transformer, TransformerArg, TransformerKind, Value,
 };
 use falconer_syntax::print_lhs;
 use rustc_hash::FxHashMap;
@@ -298,7 +297,8 @@ impl Program {
             Some(&i) => i,
             None => {
                 self.fields.push(r.clone());
-                self.field_by_name.insert(name.clone(), self.fields.len() - 1);
+                self.field_by_name
+                    .insert(name.clone(), self.fields.len() - 1);
                 self.fields.len() - 1
             }
         };
@@ -333,10 +333,13 @@ impl Program {
             (s.ty, s.is_list, s.print_format)
         };
         let (kind, ty, is_list, pf) = match (t.kind, args.len()) {
-            (k @ (TransformerKind::Tolower
-            | TransformerKind::Toupper
-            | TransformerKind::B64
-            | TransformerKind::Basename), 1) => (
+            (
+                k @ (TransformerKind::Tolower
+                | TransformerKind::Toupper
+                | TransformerKind::B64
+                | TransformerKind::Basename),
+                1,
+            ) => (
                 SlotKind::Unary {
                     kind: k,
                     arg: first,
@@ -517,12 +520,22 @@ impl Frame {
     }
 
     /// The values of a slot for the current event (empty: no value).
-    pub fn values(&mut self, p: &Program, id: SlotId, fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>)) -> &[ParsedValue] {
+    pub fn values(
+        &mut self,
+        p: &Program,
+        id: SlotId,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> &[ParsedValue] {
         self.ensure(p, id, fill);
         &self.values[id as usize]
     }
 
-    fn ensure(&mut self, p: &Program, id: SlotId, fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>)) {
+    fn ensure(
+        &mut self,
+        p: &Program,
+        id: SlotId,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) {
         let i = id as usize;
         if self.stamp[i] == self.epoch || self.stamp[i] == u32::MAX {
             return;
@@ -579,7 +592,9 @@ impl Frame {
                 for &a in args {
                     self.ensure(p, a, fill);
                 }
-                if let Some(v) = transform::concat(args.iter().map(|&a| &self.values[a as usize][..])) {
+                if let Some(v) =
+                    transform::concat(args.iter().map(|&a| &self.values[a as usize][..]))
+                {
                     out.push(v);
                 }
             }
@@ -590,7 +605,10 @@ impl Frame {
             } => {
                 self.ensure(p, *argv, fill);
                 self.ensure(p, *optstring, fill);
-                let (a, o) = (&self.values[*argv as usize], &self.values[*optstring as usize]);
+                let (a, o) = (
+                    &self.values[*argv as usize],
+                    &self.values[*optstring as usize],
+                );
                 if !a.is_empty() {
                     if let Some(v) = transform::getopt(a, o, *select) {
                         out.extend(v);
@@ -602,7 +620,12 @@ impl Frame {
     }
 
     /// Evaluates a compiled condition for the current event.
-    pub fn eval(&mut self, p: &Program, node: &Node, fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>)) -> bool {
+    pub fn eval(
+        &mut self,
+        p: &Program,
+        node: &Node,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
         match node {
             Node::And(c) => c.iter().all(|n| self.eval(p, n, fill)),
             Node::Or(c) => c.iter().any(|n| self.eval(p, n, fill)),
@@ -611,7 +634,12 @@ impl Frame {
         }
     }
 
-    fn check(&mut self, p: &Program, c: &Check, fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>)) -> bool {
+    fn check(
+        &mut self,
+        p: &Program,
+        c: &Check,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
         self.ensure(p, c.lhs, fill);
         if self.values[c.lhs as usize].is_empty() {
             return false;

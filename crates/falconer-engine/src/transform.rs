@@ -177,7 +177,11 @@ pub fn concat<'a>(args: impl Iterator<Item = &'a [ParsedValue]>) -> Option<Parse
 /// the list of options (unknown ones as `?`) each followed by its
 /// argument; with `[c]` it is the last argument (or the option itself) of
 /// `c`, and the extraction fails when `c` is absent.
-pub fn getopt(argv: &[ParsedValue], optstring: &[ParsedValue], select: Option<u8>) -> Option<Vec<ParsedValue>> {
+pub fn getopt(
+    argv: &[ParsedValue],
+    optstring: &[ParsedValue],
+    select: Option<u8>,
+) -> Option<Vec<ParsedValue>> {
     let opts = text_of(optstring.first()?)?;
     let mut valid = [false; 256];
     let mut with_arg = [false; 256];
@@ -323,7 +327,10 @@ mod tests {
     fn join_concat() {
         assert_eq!(join(&[s(",")], &[s("a"), s("b")]), Some(s("a,b")));
         assert_eq!(join(&[s(",")], &[]), Some(s("")));
-        assert_eq!(concat([&[s("a")][..], &[s("b")][..]].into_iter()), Some(s("ab")));
+        assert_eq!(
+            concat([&[s("a")][..], &[s("b")][..]].into_iter()),
+            Some(s("ab"))
+        );
     }
 
     #[test]

@@ -78,7 +78,11 @@ pub fn in_cidr(v: &IpAddr, net: &IpAddr, len: u8) -> bool {
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
             let len = len.min(128) as u32;
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             (u128::from(*a) & mask) == (u128::from(*n) & mask)
         }
         _ => false,
@@ -247,10 +251,7 @@ impl ValueSet {
             ParsedValue::Ip(a) => self.ips.contains(a),
             ParsedValue::Net(..) => false,
         };
-        hit || self
-            .linear
-            .iter()
-            .any(|c| compare(OpKind::Eq, v, c))
+        hit || self.linear.iter().any(|c| compare(OpKind::Eq, v, c))
     }
 }
 
@@ -349,7 +350,11 @@ pub fn to_json(v: &ParsedValue, fmt: PrintFormat) -> serde_json::Value {
 
 /// The JSON value of an output token: `null` when missing, an array for
 /// list fields.
-pub fn values_to_json(values: &[ParsedValue], is_list: bool, fmt: PrintFormat) -> serde_json::Value {
+pub fn values_to_json(
+    values: &[ParsedValue],
+    is_list: bool,
+    fmt: PrintFormat,
+) -> serde_json::Value {
     if values.is_empty() {
         return serde_json::Value::Null;
     }
@@ -425,7 +430,11 @@ mod tests {
         render_values(&[s("a"), s("b")], true, PrintFormat::Na, &mut out);
         assert_eq!(out, "(a,b)");
         out.clear();
-        render(&ParsedValue::Ip("10.0.0.1".parse().unwrap()), PrintFormat::Na, &mut out);
+        render(
+            &ParsedValue::Ip("10.0.0.1".parse().unwrap()),
+            PrintFormat::Na,
+            &mut out,
+        );
         assert_eq!(out, "10.0.0.1");
         out.clear();
         render(&ParsedValue::Uint(255), PrintFormat::Hex, &mut out);
@@ -434,6 +443,9 @@ mod tests {
             values_to_json(&[ParsedValue::Int(-3)], false, PrintFormat::Dec),
             serde_json::json!(-3)
         );
-        assert_eq!(values_to_json(&[], false, PrintFormat::Dec), serde_json::Value::Null);
+        assert_eq!(
+            values_to_json(&[], false, PrintFormat::Dec),
+            serde_json::Value::Null
+        );
     }
 }

@@ -40,6 +40,9 @@ enum Command {
     Lsp(commands::lsp::Args),
     /// Work with scap captures (`falconer scap dump CAPTURE`).
     Scap(commands::scap::Args),
+    /// Run rules (or one condition) over a scap capture and print the
+    /// alerts, as Falco would.
+    Replay(commands::replay::Args),
 }
 
 fn main() {
@@ -74,6 +77,7 @@ fn real_main() -> i32 {
         Command::Expand(a) => commands::expand::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
+        Command::Replay(a) => commands::replay::run(a),
     };
     match result {
         Ok(code) => code,

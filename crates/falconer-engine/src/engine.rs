@@ -65,6 +65,9 @@ const SUGGESTED_FIELDS: &[(&str, &str)] = &[
     ("k8smeta", "k8smeta.ns.name"),
 ];
 
+/// The largest output token width honoured.
+const MAX_WIDTH: usize = 65_536;
+
 /// A compiled output format.
 #[derive(Debug, Default)]
 pub struct Output {
@@ -483,7 +486,9 @@ impl Engine {
                     }
                     match width {
                         Some(w) => {
-                            let w = *w as usize;
+                            // libsinsp pads or cuts to the width; we cap
+                            // absurd widths instead of allocating them.
+                            let w = (*w as usize).min(MAX_WIDTH);
                             let mut b: Vec<u8> = tmp.as_bytes().to_vec();
                             b.resize(w, b' ');
                             output.push_str(&String::from_utf8_lossy(&b));

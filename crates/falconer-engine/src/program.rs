@@ -136,6 +136,8 @@ pub struct Program {
     pub slots: Vec<Slot>,
     /// Distinct resolved fields, in first-use order.
     pub fields: Vec<Resolved>,
+    /// Their texts (`proc.aname[2]`), same order.
+    pub field_names: Vec<String>,
     by_name: FxHashMap<String, SlotId>,
     field_by_name: FxHashMap<String, usize>,
 }
@@ -297,6 +299,7 @@ impl Program {
             Some(&i) => i,
             None => {
                 self.fields.push(r.clone());
+                self.field_names.push(name.clone());
                 self.field_by_name
                     .insert(name.clone(), self.fields.len() - 1);
                 self.fields.len() - 1

@@ -1,0 +1,200 @@
+//! Shared helpers: generated captures, the reference captures, running
+//! sysdig and our engine on a condition.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use falconer_analysis::{AnalysisHost, Config};
+use falconer_engine::capgen::{write_capture, GenConfig};
+use falconer_engine::engine::Engine;
+use falconer_engine::replay::replay;
+use falconer_scap::ScapReader;
+use falconer_syntax::ast::{Expr, Rhs};
+
+/// `../shared/captures` relative to the repository root, if present.
+pub fn shared_captures() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/captures");
+    dir.is_dir().then_some(dir)
+}
+
+/// The reference captures Debian's sysdig 0.29 reads (the one with
+/// pcapng options in its section header is not among them).
+pub fn sysdig_readable_shared() -> Vec<PathBuf> {
+    let Some(dir) = shared_captures() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for sub in ["falco-trace-files", "libs"] {
+        let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "scap"))
+            .filter(|p| !p.ends_with("curl_google_comments.scap"))
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
+}
+
+pub fn sysdig_available() -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| {
+        Command::new("sysdig")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// A generated capture under the test target directory (made once per
+/// seed and size).
+pub fn generated(seed: u64, events: u64) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("falconer-gen-{seed}-{events}.scap"));
+    let tmp = dir.join(format!(
+        "falconer-gen-{seed}-{events}.{}.tmp",
+        std::process::id()
+    ));
+    if !path.exists() {
+        let f = std::fs::File::create(&tmp).unwrap();
+        write_capture(
+            std::io::BufWriter::new(f),
+            &GenConfig {
+                seed,
+                events,
+                ..GenConfig::default()
+            },
+        )
+        .unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+    path
+}
+
+/// `sysdig -r CAPTURE -p '*%evt.num' COND`: the matching event numbers,
+/// or sysdig's error.
+pub fn sysdig_nums(capture: &Path, condition: &str) -> Result<BTreeSet<u64>, String> {
+    let out = Command::new("sysdig")
+        .arg("-r")
+        .arg(capture)
+        .args(["-p", "*%evt.num", condition])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()
+            + &String::from_utf8_lossy(&out.stdout));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut set = BTreeSet::new();
+    for line in text.lines() {
+        match line.trim().parse::<u64>() {
+            Ok(n) => {
+                set.insert(n);
+            }
+            Err(_) => return Err(format!("unexpected sysdig output line: {line}")),
+        }
+    }
+    Ok(set)
+}
+
+/// An analysis with no rules (for bare conditions).
+pub fn empty_host() -> AnalysisHost {
+    let mut h = AnalysisHost::new(Config::default());
+    h.set_files(Vec::new());
+    h
+}
+
+/// An analysis of our bundled rules.
+pub fn bundled_host() -> AnalysisHost {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../rules/falconer_rules.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut h = AnalysisHost::new(Config::default());
+    h.set_files(vec![(path.display().to_string(), text)]);
+    h
+}
+
+/// Our engine's matching event numbers for a condition.
+pub fn our_nums(
+    host: &AnalysisHost,
+    capture: &Path,
+    condition: &str,
+) -> Result<BTreeSet<u64>, String> {
+    let mut engine = Engine::from_condition(host, condition, "%evt.num")?;
+    let mut reader = ScapReader::open(capture).map_err(|e| e.to_string())?;
+    let mut set = BTreeSet::new();
+    replay(&mut reader, &mut engine, |a| {
+        set.insert(a.evt_num);
+    })
+    .map_err(|(_, e)| e.to_string())?;
+    Ok(set)
+}
+
+/// Prints a tree with every nested `and`/`or` in brackets (sysdig 0.29's
+/// parser rejects mixed chains without them).
+pub fn bracketed(e: &Expr) -> String {
+    match e {
+        Expr::And { children, .. } | Expr::Or { children, .. } => {
+            let op = if matches!(e, Expr::And { .. }) {
+                " and "
+            } else {
+                " or "
+            };
+            children
+                .iter()
+                .map(|c| match c {
+                    Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => {
+                        format!("({})", bracketed(c))
+                    }
+                    _ => bracketed(c),
+                })
+                .collect::<Vec<_>>()
+                .join(op)
+        }
+        Expr::Not { child, .. } => format!("not ({})", bracketed(child)),
+        leaf => falconer_syntax::print_condition(leaf),
+    }
+}
+
+/// Drops IPv6 networks from list operands (sysdig 0.29 cannot parse
+/// them); both engines then run the same text.
+pub fn without_ipv6_networks(e: &Expr) -> Expr {
+    let mut e = e.clone();
+    fn walk(e: &mut Expr) {
+        match e {
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                children.iter_mut().for_each(walk)
+            }
+            Expr::Not { child, .. } => walk(child),
+            Expr::Binary {
+                rhs: Rhs::List(l), ..
+            } => {
+                l.items
+                    .retain(|v| !(v.text.contains(':') && v.text.contains('/')));
+            }
+            _ => {}
+        }
+    }
+    walk(&mut e);
+    e
+}
+
+/// Compares our numbers with sysdig's; a description of the difference.
+pub fn diff(ours: &BTreeSet<u64>, theirs: &BTreeSet<u64>) -> Option<String> {
+    if ours == theirs {
+        return None;
+    }
+    let only_ours: Vec<_> = ours.difference(theirs).take(8).collect();
+    let only_theirs: Vec<_> = theirs.difference(ours).take(8).collect();
+    Some(format!(
+        "ours {} vs sysdig {} events; only ours: {only_ours:?}; only sysdig: {only_theirs:?}",
+        ours.len(),
+        theirs.len()
+    ))
+}

@@ -3,23 +3,41 @@
 //! Contract shared with the evaluator:
 //! - [`FieldExtractor::new`] is called once per field occurrence when a
 //!   rule is compiled (resolution done by the catalog: `Resolved`); a field
-//!   this engine cannot extract (plugin fields of other sources...) gives
-//!   [`Unsupported`];
+//!   this engine cannot extract (fields of plugins other than `container`,
+//!   table-only fields...) gives [`Unsupported`] with the reason;
 //! - the driver calls [`State::apply`](falconer_scap::state::State::apply)
-//!   for an event, then builds one [`EventCtx`] for it and evaluates;
-//! - [`FieldExtractor::extract`] is called per event; it clears `out` and
-//!   pushes zero values (the field has no value: Falco's "missing"
-//!   semantics), one value, or several (list fields).
+//!   for an event, then builds one [`EventCtx`] for it (cheap: two
+//!   lookups) and evaluates every extractor against it;
+//! - [`FieldExtractor::extract`] clears `out` and pushes zero values (the
+//!   field has no value: Falco's "missing" semantics, every comparison is
+//!   false), one value, or several; [`FieldExtractor::multi`] says how
+//!   several values compare (list field, any ancestor, either socket
+//!   endpoint).
 //!
 //! Values use the catalog's [`ParsedValue`], the same type constants are
-//! parsed into, so comparisons need no conversion: CHARBUF/FSPATH fields
-//! give `Str`, signed integers `Int`, unsigned and PORT `Uint`, BOOL
-//! `Bool`, IP addresses `Ip`, BYTEBUF `Bytes`, RELTIME/ABSTIME `Uint`.
+//! parsed into, so comparisons need no conversion: CHARBUF/FSPATH give
+//! `Str`, signed integer types (`INT*`, `PID`, `FD`) `Int`, unsigned types
+//! and `PORT`, `RELTIME`, `ABSTIME` `Uint`, `BOOL` `Bool`, `DOUBLE`
+//! `Double`, `IPADDR` `Ip` (also for the `IPNET` fields `fd.net`,
+//! `fd.cnet`...: the address to test against the network), `BYTEBUF`
+//! `Bytes`.
+//!
+//! Semantics follow current libsinsp and Falco's `container` plugin (the
+//! standard); where Debian's sysdig 0.29 (libs 2022) differs, the
+//! differential test (`tests/sysdig_diff.rs`) documents it.
+
+mod container;
+mod evt;
+mod fd;
+mod process;
+pub mod render;
+mod tables;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub use falconer_catalog::ParsedValue;
-use falconer_catalog::{FieldType, Resolved};
+use falconer_catalog::{CheckClass, FieldType, Resolved};
 use falconer_scap::state::{Fd, State, Thread};
 use falconer_scap::Event;
 
@@ -51,6 +69,11 @@ impl<'a> EventCtx<'a> {
     pub fn fd(&self) -> Option<(i64, &'a Fd)> {
         self.fd
     }
+
+    /// The container id of the event's thread (empty: host).
+    pub fn container_id(&self) -> &'a [u8] {
+        self.thread.map_or(&[][..], |t| t.container_id.as_slice())
+    }
 }
 
 /// A field this engine cannot extract, with the reason.
@@ -68,40 +91,123 @@ impl fmt::Display for Unsupported {
 
 impl std::error::Error for Unsupported {}
 
-#[derive(Clone, Debug)]
-enum Kind {
-    EvtNum,
-    EvtType,
-    EvtDir,
-    ProcName,
-    ProcPid,
-    FdName,
+pub(crate) fn unsupported(r: &Resolved, why: &str) -> Unsupported {
+    Unsupported {
+        field: r.field.name.to_string(),
+        message: why.to_string(),
+    }
 }
 
+/// How the values of a field compare when there are several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Multi {
+    /// At most one value.
+    Single,
+    /// A list field (`in`/`intersects` compare sets, LANGUAGE.md B.4).
+    List,
+    /// The ancestor fields without an index (`proc.aname`, `proc.apid`,
+    /// `proc.aexe`, `proc.aexepath`, `proc.acmdline`, `proc.aargs`): the
+    /// comparison is true if it is true for any value (each ancestor, parent
+    /// first), for every operator including `!=` (LANGUAGE.md F).
+    AnyAncestor,
+    /// `fd.ip`, `fd.net`, `fd.port`, `fd.proto`: the values are the socket's
+    /// endpoints (two for a connected socket, one for a server socket);
+    /// `=`, `in` and the ordering operators are true if one endpoint
+    /// matches, `!=` only if every endpoint differs.
+    EitherEndpoint,
+}
+
+type ExtractFn = dyn Fn(&EventCtx<'_>, &mut Vec<ParsedValue>) + Send + Sync;
+
 /// The extractor of one field occurrence (field, argument and type).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FieldExtractor {
-    kind: Kind,
+    name: &'static str,
     ty: FieldType,
+    multi: Multi,
+    f: Arc<ExtractFn>,
+}
+
+impl fmt::Debug for FieldExtractor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FieldExtractor")
+            .field("field", &self.name)
+            .field("ty", &self.ty)
+            .field("multi", &self.multi)
+            .finish()
+    }
+}
+
+/// What a class module returns for a field it knows.
+pub(crate) struct Compiled {
+    pub multi: Multi,
+    pub f: Arc<ExtractFn>,
+}
+
+pub(crate) fn single(
+    f: impl Fn(&EventCtx<'_>, &mut Vec<ParsedValue>) + Send + Sync + 'static,
+) -> Compiled {
+    Compiled {
+        multi: Multi::Single,
+        f: Arc::new(f),
+    }
+}
+
+pub(crate) fn with_multi(
+    multi: Multi,
+    f: impl Fn(&EventCtx<'_>, &mut Vec<ParsedValue>) + Send + Sync + 'static,
+) -> Compiled {
+    Compiled {
+        multi,
+        f: Arc::new(f),
+    }
 }
 
 impl FieldExtractor {
     pub fn new(r: &Resolved) -> Result<FieldExtractor, Unsupported> {
-        let kind = match r.field.name {
-            "evt.num" => Kind::EvtNum,
-            "evt.type" => Kind::EvtType,
-            "evt.dir" => Kind::EvtDir,
-            "proc.name" => Kind::ProcName,
-            "proc.pid" => Kind::ProcPid,
-            "fd.name" => Kind::FdName,
-            other => {
-                return Err(Unsupported {
-                    field: other.to_string(),
-                    message: "field not extracted yet".to_string(),
+        if r.field.table_only {
+            return Err(unsupported(
+                r,
+                "table-only field (sysdig views), not available to rules",
+            ));
+        }
+        let c = match r.field.check_class {
+            CheckClass::GenEvent | CheckClass::Event => evt::compile(r)?,
+            CheckClass::Thread | CheckClass::User | CheckClass::Group => process::compile(r)?,
+            CheckClass::Fd | CheckClass::FsPath | CheckClass::FdList => fd::compile(r)?,
+            CheckClass::Utils => {
+                // util.cnt: a counter of the events it is evaluated on.
+                let n = std::sync::atomic::AtomicU64::new(0);
+                single(move |_, out| {
+                    let v = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    out.push(ParsedValue::Uint(v));
                 })
             }
+            CheckClass::Plugin => {
+                if r.field.plugin == Some("container") {
+                    container::compile(r)?
+                } else {
+                    return Err(unsupported(
+                        r,
+                        &format!(
+                            "field of the {} plugin; this engine extracts syscall fields and those of the container plugin",
+                            r.field.plugin.unwrap_or("?")
+                        ),
+                    ));
+                }
+            }
         };
-        Ok(FieldExtractor { kind, ty: r.ty })
+        Ok(FieldExtractor {
+            name: r.field.name,
+            ty: r.ty,
+            multi: c.multi,
+            f: c.f,
+        })
+    }
+
+    /// The field name (without argument).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// The type of the values pushed by [`FieldExtractor::extract`].
@@ -109,17 +215,46 @@ impl FieldExtractor {
         self.ty
     }
 
+    /// How several values compare (see [`Multi`]).
+    pub fn multi(&self) -> Multi {
+        self.multi
+    }
+
+    /// Clears `out` and pushes the field's values for the event.
     pub fn extract(&self, ctx: &EventCtx<'_>, out: &mut Vec<ParsedValue>) {
         out.clear();
-        let ev = ctx.event;
-        let v = match self.kind {
-            Kind::EvtNum => Some(ParsedValue::Uint(ev.num)),
-            Kind::EvtType => Some(ParsedValue::Str(ev.type_name().as_bytes().to_vec())),
-            Kind::EvtDir => Some(ParsedValue::Str(vec![ev.dir_char() as u8])),
-            Kind::ProcName => ctx.thread().map(|t| ParsedValue::Str(t.comm.clone())),
-            Kind::ProcPid => ctx.thread().map(|t| ParsedValue::Int(t.pid)),
-            Kind::FdName => ctx.fd().map(|(_, f)| ParsedValue::Str(f.name.clone())),
-        };
-        out.extend(v);
+        (self.f)(ctx, out);
+    }
+
+    /// The values as an output (`%field`) shows them: the values of an
+    /// index-less ancestor field joined with spaces (libsinsp's output of
+    /// `proc.aname`), other fields as [`FieldExtractor::extract`].
+    pub fn extract_for_output(&self, ctx: &EventCtx<'_>, out: &mut Vec<ParsedValue>) {
+        self.extract(ctx, out);
+        if self.multi == Multi::AnyAncestor && !out.is_empty() {
+            let mut joined = Vec::new();
+            for (i, v) in out.iter().enumerate() {
+                if i > 0 {
+                    joined.push(b' ');
+                }
+                match v {
+                    ParsedValue::Str(s) => joined.extend_from_slice(s),
+                    ParsedValue::Int(n) => joined.extend_from_slice(n.to_string().as_bytes()),
+                    other => joined.extend_from_slice(format!("{other:?}").as_bytes()),
+                }
+            }
+            out.clear();
+            out.push(ParsedValue::Str(joined));
+        }
     }
 }
+
+/// A string value.
+pub(crate) fn s(v: impl Into<Vec<u8>>) -> ParsedValue {
+    ParsedValue::Str(v.into())
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod sysdig_diff;

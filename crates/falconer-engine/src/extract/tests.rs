@@ -1,0 +1,1 @@
+//! Unit tests of the extractors on hand-built event sequences.

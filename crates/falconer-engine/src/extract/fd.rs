@@ -146,6 +146,19 @@ fn endpoints(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
         } if f.fd_type == falconer_scap::fd_types::IPV6_SOCK => {
             Some((sip.into(), sport, dip.into(), dport))
         }
+        // A socket without addresses yet: libsinsp's zeroed tuple.
+        _ if f.fd_type == falconer_scap::fd_types::IPV4_SOCK => Some((
+            std::net::Ipv4Addr::UNSPECIFIED.into(),
+            0,
+            std::net::Ipv4Addr::UNSPECIFIED.into(),
+            0,
+        )),
+        _ if f.fd_type == falconer_scap::fd_types::IPV6_SOCK => Some((
+            std::net::Ipv6Addr::UNSPECIFIED.into(),
+            0,
+            std::net::Ipv6Addr::UNSPECIFIED.into(),
+            0,
+        )),
         _ => None,
     }
 }

@@ -97,19 +97,14 @@ fn oldest_matching<'a>(
     if want == -1 {
         return None;
     }
-    // Outside a pid namespace (or for a host-side id) the id is a pid.
-    let in_ns = t.vpid != t.pid && t.vpid != -1;
-    if !is_virtual || !in_ns {
+    // A pid outside a pid namespace names the leader directly.
+    if !is_virtual || !t.is_in_pid_namespace() {
         if let Some(leader) = st.thread(want) {
             return Some(leader);
         }
     }
     let mut leader = None;
-    let mt = st.main_thread(t)?;
-    if id(mt) == want {
-        leader = Some(mt);
-    }
-    for a in st.ancestors(mt) {
+    for a in st.parent_chain(t) {
         if id(a) != want {
             break;
         }

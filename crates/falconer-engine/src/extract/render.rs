@@ -94,14 +94,38 @@ fn mode_text(table: &str, val: u32) -> Vec<u8> {
     out
 }
 
-fn num(fmt: PrintFormat, signed: Option<i64>, unsigned: u64) -> Vec<u8> {
+/// A number as libsinsp prints a parameter (`SET_NUMERIC_FORMAT`): octal
+/// with a leading 0 (`%#o`), hexadecimal (`%X`), zero-padded (`%09d`) or
+/// decimal, the decimal forms reading the value as signed of its width.
+fn num(fmt: PrintFormat, bits: u32, raw: u64) -> Vec<u8> {
+    let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let u = raw & mask;
+    let signed = if bits >= 64 {
+        u as i64
+    } else {
+        let shift = 64 - bits;
+        ((u << shift) as i64) >> shift
+    };
     match fmt {
-        PrintFormat::Oct => format!("{unsigned:o}").into_bytes(),
-        PrintFormat::Hex => format!("{unsigned:X}").into_bytes(),
-        _ => match signed {
-            Some(s) => s.to_string().into_bytes(),
-            None => unsigned.to_string().into_bytes(),
-        },
+        PrintFormat::Oct => {
+            if u == 0 {
+                b"0".to_vec()
+            } else {
+                format!("0{u:o}").into_bytes()
+            }
+        }
+        PrintFormat::Hex => format!("{u:X}").into_bytes(),
+        PrintFormat::PaddedDec10 => format!("{signed:09}").into_bytes(),
+        _ => signed.to_string().into_bytes(),
+    }
+}
+
+fn width(ty: FieldType) -> u32 {
+    match ty {
+        FieldType::Int8 | FieldType::Uint8 | FieldType::L4proto => 8,
+        FieldType::Int16 | FieldType::Uint16 | FieldType::Port => 16,
+        FieldType::Int32 | FieldType::Uint32 => 32,
+        _ => 64,
     }
 }
 
@@ -127,11 +151,12 @@ fn render_fd(fd: i64, state: &State, thread: Option<&Thread>) -> (Vec<u8>, Vec<u
 fn fd_resolved(f: &Fd) -> Vec<u8> {
     let mut out = vec![b'<', f.type_char()];
     if f.is_ip_socket() || f.is_ip_server_socket() {
+        use falconer_scap::state::fd::l4;
         match f.l4proto_effective() {
-            1 => out.push(b't'),
-            2 => out.push(b'u'),
-            3 => out.push(b'i'),
-            5 => out.push(b'r'),
+            l4::TCP => out.push(b't'),
+            l4::UDP => out.push(b'u'),
+            l4::ICMP => out.push(b'i'),
+            l4::RAW => out.push(b'r'),
             _ => {}
         }
     }
@@ -245,23 +270,17 @@ pub fn render_param(
             (e.to_string().into_bytes(), res)
         }
         (FieldType::Int8 | FieldType::Int16 | FieldType::Int32 | FieldType::Int64, ParamValue::Int(i)) => {
-            let bits = match ty {
-                FieldType::Int8 => 8,
-                FieldType::Int16 => 16,
-                FieldType::Int32 => 32,
-                _ => 64,
-            };
-            let u = (*i as u64) & if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
-            (num(fmt, Some(*i), u), none())
-        }
-        (FieldType::Uint64, ParamValue::Uint(u)) => {
-            // libsinsp prints UINT64 with a signed format.
-            (num(fmt, Some(*u as i64), *u), none())
+            (num(fmt, width(ty), *i as u64), none())
         }
         (
-            FieldType::Uint8 | FieldType::Uint16 | FieldType::Uint32 | FieldType::Port | FieldType::L4proto,
+            FieldType::Uint8
+            | FieldType::Uint16
+            | FieldType::Uint32
+            | FieldType::Uint64
+            | FieldType::Port
+            | FieldType::L4proto,
             ParamValue::Uint(u),
-        ) => (num(fmt, None, *u), none()),
+        ) => (num(fmt, width(ty), *u), none()),
         (FieldType::Sockfamily, ParamValue::Uint(u)) => (u.to_string().into_bytes(), none()),
         (FieldType::Charbuf, _) => (v.as_bytes().unwrap_or_default().to_vec(), none()),
         (FieldType::Fspath | FieldType::Fsrelpath, _) => {
@@ -336,7 +355,7 @@ pub fn render_param(
         }
         (FieldType::Mode, ParamValue::Mode(m)) => {
             let res = info.info.map(|t| mode_text(t, *m)).unwrap_or_default();
-            (num(fmt, Some(*m as i64), *m as u64), res)
+            (num(fmt, 32, *m as u64), res)
         }
         (FieldType::Abstime, ParamValue::AbsTime(t)) => (super::evt::datetime_text(*t, true, true).into_bytes(), none()),
         (FieldType::Uid, ParamValue::Uid(u)) => {

@@ -10,10 +10,10 @@ use crate::meta::{fd_types, FdInfo, FdKind};
 /// `scap_l4_proto` values.
 pub mod l4 {
     pub const UNKNOWN: u8 = 0;
-    pub const NA: u8 = 0;
-    pub const TCP: u8 = 1;
-    pub const UDP: u8 = 2;
-    pub const ICMP: u8 = 3;
+    pub const NA: u8 = 1;
+    pub const TCP: u8 = 2;
+    pub const UDP: u8 = 3;
+    pub const ICMP: u8 = 4;
     pub const RAW: u8 = 5;
 }
 

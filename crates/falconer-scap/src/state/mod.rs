@@ -742,12 +742,25 @@ impl State {
         Some(mt)
     }
 
-    /// The ancestors of `t`'s main thread, parent first, following `ptid`
-    /// links (libsinsp `traverse_parent_state`: stops at a missing parent,
-    /// at tid -1 and at a loop).
+    /// The ancestors of `t`'s main thread, parent first (see
+    /// [`State::parent_chain`]).
     pub fn ancestors<'a>(&'a self, t: &'a Thread) -> Ancestors<'a> {
-        let start = self.main_thread(t);
-        let slow = start.and_then(|m| self.threads.get(&m.ptid));
+        match self.main_thread(t) {
+            Some(m) => self.parent_chain(m),
+            None => Ancestors {
+                state: self,
+                slow: None,
+                fast: None,
+                done: true,
+            },
+        }
+    }
+
+    /// The parents of `t` itself, following `ptid` links (libsinsp
+    /// `traverse_parent_state`: stops at a missing parent, at tid -1 and
+    /// at a loop).
+    pub fn parent_chain<'a>(&'a self, t: &'a Thread) -> Ancestors<'a> {
+        let slow = self.threads.get(&t.ptid);
         let fast = slow.and_then(|s| self.threads.get(&s.ptid));
         Ancestors {
             state: self,

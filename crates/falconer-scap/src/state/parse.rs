@@ -360,10 +360,32 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                 }
             }
             "read" | "readv" | "pread" | "preadv" | "recv" | "recvfrom" | "recvmsg"
-            | "recvmmsg" => parse_rw_exit(s, ev, name, true),
+            | "recvmmsg" => parse_rw_exit(s, a, name, true),
             "write" | "writev" | "pwrite" | "pwritev" | "send" | "sendto" | "sendmsg"
-            | "sendmmsg" => parse_rw_exit(s, ev, name, false),
+            | "sendmmsg" => parse_rw_exit(s, a, name, false),
             _ => {}
+        }
+    } else if code == SCHEDSWITCH_6_E {
+        // The switched-out thread's counters (page faults on the thread,
+        // memory on its process).
+        if let Some(tid) = s.cur.tid {
+            if let Some(swap) = val(ev, "vm_swap").and_then(|v| v.as_u64()) {
+                let maj = val(ev, "pgft_maj").and_then(|v| v.as_u64()).unwrap_or(0);
+                let min = val(ev, "pgft_min").and_then(|v| v.as_u64()).unwrap_or(0);
+                let size = val(ev, "vm_size").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                let rss = val(ev, "vm_rss").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                if let Some(t) = s.threads.get_mut(&tid) {
+                    t.pfmajor = maj;
+                    t.pfminor = min;
+                }
+                if let Some(m) = main_tid(s, tid) {
+                    if let Some(t) = s.threads.get_mut(&m) {
+                        t.vmsize_kb = size;
+                        t.vmrss_kb = rss;
+                        t.vmswap_kb = swap as u32;
+                    }
+                }
+            }
         }
     } else if name == "procexit" {
         if let Some(tid) = s.cur.tid {
@@ -1802,7 +1824,8 @@ fn parse_accept_exit(s: &mut State, a: Args<'_>, name: &str) {
 
 /// The send/recv families: a datagram socket (or one whose name is
 /// unknown) takes the addresses of the tuple.
-fn parse_rw_exit(s: &mut State, ev: &Event, name: &str, read: bool) {
+fn parse_rw_exit(s: &mut State, a: Args<'_>, name: &str, read: bool) {
+    let ev = a.ev;
     let Some(tid) = s.cur.tid else { return };
     if matches!(name, "recvmmsg" | "sendmmsg") && val(ev, "res").is_none() {
         return;
@@ -1810,7 +1833,7 @@ fn parse_rw_exit(s: &mut State, ev: &Event, name: &str, read: bool) {
     let res = val(ev, "res").and_then(|v| v.as_i64()).unwrap_or(-1);
     if !read && matches!(name, "send" | "sendto" | "sendmsg") && s.event_fd().is_none() && res >= 0 {
         // A send on an fd the state missed: assume a UDP socket.
-        if let (Some(fd), Some(t)) = (val(ev, "fd").and_then(|v| v.as_i64()), socktuple(val(ev, "tuple"))) {
+        if let (Some(fd), Some(t)) = (a.int("fd"), socktuple(a.get("tuple"))) {
             let dom = match t {
                 SockTuple::Inet { .. } => Some(PPM_AF_INET as u64),
                 SockTuple::Inet6 { .. } => Some(PPM_AF_INET6 as u64),
@@ -1841,7 +1864,8 @@ fn parse_rw_exit(s: &mut State, ev: &Event, name: &str, read: bool) {
     if !has_tuple || !needs {
         return;
     }
-    let Some(tuple) = socktuple(val(ev, "tuple")) else {
+    // The tuple of the exit event (older layouts: of the enter event).
+    let Some(tuple) = socktuple(a.get("tuple")) else {
         return;
     };
     let interfaces = s.interfaces.clone();
@@ -1946,6 +1970,57 @@ fn update_fd(f: &mut Fd, t: &SockTuple<'_>, ifs: &[crate::Interface]) -> bool {
     }
     if f.is_ip_socket() && f.l4proto == l4::UNKNOWN {
         f.l4proto = l4::UDP;
+    }
+    if let Sock::V6 {
+        sip,
+        sport,
+        dip,
+        dport,
+    } = f.sock
+    {
+        if sip.is_unspecified() || dip.is_unspecified() {
+            let v6: Vec<Ipv6Addr> = ifs
+                .iter()
+                .filter_map(|i| match i.addr {
+                    std::net::IpAddr::V6(a) => Some(a),
+                    _ => None,
+                })
+                .collect();
+            let same64 = |a: &Ipv6Addr, b: &Ipv6Addr| a.octets()[..8] == b.octets()[..8];
+            let infer = |d: Ipv6Addr| -> Ipv6Addr {
+                if let Some(a) = v6.iter().find(|a| **a == d) {
+                    return *a;
+                }
+                if let Some(a) = v6.iter().find(|a| same64(a, &d)) {
+                    return *a;
+                }
+                v6.iter()
+                    .find(|a| **a != Ipv6Addr::LOCALHOST)
+                    .copied()
+                    .unwrap_or(Ipv6Addr::UNSPECIFIED)
+            };
+            if sip.is_unspecified() {
+                let n = infer(dip);
+                if !(n == dip && sport == dport) {
+                    f.sock = Sock::V6 {
+                        sip: n,
+                        sport,
+                        dip,
+                        dport,
+                    };
+                }
+            } else {
+                let n = infer(sip);
+                if !(n == sip && sport == dport) {
+                    f.sock = Sock::V6 {
+                        sip,
+                        sport,
+                        dip: n,
+                        dport,
+                    };
+                }
+            }
+        }
     }
     // Complete a tuple with a missing address from the interfaces.
     if let Sock::V4 {

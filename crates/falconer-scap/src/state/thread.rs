@@ -125,6 +125,7 @@ impl Thread {
             uid: u32::MAX,
             gid: u32::MAX,
             loginuid: u32::MAX,
+            fdlimit: -1,
             invalid: true,
             lastevent_fd: -1,
             lastevent_type: u16::MAX,
@@ -183,6 +184,11 @@ impl Thread {
         th.set_cgroups_strs(t.cgroups.iter().map(|s| s.as_bytes()));
         th.container_id = super::container::container_id_of(&th.cgroups);
         th
+    }
+
+    /// libsinsp `is_in_pid_namespace`.
+    pub fn is_in_pid_namespace(&self) -> bool {
+        self.flags & CHILD_IN_PIDNS != 0 || (self.tid != self.vtid && self.vtid >= 0)
     }
 
     pub fn is_main_thread(&self) -> bool {

@@ -70,9 +70,11 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "container.host_ipc" => Some(|c| Some(ParsedValue::Bool(c.host_ipc))),
         "container.labels" => Some(|c| Some(s(labels_text(&c.labels)))),
         "k8s.pod.name" => Some(|c| c.labels.get("io.kubernetes.pod.name").map(|v| s(v.clone()))),
-        "k8s.ns.name" => {
-            Some(|c| c.labels.get("io.kubernetes.pod.namespace").map(|v| s(v.clone())))
-        }
+        "k8s.ns.name" => Some(|c| {
+            c.labels
+                .get("io.kubernetes.pod.namespace")
+                .map(|v| s(v.clone()))
+        }),
         "k8s.pod.id" | "k8s.pod.uid" => {
             Some(|c| c.labels.get("io.kubernetes.pod.uid").map(|v| s(v.clone())))
         }
@@ -111,7 +113,11 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             let pod = name == "k8s.pod.label";
             single(move |c, o| {
                 if let (Some(ct), _) = lookup(c) {
-                    let m = if pod { &ct.pod_sandbox_labels } else { &ct.labels };
+                    let m = if pod {
+                        &ct.pod_sandbox_labels
+                    } else {
+                        &ct.labels
+                    };
                     if let Some(v) = m.get(&k) {
                         o.push(s(v.clone()));
                     }

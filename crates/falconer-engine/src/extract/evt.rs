@@ -1,6 +1,8 @@
 //! `evt.*` and `syscall.type` (libsinsp's gen_event and event classes).
 
-use falconer_catalog::{catalog, Direction, EventFlags, EventKind, FieldType, Resolved, ResolvedArg};
+use falconer_catalog::{
+    catalog, Direction, EventFlags, EventKind, FieldType, Resolved, ResolvedArg,
+};
 use falconer_scap::{fd_types, Event, ParamValue};
 
 use super::render::render_param;
@@ -21,7 +23,12 @@ pub(crate) fn datetime_text(ts: u64, date: bool, ns: bool) -> String {
         let (y, m, d) = civil_from_days((sec / 86_400) as i64);
         out.push_str(&format!("{y:04}-{m:02}-{d:02} "));
     }
-    out.push_str(&format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60));
+    out.push_str(&format!(
+        "{:02}:{:02}:{:02}",
+        s / 3600,
+        (s % 3600) / 60,
+        s % 60
+    ));
     if ns {
         out.push_str(&format!(".{nsec:09}"));
     }
@@ -193,9 +200,15 @@ fn named_param<'a>(ctx: &EventCtx<'a>, name: &str) -> Option<(&'a Event, usize)>
 fn raw_value(ty: FieldType, v: &ParamValue<'_>, raw: &[u8]) -> Option<ParsedValue> {
     use FieldType as T;
     Some(match ty {
-        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::Errno | T::Fd | T::Pid | T::Fd32 | T::Pid32 => {
-            ParsedValue::Int(v.as_i64()?)
-        }
+        T::Int8
+        | T::Int16
+        | T::Int32
+        | T::Int64
+        | T::Errno
+        | T::Fd
+        | T::Pid
+        | T::Fd32
+        | T::Pid32 => ParsedValue::Int(v.as_i64()?),
         T::Uint8
         | T::Uint16
         | T::Uint32
@@ -281,7 +294,9 @@ fn abspath(ctx: &EventCtx<'_>, which: u8, out: &mut Vec<ParsedValue>) {
             }
         }
     };
-    out.push(s(falconer_scap::state::path::concatenate_paths(&sdir, path)));
+    out.push(s(falconer_scap::state::path::concatenate_paths(
+        &sdir, path,
+    )));
 }
 
 /// `evt.count.error*`: 1 for a failed system call, 0 for a successful one,
@@ -293,7 +308,11 @@ fn error_count(ev: &Event, out: &mut Vec<ParsedValue>) {
 }
 
 fn is_open_exit(ev: &Event) -> bool {
-    is_exit(ev) && matches!(ev.name(), "open" | "openat" | "openat2" | "open_by_handle_at")
+    is_exit(ev)
+        && matches!(
+            ev.name(),
+            "open" | "openat" | "openat2" | "open_by_handle_at"
+        )
 }
 
 fn open_flags(ctx: &EventCtx<'_>) -> Option<u32> {
@@ -311,7 +330,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
     let ty = r.ty;
     Ok(match name {
         "evt.num" => single(|c, o| o.push(ParsedValue::Uint(c.event.num))),
-        "evt.time" | "evt.outputtime" => single(|c, o| o.push(s(datetime_text(c.event.ts, false, true)))),
+        "evt.time" | "evt.outputtime" => {
+            single(|c, o| o.push(s(datetime_text(c.event.ts, false, true))))
+        }
         "evt.time.s" => single(|c, o| o.push(s(datetime_text(c.event.ts, false, false)))),
         "evt.time.iso8601" => single(|c, o| o.push(s(iso8601(c.event.ts)))),
         "evt.datetime" => single(|c, o| o.push(s(datetime_text(c.event.ts, true, true)))),
@@ -338,7 +359,10 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.pluginname" | "evt.plugininfo" => single(|_, _| {}),
         "evt.source" => single(|_, o| o.push(s("syscall"))),
         "evt.is_async" => single(|c, o| {
-            let meta = c.event.info().is_some_and(|i| i.kind == EventKind::Metaevent);
+            let meta = c
+                .event
+                .info()
+                .is_some_and(|i| i.kind == EventKind::Metaevent);
             o.push(ParsedValue::Bool(meta))
         }),
         "evt.asynctype" => single(|c, o| {
@@ -348,7 +372,10 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             }
             if ev.code != ASYNCEVENT_E {
                 o.push(s(ev.name()));
-            } else if let Some(n) = ev.value("name").and_then(|v| v.as_bytes().map(<[u8]>::to_vec)) {
+            } else if let Some(n) = ev
+                .value("name")
+                .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
+            {
                 o.push(s(n));
             }
         }),
@@ -357,7 +384,11 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                 o.push(s(m.hostname.clone()));
             }
         }),
-        "evt.latency" | "evt.latency.s" | "evt.latency.ns" | "evt.latency.human" | "evt.latency.quantized" => {
+        "evt.latency"
+        | "evt.latency.s"
+        | "evt.latency.ns"
+        | "evt.latency.human"
+        | "evt.latency.quantized" => {
             let which = name;
             single(move |c, o| {
                 let internal = c.event.info().is_some_and(|i| i.category == "internal");
@@ -410,9 +441,7 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                     .collect(),
                 _ => return Err(unsupported(r, "evt.type.is needs an event type")),
             };
-            single(move |c, o| {
-                o.push(ParsedValue::Uint(codes.contains(&c.event.code) as u64))
-            })
+            single(move |c, o| o.push(ParsedValue::Uint(codes.contains(&c.event.code) as u64)))
         }
         "syscall.type" => single(|c, o| {
             let ev = c.event;
@@ -482,7 +511,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.buflen" => single(|c, o| buflen(c, None, &[], o)),
         "evt.buflen.in" => single(|c, o| buflen(c, Some("io_read"), &[], o)),
         "evt.buflen.out" => single(|c, o| buflen(c, Some("io_write"), &[], o)),
-        "evt.buflen.file" => single(|c, o| buflen(c, None, &[fd_types::FILE, fd_types::FILE_V2], o)),
+        "evt.buflen.file" => {
+            single(|c, o| buflen(c, None, &[fd_types::FILE, fd_types::FILE_V2], o))
+        }
         "evt.buflen.file.in" => {
             single(|c, o| buflen(c, Some("io_read"), &[fd_types::FILE, fd_types::FILE_V2], o))
         }
@@ -510,7 +541,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             })
         }
         "evt.res" => single(|c, o| {
-            let Some(r) = return_value(c.event) else { return };
+            let Some(r) = return_value(c.event) else {
+                return;
+            };
             if r >= 0 {
                 o.push(s("SUCCESS"));
             } else if let Some(t) = arg_text(c, c.event, 0) {
@@ -535,10 +568,14 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             ))
         }),
         "evt.is_io_read" => single(|c, o| {
-            o.push(ParsedValue::Bool(flags_of(c.event).contains(EventFlags::READS_FROM_FD)))
+            o.push(ParsedValue::Bool(
+                flags_of(c.event).contains(EventFlags::READS_FROM_FD),
+            ))
         }),
         "evt.is_io_write" => single(|c, o| {
-            o.push(ParsedValue::Bool(flags_of(c.event).contains(EventFlags::WRITES_TO_FD)))
+            o.push(ParsedValue::Bool(
+                flags_of(c.event).contains(EventFlags::WRITES_TO_FD),
+            ))
         }),
         "evt.io_dir" => single(|c, o| {
             let f = flags_of(c.event);
@@ -548,7 +585,11 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                 o.push(s("read"));
             }
         }),
-        "evt.is_wait" => single(|c, o| o.push(ParsedValue::Bool(flags_of(c.event).contains(EventFlags::WAITS)))),
+        "evt.is_wait" => single(|c, o| {
+            o.push(ParsedValue::Bool(
+                flags_of(c.event).contains(EventFlags::WAITS),
+            ))
+        }),
         "evt.wait_latency" => single(|c, o| {
             if flags_of(c.event).contains(EventFlags::WAITS) && is_exit(c.event) {
                 let lat = if c.thread().is_some() {
@@ -573,7 +614,10 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.count.error.file" => single(|c, o| {
             let file = match c.fd() {
                 Some((_, f)) => f.is_file() || f.is_directory(),
-                None => is_exit(c.event) && matches!(c.event.name(), "open" | "creat" | "openat" | "openat2"),
+                None => {
+                    is_exit(c.event)
+                        && matches!(c.event.name(), "open" | "creat" | "openat" | "openat2")
+                }
             };
             if file {
                 error_count(c.event, o);
@@ -582,7 +626,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.count.error.net" => single(|c, o| {
             let net = match c.fd() {
                 Some((_, f)) => f.is_ip_socket() || f.is_ip_server_socket() || f.is_unix_socket(),
-                None => is_exit(c.event) && matches!(c.event.name(), "accept" | "accept4" | "connect"),
+                None => {
+                    is_exit(c.event) && matches!(c.event.name(), "accept" | "accept4" | "connect")
+                }
             };
             if net {
                 error_count(c.event, o);
@@ -595,17 +641,25 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         }),
         "evt.count.error.other" => single(|c, o| {
             let other = match c.fd() {
-                Some((_, f)) => !(f.is_file()
-                    || f.is_directory()
-                    || f.is_ip_socket()
-                    || f.is_ip_server_socket()
-                    || f.is_unix_socket()),
+                Some((_, f)) => {
+                    !(f.is_file()
+                        || f.is_directory()
+                        || f.is_ip_socket()
+                        || f.is_ip_server_socket()
+                        || f.is_unix_socket())
+                }
                 None => {
                     let ev = c.event;
                     !((is_exit(ev)
                         && matches!(
                             ev.name(),
-                            "open" | "creat" | "openat" | "openat2" | "accept" | "accept4" | "connect"
+                            "open"
+                                | "creat"
+                                | "openat"
+                                | "openat2"
+                                | "accept"
+                                | "accept4"
+                                | "connect"
                         ))
                         || ev.info().is_some_and(|i| i.category == "memory"))
                 }
@@ -655,10 +709,13 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                         "evt.is_open_write" => yes = flags & 2 != 0,
                         "evt.is_open_create" => {
                             yes = flags & (1 << 14) != 0
-                                || (flags & (1 << 13) != 0 && return_value(ev).is_some_and(|r| r >= 0))
+                                || (flags & (1 << 13) != 0
+                                    && return_value(ev).is_some_and(|r| r >= 0))
                         }
                         _ => {
-                            if flags & ((1 << 13) | (1 << 2)) != 0 && ev.name() != "open_by_handle_at" {
+                            if flags & ((1 << 13) | (1 << 2)) != 0
+                                && ev.name() != "open_by_handle_at"
+                            {
                                 if let Some(m) = ev.value("mode").and_then(|v| v.as_u64()) {
                                     yes = m & 0o111 != 0;
                                 }

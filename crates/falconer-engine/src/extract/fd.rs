@@ -8,7 +8,9 @@ use falconer_scap::state::{fd::l4, Fd, Sock, State, Thread};
 use falconer_scap::{Event, ParamValue};
 
 use super::render::render_param;
-use super::{s, single, unsupported, with_multi, Compiled, EventCtx, Multi, ParsedValue, Unsupported};
+use super::{
+    s, single, unsupported, with_multi, Compiled, EventCtx, Multi, ParsedValue, Unsupported,
+};
 
 fn fd_event(ev: &Event) -> bool {
     ev.info().is_some_and(|i| {
@@ -206,7 +208,9 @@ fn with_fd(f: FdFn) -> Compiled {
 
 fn local_remote(which: &'static str) -> Compiled {
     single(move |c, o| {
-        let Some((t, Some(f))) = fd_ctx(c) else { return };
+        let Some((t, Some(f))) = fd_ctx(c) else {
+            return;
+        };
         if f.is_role_none() {
             return;
         }
@@ -285,7 +289,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             }),
             _ => with_multi(Multi::List, |c, o| {
                 let Some((t, _)) = fd_ctx(c) else { return };
-                let Some(table) = c.state.fd_table(t) else { return };
+                let Some(table) = c.state.fd_table(t) else {
+                    return;
+                };
                 let mut seen: Vec<&'static str> = Vec::new();
                 for (_, f) in table.iter() {
                     let ty = f.type_str().unwrap_or("<NA>");
@@ -388,7 +394,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             }
         }),
         "fd.ip" | "fd.net" => with_multi(Multi::EitherEndpoint, |c, o| {
-            let Some((_, Some(f))) = fd_ctx(c) else { return };
+            let Some((_, Some(f))) = fd_ctx(c) else {
+                return;
+            };
             if let Some((cip, _, sip, _)) = endpoints(f) {
                 o.push(ip(cip));
                 o.push(ip(sip));
@@ -397,7 +405,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             }
         }),
         "fd.port" | "fd.proto" => with_multi(Multi::EitherEndpoint, |c, o| {
-            let Some((_, Some(f))) = fd_ctx(c) else { return };
+            let Some((_, Some(f))) = fd_ctx(c) else {
+                return;
+            };
             if let Some((_, cport, _, sport)) = endpoints(f) {
                 o.push(ParsedValue::Uint(cport as u64));
                 o.push(ParsedValue::Uint(sport as u64));
@@ -474,7 +484,9 @@ fn fs_path(name: &'static str) -> Compiled {
         let raw = name.ends_with("raw");
         // (path param, dirfd param) per event and role.
         let spec: Option<(&str, Option<&str>)> = match (info.name, want) {
-            ("mkdir" | "rmdir" | "chmod" | "chown" | "lchown" | "truncate", 0) => Some(("path", None)),
+            ("mkdir" | "rmdir" | "chmod" | "chown" | "lchown" | "truncate", 0) => {
+                Some(("path", None))
+            }
             ("unlink", 0) => Some(("path", None)),
             ("unlinkat", 0) => Some(("name", Some("dirfd"))),
             ("mkdirat", 0) => Some(("path", Some("dirfd"))),
@@ -498,7 +510,10 @@ fn fs_path(name: &'static str) -> Compiled {
         if !exit {
             return;
         }
-        let Some(path) = ev.value(pname).and_then(|v| v.as_bytes().map(<[u8]>::to_vec)) else {
+        let Some(path) = ev
+            .value(pname)
+            .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
+        else {
             return;
         };
         if raw {
@@ -516,7 +531,9 @@ fn fs_path(name: &'static str) -> Compiled {
         if base == b"<UNKNOWN>" {
             o.push(s(path));
         } else {
-            o.push(s(falconer_scap::state::path::concatenate_paths(&base, &path)));
+            o.push(s(falconer_scap::state::path::concatenate_paths(
+                &base, &path,
+            )));
         }
     })
 }

@@ -255,6 +255,8 @@ pub(crate) fn s(v: impl Into<Vec<u8>>) -> ParsedValue {
 }
 
 #[cfg(test)]
-mod tests;
+mod scenario;
 #[cfg(test)]
 mod sysdig_diff;
+#[cfg(test)]
+mod tests;

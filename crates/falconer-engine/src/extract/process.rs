@@ -4,7 +4,9 @@
 use falconer_catalog::{FieldType, Resolved, ResolvedArg};
 use falconer_scap::state::{State, Thread};
 
-use super::{s, single, unsupported, with_multi, Compiled, EventCtx, Multi, ParsedValue, Unsupported};
+use super::{
+    s, single, unsupported, with_multi, Compiled, EventCtx, Multi, ParsedValue, Unsupported,
+};
 
 const CAPABILITIES: [&str; 41] = [
     "CAP_CHOWN",
@@ -153,10 +155,12 @@ fn ancestor_field(
 }
 
 fn num(ty: FieldType, v: i64) -> ParsedValue {
-    if ty.is_numeric() && matches!(
-        ty,
-        FieldType::Uint8 | FieldType::Uint16 | FieldType::Uint32 | FieldType::Uint64
-    ) {
+    if ty.is_numeric()
+        && matches!(
+            ty,
+            FieldType::Uint8 | FieldType::Uint16 | FieldType::Uint32 | FieldType::Uint64
+        )
+    {
         ParsedValue::Uint(v as u64)
     } else {
         ParsedValue::Int(v)
@@ -396,10 +400,18 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "proc.vmrss" => tf(|_, t, o| o.push(ParsedValue::Uint(t.vmrss_kb as u64))),
         "proc.vmswap" => tf(|_, t, o| o.push(ParsedValue::Uint(t.vmswap_kb as u64))),
         "thread.vmsize" => tf(|_, t, o| {
-            o.push(ParsedValue::Uint(if t.is_main_thread() { t.vmsize_kb as u64 } else { 0 }))
+            o.push(ParsedValue::Uint(if t.is_main_thread() {
+                t.vmsize_kb as u64
+            } else {
+                0
+            }))
         }),
         "thread.vmrss" => tf(|_, t, o| {
-            o.push(ParsedValue::Uint(if t.is_main_thread() { t.vmrss_kb as u64 } else { 0 }))
+            o.push(ParsedValue::Uint(if t.is_main_thread() {
+                t.vmrss_kb as u64
+            } else {
+                0
+            }))
         }),
         "thread.pfmajor" => tf(|_, t, o| o.push(ParsedValue::Uint(t.pfmajor))),
         "thread.pfminor" => tf(|_, t, o| o.push(ParsedValue::Uint(t.pfminor))),
@@ -469,7 +481,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "thread.cap_effective" => tf(|_, t, o| o.push(s(caps_text(t.cap_effective)))),
         "proc.cmdnargs" => tf(|_, t, o| o.push(ParsedValue::Uint(t.args.len() as u64))),
         "proc.cmdlenargs" => tf(|_, t, o| {
-            o.push(ParsedValue::Uint(t.args.iter().map(|a| a.len() as u64).sum()))
+            o.push(ParsedValue::Uint(
+                t.args.iter().map(|a| a.len() as u64).sum(),
+            ))
         }),
         "proc.exe_ino" => tf(|_, t, o| {
             if t.exe_ino != 0 {
@@ -513,7 +527,9 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             let want_type = name.ends_with(".type");
             single(move |c, o| {
                 let Some(t) = c.thread() else { return };
-                let Some(f) = c.state.fd_of(t, fd) else { return };
+                let Some(f) = c.state.fd_of(t, fd) else {
+                    return;
+                };
                 if want_type {
                     o.push(s(f.type_str().unwrap_or("<NA>")));
                 } else {

@@ -98,7 +98,11 @@ fn mode_text(table: &str, val: u32) -> Vec<u8> {
 /// with a leading 0 (`%#o`), hexadecimal (`%X`), zero-padded (`%09d`) or
 /// decimal, the decimal forms reading the value as signed of its width.
 fn num(fmt: PrintFormat, bits: u32, raw: u64) -> Vec<u8> {
-    let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let mask = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let u = raw & mask;
     let signed = if bits >= 64 {
         u as i64
@@ -269,9 +273,10 @@ pub fn render_param(
             };
             (e.to_string().into_bytes(), res)
         }
-        (FieldType::Int8 | FieldType::Int16 | FieldType::Int32 | FieldType::Int64, ParamValue::Int(i)) => {
-            (num(fmt, width(ty), *i as u64), none())
-        }
+        (
+            FieldType::Int8 | FieldType::Int16 | FieldType::Int32 | FieldType::Int64,
+            ParamValue::Int(i),
+        ) => (num(fmt, width(ty), *i as u64), none()),
         (
             FieldType::Uint8
             | FieldType::Uint16
@@ -307,7 +312,13 @@ pub fn render_param(
             let mut out = Vec::new();
             for (i, (fd, fl)) in list.iter().enumerate() {
                 let tc = state.fd_of(t, *fd).map_or(b'?', |f| f.type_char());
-                out.extend_from_slice(format!("{}:{}{:x}", *fd as u64, tc as char, *fl as i16 as i32 as u32).as_bytes());
+                out.extend_from_slice(
+                    format!(
+                        "{}:{}{:x}",
+                        *fd as u64, tc as char, *fl as i16 as i32 as u32
+                    )
+                    .as_bytes(),
+                );
                 if i + 1 < list.len() {
                     out.push(b' ');
                 }
@@ -325,7 +336,10 @@ pub fn render_param(
         ),
         (FieldType::Sigtype, ParamValue::Uint(sig)) => (
             sig.to_string().into_bytes(),
-            signal_name(*sig as u8).unwrap_or_default().as_bytes().to_vec(),
+            signal_name(*sig as u8)
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec(),
         ),
         (FieldType::Reltime, ParamValue::RelTime(t)) => {
             if *t == u64::MAX {
@@ -350,14 +364,20 @@ pub fn render_param(
                 ty,
                 FieldType::Enumflags8 | FieldType::Enumflags16 | FieldType::Enumflags32
             );
-            let res = info.info.map(|t| flags_text(t, *f, exact)).unwrap_or_default();
+            let res = info
+                .info
+                .map(|t| flags_text(t, *f, exact))
+                .unwrap_or_default();
             (f.to_string().into_bytes(), res)
         }
         (FieldType::Mode, ParamValue::Mode(m)) => {
             let res = info.info.map(|t| mode_text(t, *m)).unwrap_or_default();
             (num(fmt, 32, *m as u64), res)
         }
-        (FieldType::Abstime, ParamValue::AbsTime(t)) => (super::evt::datetime_text(*t, true, true).into_bytes(), none()),
+        (FieldType::Abstime, ParamValue::AbsTime(t)) => (
+            super::evt::datetime_text(*t, true, true).into_bytes(),
+            none(),
+        ),
         (FieldType::Uid, ParamValue::Uid(u)) => {
             if *u == u32::MAX {
                 (b"-1".to_vec(), b"<NONE>".to_vec())
@@ -408,8 +428,12 @@ pub fn render_param(
         }
         (FieldType::Bool, ParamValue::Bool(b)) => ((*b as u8).to_string().into_bytes(), none()),
         (FieldType::Double, ParamValue::Double(d)) => (d.to_string().into_bytes(), none()),
-        (FieldType::Ipv4addr | FieldType::Ipaddr, ParamValue::Ipv4(ip)) => (ip.to_string().into_bytes(), none()),
-        (FieldType::Ipv6addr | FieldType::Ipaddr, ParamValue::Ipv6(ip)) => (inet6_ntop(ip).into_bytes(), none()),
+        (FieldType::Ipv4addr | FieldType::Ipaddr, ParamValue::Ipv4(ip)) => {
+            (ip.to_string().into_bytes(), none())
+        }
+        (FieldType::Ipv6addr | FieldType::Ipaddr, ParamValue::Ipv6(ip)) => {
+            (inet6_ntop(ip).into_bytes(), none())
+        }
         (FieldType::Dynamic, ParamValue::Dynamic { data, .. }) => {
             // Without the per-parameter type table the value is shown by size.
             let t = match data.len() {
@@ -446,7 +470,10 @@ fn base_dir(ev: &Event, p: &Param<'_>, state: &State, t: &Thread) -> Vec<u8> {
         ParamValue::Fd(-100) => cwd,
         // The dirfd's path as stored (libsinsp's `get_path_for_dir_fd`;
         // a capture has no /proc to ask for an unknown one).
-        ParamValue::Fd(fd) => state.fd_of(t, fd).map(|f| f.name.clone()).unwrap_or_default(),
+        ParamValue::Fd(fd) => state
+            .fd_of(t, fd)
+            .map(|f| f.name.clone())
+            .unwrap_or_default(),
         _ => cwd,
     }
 }

@@ -301,7 +301,10 @@ fn containerd_ns(cgroup: &[u8]) -> Option<Vec<u8>> {
                     break;
                 }
                 ok = true;
-                if j < n && matches!(cgroup[j], b'.' | b'_' | b'-') && j + 1 < n && word(cgroup[j + 1])
+                if j < n
+                    && matches!(cgroup[j], b'.' | b'_' | b'-')
+                    && j + 1 < n
+                    && word(cgroup[j + 1])
                 {
                     j += 1;
                     continue;
@@ -411,7 +414,10 @@ mod tests {
     #[test]
     fn runtimes() {
         use container_types as t;
-        assert_eq!(m(&format!("/docker/{ID}")), Some(("3ad7b26ded6d".into(), t::DOCKER)));
+        assert_eq!(
+            m(&format!("/docker/{ID}")),
+            Some(("3ad7b26ded6d".into(), t::DOCKER))
+        );
         assert_eq!(
             m(&format!("/system.slice/docker-{ID}.scope")),
             Some(("3ad7b26ded6d".into(), t::DOCKER))
@@ -431,7 +437,15 @@ mod tests {
         assert_eq!(m("/lxc/web01/init.scope"), Some(("web01".into(), t::LXC)));
         assert_eq!(m("/user.slice/user-1000.slice/session-2.scope"), None);
         assert_eq!(m("/"), None);
-        assert_eq!(m(&format!("/docker/{}", &ID[..60])), None);
+        // Not a 64-hex docker id: the containerd matcher (any `/<namespace>/`
+        // followed by an id of at most 64 characters, outside systemd units)
+        // takes it, as in the container plugin.
+        assert_eq!(
+            m(&format!("/docker/{}", &ID[..60])),
+            Some(("3ad7b26ded6d".into(), t::CONTAINERD))
+        );
+        assert_eq!(m(&format!("/docker/{ID}0")), None);
+        assert_eq!(m("/system.slice/cron.service"), None);
     }
 
     #[test]

@@ -45,16 +45,25 @@ pub enum Sock {
         dport: u16,
     },
     /// `SCAP_FD_IPV4_SERVSOCK`: the bound address.
-    V4Server { ip: Ipv4Addr, port: u16 },
+    V4Server {
+        ip: Ipv4Addr,
+        port: u16,
+    },
     V6 {
         sip: Ipv6Addr,
         sport: u16,
         dip: Ipv6Addr,
         dport: u16,
     },
-    V6Server { ip: Ipv6Addr, port: u16 },
+    V6Server {
+        ip: Ipv6Addr,
+        port: u16,
+    },
     /// `SCAP_FD_UNIX_SOCK`: kernel addresses of the two ends.
-    Unix { source: u64, dest: u64 },
+    Unix {
+        source: u64,
+        dest: u64,
+    },
 }
 
 /// One fd table entry.
@@ -342,12 +351,10 @@ impl Fd {
                 dip,
                 dport,
             } => match self.l4proto {
-                l4::TCP | l4::UDP => format!(
-                    "{}:{sport}->{}:{dport}",
-                    inet6_ntop(&sip),
-                    inet6_ntop(&dip)
-                )
-                .into_bytes(),
+                l4::TCP | l4::UDP => {
+                    format!("{}:{sport}->{}:{dport}", inet6_ntop(&sip), inet6_ntop(&dip))
+                        .into_bytes()
+                }
                 l4::ICMP | l4::RAW => {
                     format!("{}->{}", inet6_ntop(&sip), inet6_ntop(&dip)).into_bytes()
                 }

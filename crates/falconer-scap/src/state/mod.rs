@@ -812,15 +812,21 @@ impl State {
     /// process, else an interface address.
     pub fn is_local_ipv4(&self, t: &Thread, ip: std::net::Ipv4Addr) -> bool {
         if !t.container_id.is_empty() {
-            if let Some(c) = self.containers.get(&t.container_id) {
-                if !c.ip.is_empty() {
-                    return c.ip.parse::<std::net::Ipv4Addr>().ok() == Some(ip);
+            // The container's own address when known (then the host's
+            // interfaces), else any container's address and nothing else.
+            match self.containers.get(&t.container_id) {
+                Some(c) if !c.ip.is_empty() => {
+                    if c.ip.parse::<std::net::Ipv4Addr>().ok() == Some(ip) {
+                        return true;
+                    }
+                }
+                _ => {
+                    return self
+                        .containers
+                        .values()
+                        .any(|c| c.ip.parse::<std::net::Ipv4Addr>().ok() == Some(ip));
                 }
             }
-            return self
-                .containers
-                .values()
-                .any(|c| c.ip.parse::<std::net::Ipv4Addr>().ok() == Some(ip));
         }
         self.interfaces
             .iter()
@@ -857,7 +863,10 @@ impl State {
                 c.id.len()
                     + c.name.len()
                     + c.image.len()
-                    + c.labels.iter().map(|(k, v)| k.len() + v.len() + 64).sum::<usize>()
+                    + c.labels
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len() + 64)
+                        .sum::<usize>()
                     + c.mounts.len() * 128
                     + 256
             })

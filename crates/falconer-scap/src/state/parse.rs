@@ -219,7 +219,8 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                 t.lastevent_valid = false;
                 if valid {
                     stored = data.filter(|e| {
-                        e.code.wrapping_add(1) == code || (code == EXECVE_19_X && e.code == EXECVEAT_E)
+                        e.code.wrapping_add(1) == code
+                            || (code == EXECVE_19_X && e.code == EXECVEAT_E)
                     });
                 }
             }
@@ -275,25 +276,23 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             "dup" | "dup2" | "dup3" => parse_dup_exit(s, a, name),
             "fcntl" => parse_fcntl_exit(s, a),
             "chdir" => {
-                if a.ret().is_some_and(|r| r >= 0) {
-                    if let (Some(tid), Some(p)) = (s.cur.tid, a.bytes("path")) {
-                        s.set_cwd_of(tid, p);
-                    }
+                let ok = a.ret().is_some_and(|r| r >= 0);
+                if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, a.bytes("path")) {
+                    s.set_cwd_of(tid, p);
                 }
             }
             "getcwd" => {
-                if a.ret().is_some_and(|r| r >= 0) {
-                    if let (Some(tid), Some(p)) = (s.cur.tid, a.exit("path").and_then(|v| v.as_bytes())) {
-                        s.set_cwd_of(tid, p);
-                    }
+                let ok = a.ret().is_some_and(|r| r >= 0);
+                let path = a.exit("path").and_then(|v| v.as_bytes());
+                if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, path) {
+                    s.set_cwd_of(tid, p);
                 }
             }
             "fchdir" => {
-                if a.ret().is_some_and(|r| r >= 0) {
-                    if let (Some(tid), Some((_, f))) = (s.cur.tid, s.event_fd()) {
-                        let n = f.name.clone();
-                        s.set_cwd_of(tid, &n);
-                    }
+                let ok = a.ret().is_some_and(|r| r >= 0);
+                if let (true, Some(tid), Some((_, f))) = (ok, s.cur.tid, s.event_fd()) {
+                    let n = f.name.clone();
+                    s.set_cwd_of(tid, &n);
                 }
             }
             "getrlimit" | "setrlimit" => parse_rlimit_exit(s, a),
@@ -303,29 +302,23 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             "setgid" => set_group(s, a, "gid"),
             "setresgid" | "setregid" => set_group(s, a, "egid"),
             "setsid" => {
-                if let (Some(r), Some(tid)) = (a.ret(), s.cur.tid) {
-                    if r >= 0 {
-                        if let Some(t) = s.thread_mut(tid) {
-                            t.sid = r;
-                        }
-                    }
+                let r = a.ret().filter(|r| *r >= 0);
+                if let Some(t) = r.and(s.cur.tid).and_then(|tid| s.thread_mut(tid)) {
+                    t.sid = r.unwrap_or_default();
                 }
             }
             "chroot" => parse_chroot_exit(s, a),
             "capset" => {
-                if a.ret().is_some_and(|r| r >= 0) {
-                    if let Some(tid) = s.cur.tid {
-                        let (i, p, e) = (
-                            a.uint("cap_inheritable"),
-                            a.uint("cap_permitted"),
-                            a.uint("cap_effective"),
-                        );
-                        if let Some(t) = s.thread_mut(tid) {
-                            t.cap_inheritable = i.unwrap_or(0);
-                            t.cap_permitted = p.unwrap_or(0);
-                            t.cap_effective = e.unwrap_or(0);
-                        }
-                    }
+                let ok = a.ret().is_some_and(|r| r >= 0);
+                let (i, p, e) = (
+                    a.uint("cap_inheritable"),
+                    a.uint("cap_permitted"),
+                    a.uint("cap_effective"),
+                );
+                if let Some(t) = s.cur.tid.filter(|_| ok).and_then(|tid| s.thread_mut(tid)) {
+                    t.cap_inheritable = i.unwrap_or(0);
+                    t.cap_permitted = p.unwrap_or(0);
+                    t.cap_effective = e.unwrap_or(0);
                 }
             }
             "unshare" | "setns" => {
@@ -449,7 +442,8 @@ fn reset(s: &mut State, ev: &Event, info: Option<&EventInfo>) {
     let name = info.map_or("", |i| i.name);
     let enter = ev.direction() == Direction::Enter;
     let clone_exit = !enter && matches!(name, "clone" | "fork" | "vfork" | "clone3");
-    let query_os = !(clone_exit || code == SCHEDSWITCH_6_E || code == SCHEDSWITCH_1_E || name == "procexit");
+    let query_os =
+        !(clone_exit || code == SCHEDSWITCH_6_E || code == SCHEDSWITCH_1_E || name == "procexit");
     let found = if query_os {
         s.get_or_create_thread(tid).is_some()
     } else {
@@ -614,7 +608,10 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
         valid_caller = false;
         caller.pid = pid_p.unwrap_or(-1);
         caller.ptid = ptid_p.unwrap_or(-1);
-        match (vtid_p.and_then(|v| v.as_i64()), vpid_p.and_then(|v| v.as_i64())) {
+        match (
+            vtid_p.and_then(|v| v.as_i64()),
+            vpid_p.and_then(|v| v.as_i64()),
+        ) {
             (Some(vt), Some(vp)) => {
                 caller.vtid = vt;
                 caller.vpid = vp;
@@ -803,35 +800,42 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
     }
     // exepath: the trusted path of the event, or rebuilt from the enter
     // event (filename against the cwd; execveat: against its dirfd).
-    let exepath: Option<Vec<u8>> = if let Some(p) = val(ev, "trusted_exepath").and_then(|v| v.as_bytes()) {
-        Some(p.to_vec())
-    } else if let Some(enter) = a.enter {
-        if enter.code == EXECVEAT_E {
-            let dirfd = val(enter, "dirfd").and_then(|v| v.as_i64()).unwrap_or(PPM_AT_FDCWD);
-            let fl = val(enter, "flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-            let pathname = val(enter, "pathname").and_then(|v| v.as_bytes()).unwrap_or(b"<NA>");
-            let sdir = parse_dirfd(s, tid, pathname, dirfd);
-            Some(
-                if (fl & PPM_EXVAT_AT_EMPTY_PATH == 0 && pathname == b"<NA>") || sdir == b"<UNKNOWN>" {
-                    b"<NA>".to_vec()
-                } else if fl & PPM_EXVAT_AT_EMPTY_PATH != 0 {
-                    concatenate_paths(b"", &sdir)
-                } else {
-                    concatenate_paths(&sdir, pathname)
-                },
-            )
+    let exepath: Option<Vec<u8>> =
+        if let Some(p) = val(ev, "trusted_exepath").and_then(|v| v.as_bytes()) {
+            Some(p.to_vec())
+        } else if let Some(enter) = a.enter {
+            if enter.code == EXECVEAT_E {
+                let dirfd = val(enter, "dirfd")
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or(PPM_AT_FDCWD);
+                let fl = val(enter, "flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                let pathname = val(enter, "pathname")
+                    .and_then(|v| v.as_bytes())
+                    .unwrap_or(b"<NA>");
+                let sdir = parse_dirfd(s, tid, pathname, dirfd);
+                Some(
+                    if (fl & PPM_EXVAT_AT_EMPTY_PATH == 0 && pathname == b"<NA>")
+                        || sdir == b"<UNKNOWN>"
+                    {
+                        b"<NA>".to_vec()
+                    } else if fl & PPM_EXVAT_AT_EMPTY_PATH != 0 {
+                        concatenate_paths(b"", &sdir)
+                    } else {
+                        concatenate_paths(&sdir, pathname)
+                    },
+                )
+            } else {
+                val(enter, "filename").and_then(|v| v.as_bytes()).map(|f| {
+                    if f == b"<NA>" {
+                        b"<NA>".to_vec()
+                    } else {
+                        concatenate_paths(&s.cwd_of(tid), f)
+                    }
+                })
+            }
         } else {
-            val(enter, "filename").and_then(|v| v.as_bytes()).map(|f| {
-                if f == b"<NA>" {
-                    b"<NA>".to_vec()
-                } else {
-                    concatenate_paths(&s.cwd_of(tid), f)
-                }
-            })
-        }
-    } else {
-        None
-    };
+            None
+        };
     let t = s.threads.get_mut(&tid).expect("checked");
     t.exe = a.bytes("exe").unwrap_or_default().to_vec();
     t.lastexec_ts = ev.ts;
@@ -861,7 +865,9 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
         t.vmrss_kb = a.uint("vm_rss").unwrap_or(0) as u32;
         t.vmswap_kb = swap as u32;
     }
-    let env = val(ev, "env").and_then(|v| v.as_bytes()).map(<[u8]>::to_vec);
+    let env = val(ev, "env")
+        .and_then(|v| v.as_bytes())
+        .map(<[u8]>::to_vec);
     if let Some(cg) = val(ev, "cgroups").and_then(|v| v.as_bytes()) {
         t.set_cgroups(cg);
     }
@@ -885,13 +891,19 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
         t.exe_lower_layer = fl & PPM_EXE_LOWER_LAYER != 0;
     }
     if let Some(e) = val(ev, "cap_effective").and_then(|v| v.as_u64()) {
-        t.cap_inheritable = val(ev, "cap_inheritable").and_then(|v| v.as_u64()).unwrap_or(0);
-        t.cap_permitted = val(ev, "cap_permitted").and_then(|v| v.as_u64()).unwrap_or(0);
+        t.cap_inheritable = val(ev, "cap_inheritable")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        t.cap_permitted = val(ev, "cap_permitted")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         t.cap_effective = e;
     }
     if let Some(mtime) = val(ev, "exe_ino_mtime").and_then(|v| v.as_u64()) {
         t.exe_ino = val(ev, "exe_ino").and_then(|v| v.as_u64()).unwrap_or(0);
-        t.exe_ino_ctime = val(ev, "exe_ino_ctime").and_then(|v| v.as_u64()).unwrap_or(0);
+        t.exe_ino_ctime = val(ev, "exe_ino_ctime")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         t.exe_ino_mtime = mtime;
         if t.clone_ts != 0 {
             t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
@@ -1007,7 +1019,9 @@ fn parse_prlimit_exit(s: &mut State, ev: &Event, a: Args<'_>) {
     if a.ret() != Some(0) || a.uint("resource") != Some(PPM_RLIMIT_NOFILE) {
         return;
     }
-    let Some(newcur) = a.int("newcur") else { return };
+    let Some(newcur) = a.int("newcur") else {
+        return;
+    };
     if newcur == -1 {
         return;
     }
@@ -1052,7 +1066,7 @@ fn parse_dirfd(s: &State, tid: i64, name: &[u8], dirfd: i64) -> Vec<u8> {
     }
 }
 
-fn enter_name<'a>(enter: Option<&'a Event>) -> Option<&'a [u8]> {
+fn enter_name(enter: Option<&Event>) -> Option<&[u8]> {
     let n = val(enter?, "name")?.as_bytes()?;
     (n != b"<NA>").then_some(n)
 }
@@ -1075,7 +1089,10 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     };
     match name {
         "open" => {
-            let mut n = val(ev, "name").and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+            let mut n = val(ev, "name")
+                .and_then(|v| v.as_bytes())
+                .unwrap_or_default()
+                .to_vec();
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
@@ -1087,7 +1104,10 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             sdir = s.cwd_of(tid);
         }
         "creat" => {
-            let mut n = val(ev, "name").and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+            let mut n = val(ev, "name")
+                .and_then(|v| v.as_bytes())
+                .unwrap_or_default()
+                .to_vec();
             let mut f = 0u32;
             dev_ino(&mut dev, &mut ino);
             if let Some(cf) = val(ev, "creat_flags").and_then(|v| v.as_u64()) {
@@ -1127,7 +1147,10 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         _ => {
             // open_by_handle_at: the driver gives an absolute path.
             flags = exit_flags();
-            path = val(ev, "path").and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+            path = val(ev, "path")
+                .and_then(|v| v.as_bytes())
+                .unwrap_or_default()
+                .to_vec();
             dev_ino(&mut dev, &mut ino);
             sdir = Vec::new();
         }
@@ -1244,7 +1267,10 @@ fn parse_dup_exit(s: &mut State, a: Args<'_>, name: &str) {
         }
     }
     e.open_flags &= !PPM_O_CLOEXEC;
-    if name == "dup3" && a.uint("flags").is_some_and(|f| f as u32 & PPM_O_CLOEXEC != 0) {
+    if name == "dup3"
+        && a.uint("flags")
+            .is_some_and(|f| f as u32 & PPM_O_CLOEXEC != 0)
+    {
         e.open_flags |= PPM_O_CLOEXEC;
     }
     s.add_fd(tid, res, e);
@@ -1263,7 +1289,9 @@ fn parse_fcntl_exit(s: &mut State, a: Args<'_>) {
     if res < 0 {
         return;
     }
-    let Some((fd, src)) = s.event_fd() else { return };
+    let Some((fd, src)) = s.event_fd() else {
+        return;
+    };
     if cmd == PPM_FCNTL_F_SETFD {
         let arg = a.uint("arg").unwrap_or(0);
         if let Some(f) = s.fd_mut(tid, fd) {
@@ -1302,7 +1330,9 @@ fn parse_close_range_exit(s: &mut State, a: Args<'_>) {
     let first = a.uint("first").unwrap_or(0) as u32 as i64;
     let last = a.uint("last").unwrap_or(0) as u32 as i64;
     let flags = a.uint("flags").unwrap_or(0) as u32;
-    let Some(table) = s.fd_table_mut(tid) else { return };
+    let Some(table) = s.fd_table_mut(tid) else {
+        return;
+    };
     let inr = |fd: i64| fd >= 0 && fd >= first && fd <= last;
     if flags & PPM_CLOSE_RANGE_CLOEXEC != 0 {
         for (fd, f) in table.iter_mut() {
@@ -1495,24 +1525,20 @@ fn parse_bind_exit(s: &mut State, a: Args<'_>) {
     };
     let Some(f) = s.fd_mut(tid, fd) else { return };
     match addr {
-        SockAddr::Inet { ip, port } => {
-            if port > 0 {
-                f.fd_type = ft::IPV4_SERVSOCK;
-                f.sock = Sock::V4Server { ip, port };
-                f.set_role_server();
-            }
+        SockAddr::Inet { ip, port } if port > 0 => {
+            f.fd_type = ft::IPV4_SERVSOCK;
+            f.sock = Sock::V4Server { ip, port };
+            f.set_role_server();
         }
-        SockAddr::Inet6 { ip, port } => {
-            if port > 0 {
-                if let Some(v4) = ipv4_mapped(&ip) {
-                    f.fd_type = ft::IPV4_SERVSOCK;
-                    f.sock = Sock::V4Server { ip: v4, port };
-                } else {
-                    f.fd_type = ft::IPV6_SERVSOCK;
-                    f.sock = Sock::V6Server { ip, port };
-                }
-                f.set_role_server();
+        SockAddr::Inet6 { ip, port } if port > 0 => {
+            if let Some(v4) = ipv4_mapped(&ip) {
+                f.fd_type = ft::IPV4_SERVSOCK;
+                f.sock = Sock::V4Server { ip: v4, port };
+            } else {
+                f.fd_type = ft::IPV6_SERVSOCK;
+                f.sock = Sock::V6Server { ip, port };
             }
+            f.set_role_server();
         }
         _ => {}
     }
@@ -1521,7 +1547,14 @@ fn parse_bind_exit(s: &mut State, a: Args<'_>) {
 
 /// Sets a connected IPv4 socket's addresses (`set_ipv4_addresses_and_ports`):
 /// returns whether something changed.
-fn set_v4(f: &mut Fd, sip: Ipv4Addr, sport: u16, dip: Ipv4Addr, dport: u16, overwrite_dest: bool) -> bool {
+fn set_v4(
+    f: &mut Fd,
+    sip: Ipv4Addr,
+    sport: u16,
+    dip: Ipv4Addr,
+    dport: u16,
+    overwrite_dest: bool,
+) -> bool {
     let (osip, osport, odip, odport) = match (f.fd_type, f.sock) {
         (
             _,
@@ -1567,7 +1600,14 @@ fn set_v4(f: &mut Fd, sip: Ipv4Addr, sport: u16, dip: Ipv4Addr, dport: u16, over
     changed
 }
 
-fn set_v6(f: &mut Fd, sip: Ipv6Addr, sport: u16, dip: Ipv6Addr, dport: u16, overwrite_dest: bool) -> bool {
+fn set_v6(
+    f: &mut Fd,
+    sip: Ipv6Addr,
+    sport: u16,
+    dip: Ipv6Addr,
+    dport: u16,
+    overwrite_dest: bool,
+) -> bool {
     let (osip, osport, odip, odport) = match f.sock {
         Sock::V6 {
             sip,
@@ -1684,11 +1724,10 @@ fn parse_connect_exit(s: &mut State, a: Args<'_>) {
             // The tuple's destination unless the exit address agrees with
             // it, then the enter address (TOCTOU protection).
             let (dip, dport) = match (exit_addr, enter_addr) {
-                (Some(SockAddr::Inet { ip: xi, port: xp }), Some(SockAddr::Inet { ip: ei, port: ep }))
-                    if xi == dip && xp == dport =>
-                {
-                    (ei, ep)
-                }
+                (
+                    Some(SockAddr::Inet { ip: xi, port: xp }),
+                    Some(SockAddr::Inet { ip: ei, port: ep }),
+                ) if xi == dip && xp == dport => (ei, ep),
                 _ => (dip, dport),
             };
             f.fd_type = ft::IPV4_SOCK;
@@ -1705,11 +1744,10 @@ fn parse_connect_exit(s: &mut State, a: Args<'_>) {
             dport,
         } => {
             let (dip, dport) = match (exit_addr, enter_addr) {
-                (Some(SockAddr::Inet6 { ip: xi, port: xp }), Some(SockAddr::Inet6 { ip: ei, port: ep }))
-                    if xi == dip && xp == dport =>
-                {
-                    (ei, ep)
-                }
+                (
+                    Some(SockAddr::Inet6 { ip: xi, port: xp }),
+                    Some(SockAddr::Inet6 { ip: ei, port: ep }),
+                ) if xi == dip && xp == dport => (ei, ep),
                 _ => (dip, dport),
             };
             let changed = match (ipv4_mapped(&sip), ipv4_mapped(&dip)) {
@@ -1732,7 +1770,9 @@ fn parse_connect_exit(s: &mut State, a: Args<'_>) {
                 return;
             }
             let dpath: Vec<u8> = match (exit_addr, enter_addr) {
-                (Some(SockAddr::Unix { path: xp }), Some(SockAddr::Unix { path: ep })) if xp == path => {
+                (Some(SockAddr::Unix { path: xp }), Some(SockAddr::Unix { path: ep }))
+                    if xp == path =>
+                {
                     ep.to_vec()
                 }
                 _ => path.to_vec(),
@@ -1831,7 +1871,8 @@ fn parse_rw_exit(s: &mut State, a: Args<'_>, name: &str, read: bool) {
         return;
     }
     let res = val(ev, "res").and_then(|v| v.as_i64()).unwrap_or(-1);
-    if !read && matches!(name, "send" | "sendto" | "sendmsg") && s.event_fd().is_none() && res >= 0 {
+    if !read && matches!(name, "send" | "sendto" | "sendmsg") && s.event_fd().is_none() && res >= 0
+    {
         // A send on an fd the state missed: assume a UDP socket.
         if let (Some(fd), Some(t)) = (a.int("fd"), socktuple(a.get("tuple"))) {
             let dom = match t {
@@ -2099,8 +2140,12 @@ fn parse_old_container(s: &mut State, ev: &Event) {
 }
 
 fn parse_async(s: &mut State, ev: &Event) {
-    let name = val(ev, "name").and_then(|v| v.as_bytes()).unwrap_or_default();
-    let data = val(ev, "data").and_then(|v| v.as_bytes()).unwrap_or_default();
+    let name = val(ev, "name")
+        .and_then(|v| v.as_bytes())
+        .unwrap_or_default();
+    let data = val(ev, "data")
+        .and_then(|v| v.as_bytes())
+        .unwrap_or_default();
     match name {
         b"container" => {
             if let Some(c) = Container::from_json(data) {
@@ -2118,13 +2163,20 @@ fn parse_async(s: &mut State, ev: &Event) {
 }
 
 fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
-    let uid = val(ev, "uid").and_then(|v| v.as_u64()).unwrap_or(u32::MAX as u64) as u32;
+    let uid = val(ev, "uid")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(u32::MAX as u64) as u32;
     let container = val(ev, "container_id")
         .and_then(|v| v.as_bytes())
         .unwrap_or_default()
         .to_vec();
     if added {
-        let b = |n: &str| val(ev, n).and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+        let b = |n: &str| {
+            val(ev, n)
+                .and_then(|v| v.as_bytes())
+                .unwrap_or_default()
+                .to_vec()
+        };
         let name = b("name");
         if name.first().is_some_and(|&c| c == b'+' || c == b'-') {
             return;
@@ -2145,13 +2197,18 @@ fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
 }
 
 fn parse_group_event(s: &mut State, ev: &Event, added: bool) {
-    let gid = val(ev, "gid").and_then(|v| v.as_u64()).unwrap_or(u32::MAX as u64) as u32;
+    let gid = val(ev, "gid")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(u32::MAX as u64) as u32;
     let container = val(ev, "container_id")
         .and_then(|v| v.as_bytes())
         .unwrap_or_default()
         .to_vec();
     if added {
-        let name = val(ev, "name").and_then(|v| v.as_bytes()).unwrap_or_default().to_vec();
+        let name = val(ev, "name")
+            .and_then(|v| v.as_bytes())
+            .unwrap_or_default()
+            .to_vec();
         if name.first().is_some_and(|&c| c == b'+' || c == b'-') {
             return;
         }
@@ -2160,4 +2217,3 @@ fn parse_group_event(s: &mut State, ev: &Event, added: bool) {
         s.remove_group(&container, gid);
     }
 }
-

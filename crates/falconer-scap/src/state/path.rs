@@ -21,13 +21,12 @@ pub fn concatenate_paths(base: &[u8], path: &[u8]) -> Vec<u8> {
     let mut out: Vec<u8> = Vec::with_capacity(base.len() + path.len() + 1);
     // `targetbase` is always the start of the output; the copy starts after
     // the base when the path is relative.
-    let empty_base;
-    if !path.is_empty() && path[0] != b'/' {
+    let empty_base = if !path.is_empty() && path[0] != b'/' {
         out.extend_from_slice(base);
-        empty_base = out.is_empty();
+        out.is_empty()
     } else {
-        empty_base = true;
-    }
+        true
+    };
     normalize_into(&mut out, path, empty_base);
     out
 }

@@ -348,10 +348,9 @@ impl Thread {
                 .map(|(a, b)| a.capacity() + b.capacity() + 48)
                 .sum::<usize>()
             + v(&self.container_id)
-            + self
-                .lastevent_data
-                .as_ref()
-                .map_or(0, |e| e.nparams() * 8 + 64 + e.params().map(|p| p.raw.len()).sum::<usize>())
+            + self.lastevent_data.as_ref().map_or(0, |e| {
+                e.nparams() * 8 + 64 + e.params().map(|p| p.raw.len()).sum::<usize>()
+            })
             + self
                 .fds
                 .iter()

@@ -43,6 +43,9 @@ enum Command {
     /// Run rules (or one condition) over a scap capture and print the
     /// alerts, as Falco would.
     Replay(commands::replay::Args),
+    /// Capture live with the eBPF probe (the whole machine, or one
+    /// command's process tree) and print the rules' alerts.
+    Probe(commands::probe::Args),
 }
 
 fn main() {
@@ -78,6 +81,7 @@ fn real_main() -> i32 {
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
         Command::Replay(a) => commands::replay::run(a),
+        Command::Probe(a) => commands::probe::run(a),
     };
     match result {
         Ok(code) => code,

@@ -397,6 +397,17 @@ impl Engine {
         &self.program
     }
 
+    /// Whether any loaded rule is evaluated for events of this code (the
+    /// evttype index; every code in condition mode): what a live capture
+    /// must deliver.
+    pub fn wants_code(&self, code: u16) -> bool {
+        self.everything
+            || self
+                .by_code
+                .get(code as usize)
+                .is_some_and(|l| !l.is_empty())
+    }
+
     /// Evaluates the rules for one event whose state has been applied;
     /// returns the indices of the matching rules (at most one with
     /// `rule_matching: first`). Events flagged state-only are not

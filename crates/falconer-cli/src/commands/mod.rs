@@ -6,6 +6,7 @@ pub mod explain;
 pub mod fields;
 pub mod lsp;
 pub mod parse;
+pub mod probe;
 pub mod replay;
 pub mod scap;
 

@@ -1,0 +1,1085 @@
+// SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0
+/*
+ * falconer probe: the kernel side of `falconer probe`.
+ *
+ * Five BTF tracepoints (tp_btf: no kprobes, no tracefs needed):
+ *   sys_enter / sys_exit        the system calls user space asked for
+ *                               (`syscall_spec`, indexed by x86-64 number);
+ *   sched_process_exec          a program was started (new image in place);
+ *   sched_process_fork          a process or thread was created;
+ *   sched_process_exit          a thread ended.
+ *
+ * Each event is built in a per-CPU scratch record and copied into one ring
+ * buffer with BPF_RB_NO_WAKEUP (user space drains it on a timer: waking the
+ * consumer on every event costs microseconds). A failed copy counts a drop.
+ *
+ * Record layout (little endian), mirrored by src/record.rs:
+ *   struct rec_hdr (96 bytes), then `nparams` parameters, each a u16 length
+ *   and that many bytes. Which parameters follow depends on the kind and,
+ *   for system calls, on the spec bits user space put in `syscall_spec`.
+ *
+ * The kernel side sends raw values (syscall arguments, Linux flags, kernel
+ * addresses); user space maps them to Falco's event layouts and PPM flag
+ * values.
+ */
+#include "falconer_kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---------------------------------------------------------------- */
+/* Shared with user space (src/record.rs).                            */
+
+#define MAX_SYSCALLS 512
+
+#define KIND_SYSCALL 1
+#define KIND_EXEC 2
+#define KIND_FORK 3
+#define KIND_EXIT 4
+
+#define SPEC_CAPTURE (1u << 0)
+#define SPEC_PATH_A_SHIFT 1 /* 3 bits: argument index + 1 */
+#define SPEC_PATH_B_SHIFT 4 /* 3 bits: argument index + 1 */
+#define SPEC_SOCKADDR_SHIFT 7 /* 3 bits: argument index + 1, length in the next */
+#define SPEC_TUPLE_ARG0 (1u << 10)
+#define SPEC_TUPLE_RET (1u << 11)
+#define SPEC_FILE_RET (1u << 12)
+#define SPEC_PIPE_ARG0 (1u << 13)
+#define SPEC_OPEN_HOW (1u << 14)
+#define SPEC_SKIP_SUCCESS (1u << 15)
+
+/* Clone facts derived from the parent and child tasks. */
+#define FORK_THREAD (1u << 0)
+#define FORK_VM (1u << 1)
+#define FORK_FS (1u << 2)
+#define FORK_FILES (1u << 3)
+#define FORK_VFORK (1u << 4)
+#define FORK_IN_PIDNS (1u << 5)
+
+struct rec_hdr {
+	u64 ts;        /* bpf_ktime_get_boot_ns() at the event */
+	u64 enter_ts;  /* at sys_enter, 0 when unknown */
+	s64 ret;
+	u64 args[6];
+	u32 tid;
+	u32 tgid;
+	u32 size;      /* bytes, header included */
+	u16 kind;
+	u16 nr;        /* system call number (x86-64) */
+	u16 nparams;
+	u16 cpu;
+	u32 pad;
+};
+
+struct proc_info {
+	u32 tid, pid, ptid, vtid, vpid, vpgid, sid, loginuid;
+	u32 uid, gid, euid, egid;
+	u32 tty;       /* encoded device number, 0 without a terminal */
+	u32 flags;     /* FORK_* for a fork */
+	u64 fdlimit;
+	u64 vm_size_kb;
+	u64 pgft_maj, pgft_min;
+	u64 start_time;
+	u64 pidns_init_start;
+	u64 cap_inheritable, cap_permitted, cap_effective;
+	u64 exe_ino;
+	u32 exe_dev;
+	u32 pad;
+};
+
+struct counters {
+	u64 records;
+	u64 drops;
+	u64 bytes;
+	u64 enter_missing;
+	u64 truncated;
+};
+
+/* ---------------------------------------------------------------- */
+
+#define REC_SIZE 32768
+#define PARAM_START_MASK (16384 - 1) /* every parameter starts below 16 KiB */
+#define MAX_STR 4096
+#define MAX_ARGS_BYTES 4096
+#define MAX_ENV_BYTES 4096
+#define MAX_SOCKADDR 128
+
+#define TMP_SIZE 8192
+#define TMP_END 4096      /* paths are built backwards from here */
+#define TMP_MASK (4096 - 1)
+#define MAX_COMPONENTS 64
+#define MAX_CGROUP_DEPTH 16
+
+struct rec_buf {
+	u8 b[REC_SIZE];
+};
+
+/* Walk state lives in map memory, not on the stack: the verifier does not
+ * track map contents, so every bpf_loop step starts from the same abstract
+ * state and the callback is verified once, whatever the depth. */
+struct walk {
+	u64 d;          /* struct dentry * (path walk) or kernfs_node * (cgroup walk) */
+	u64 vm;         /* struct vfsmount * */
+	u64 m;          /* struct mount * */
+	u64 root_d;
+	u64 root_vm;
+	u64 mnt_off;
+	u32 pos;
+	u32 pad;
+};
+
+struct tmp_buf {
+	struct walk w;
+	u8 b[TMP_SIZE];
+};
+
+struct enter {
+	u64 ts;
+	u64 args[6];
+	u32 nr;
+	u32 valid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SYSCALLS);
+	__type(key, u32);
+	__type(value, u32);
+} syscall_spec SEC(".maps");
+
+/* Process ids (tgid) whose events are captured when `scoped` is set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u32);
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct rec_buf);
+} rec_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct tmp_buf);
+} tmp_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct enter);
+} enters SEC(".maps");
+
+/* Set by user space at load time. */
+const volatile u32 own_tgid = 0;
+const volatile u32 scoped = 0;
+
+/* ---------------------------------------------------------------- */
+/* Helpers                                                            */
+
+static __always_inline struct counters *ctrs(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline bool interesting(u32 tgid)
+{
+	if (tgid == own_tgid)
+		return false;
+	if (scoped && !bpf_map_lookup_elem(&traced, &tgid))
+		return false;
+	return true;
+}
+
+static __always_inline u8 *rec_get(void)
+{
+	u32 zero = 0;
+	struct rec_buf *r = bpf_map_lookup_elem(&rec_scratch, &zero);
+	return r ? r->b : NULL;
+}
+
+static __always_inline struct tmp_buf *tmp_buf_get(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&tmp_scratch, &zero);
+}
+
+static __always_inline u8 *tmp_get(void)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	return t ? t->b : NULL;
+}
+
+/* `off & PARAM_START_MASK` that clang cannot drop (it would after an
+ * `off > PARAM_START_MASK` check, and the verifier would then lose the
+ * bound): every write into the record goes through it. */
+static __always_inline u32 bounded(u32 off)
+{
+	u64 v = off;
+	asm volatile("%[v] &= 16383" : [v] "+r"(v));
+	return v;
+}
+
+static __always_inline u32 bounded_size(u32 size)
+{
+	u64 v = size;
+	asm volatile("%[v] &= 32767" : [v] "+r"(v));
+	return v;
+}
+
+/* Parameter writers: each returns the new offset; a parameter that would
+ * start beyond PARAM_START_MASK is written as nothing (the record is then
+ * flagged truncated by the caller through the parameter count). */
+
+static __always_inline u32 put_len(u8 *rec, u32 off, u32 len)
+{
+	u16 l = len;
+	bpf_probe_read_kernel(&rec[bounded(off)], 2, &l);
+	return off + 2 + len;
+}
+
+static __always_inline u32 put_empty(u8 *rec, u32 off)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	return put_len(rec, off, 0);
+}
+
+static __always_inline u32 put_user_str(u8 *rec, u32 off, u64 uptr)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	if (!uptr)
+		return put_len(rec, off, 0);
+	long n = bpf_probe_read_user_str(&rec[bounded(off) + 2], MAX_STR, (void *)uptr);
+	if (n < 0)
+		n = 0;
+	return put_len(rec, off, (u32)n & (MAX_STR * 2 - 1));
+}
+
+static __always_inline u32 put_kernel_str(u8 *rec, u32 off, const void *kptr)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	if (!kptr)
+		return put_len(rec, off, 0);
+	long n = bpf_probe_read_kernel_str(&rec[bounded(off) + 2], MAX_STR, kptr);
+	if (n < 0)
+		n = 0;
+	return put_len(rec, off, (u32)n & (MAX_STR * 2 - 1));
+}
+
+static __always_inline u32 put_user_bytes(u8 *rec, u32 off, u64 uptr, u64 len, u32 cap)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	if (!uptr || len == 0)
+		return put_len(rec, off, 0);
+	if (len > cap)
+		len = cap;
+	len &= (MAX_STR - 1);
+	if (bpf_probe_read_user(&rec[bounded(off) + 2], len, (void *)uptr) < 0)
+		len = 0;
+	return put_len(rec, off, len);
+}
+
+static __always_inline u32 put_kernel_bytes(u8 *rec, u32 off, const void *src, u32 len)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	len &= (MAX_STR - 1);
+	if (bpf_probe_read_kernel(&rec[bounded(off) + 2], len, src) < 0)
+		len = 0;
+	return put_len(rec, off, len);
+}
+
+static __always_inline void submit(u8 *rec, u32 off, u32 nparams, struct counters *c)
+{
+	struct rec_hdr *h = (struct rec_hdr *)rec;
+	u32 size = off;
+	if (size > REC_SIZE - 1) {
+		size = REC_SIZE - 1;
+		if (c)
+			__sync_fetch_and_add(&c->truncated, 1);
+	}
+	h->size = size;
+	h->nparams = nparams;
+	h->cpu = bpf_get_smp_processor_id();
+	long err = bpf_ringbuf_output(&events, rec, bounded_size(size), BPF_RB_NO_WAKEUP);
+	if (c) {
+		if (err) {
+			__sync_fetch_and_add(&c->drops, 1);
+		} else {
+			__sync_fetch_and_add(&c->records, 1);
+			__sync_fetch_and_add(&c->bytes, size);
+		}
+	}
+}
+
+static __always_inline u64 arg_at(const u64 *args, u32 i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	default: return args[5];
+	}
+}
+
+/* The file of fd `fd` in `task`, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *task, s64 fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt)
+		return NULL;
+	u32 max = BPF_CORE_READ(fdt, max_fds);
+	if ((u64)fd >= max)
+		return NULL;
+	struct file **fda = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]);
+	return f;
+}
+
+/* A path as seen from `root`: walks dentries up to the mount root, then
+ * jumps to the mount point in the parent mount (mount-aware, so a process
+ * inside a container sees its own paths). Built backwards in the tmp
+ * scratch; the string is tmp[pos..TMP_END). One bpf_loop step per path
+ * component keeps the verifier's work independent of the depth. */
+static long path_step(u64 i, void *ctx)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	if (!t)
+		return 1;
+	struct walk *w = &t->w;
+	struct dentry *d = (struct dentry *)w->d;
+	struct vfsmount *vm = (struct vfsmount *)w->vm;
+	struct mount *m = (struct mount *)w->m;
+	if (!d)
+		return 1;
+	if (w->d == w->root_d && w->vm == w->root_vm)
+		return 1;
+	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == mnt_root || d == parent) {
+		if (d != mnt_root)
+			return 1; /* the root of a filesystem that is not mounted here */
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+		if (mp == m)
+			return 1; /* the root of the mount tree */
+		w->d = (u64)BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = (u64)mp;
+		w->vm = (u64)mp + w->mnt_off;
+		return 0;
+	}
+	u32 len = BPF_CORE_READ(d, d_name.len);
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	len &= 255;
+	u32 pos = w->pos;
+	if (pos > TMP_END || len + 1 >= pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&t->b[pos & TMP_MASK], len, name);
+	pos -= 1;
+	t->b[pos & TMP_MASK] = '/';
+	w->pos = pos;
+	w->d = (u64)parent;
+	return 0;
+}
+
+/* A path as seen from `root`: walks dentries up to the mount root, then
+ * jumps to the mount point in the parent mount (mount-aware, so a process
+ * inside a container sees its own paths). Built backwards in the tmp
+ * scratch; returns the start (the string is tmp[pos..TMP_END)). */
+static __always_inline u32 build_path(struct dentry *d, struct vfsmount *vm,
+				      struct dentry *root_d, struct vfsmount *root_vm)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	if (!t)
+		return TMP_END;
+	u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+	t->w.mnt_off = mnt_off;
+	t->w.d = (u64)d;
+	t->w.vm = (u64)vm;
+	t->w.m = (u64)vm - mnt_off;
+	t->w.root_d = (u64)root_d;
+	t->w.root_vm = (u64)root_vm;
+	t->w.pos = TMP_END;
+	bpf_loop(MAX_COMPONENTS, path_step, NULL, 0);
+	u32 pos = t->w.pos;
+	if (pos > TMP_END || pos == 0)
+		pos = TMP_END;
+	if (pos == TMP_END) {
+		pos -= 1;
+		t->b[pos & TMP_MASK] = '/';
+	}
+	return pos;
+}
+
+/* Writes tmp[pos..TMP_END) plus a NUL as one parameter. */
+static __always_inline u32 put_tmp_path(u8 *rec, u32 off, u8 *tmp, u32 pos)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	u32 len = (TMP_END - pos) & TMP_MASK;
+	u32 start = bounded(off) + 2;
+	bpf_probe_read_kernel(&rec[start], len, &tmp[pos & TMP_MASK]);
+	rec[(start + len) & (REC_SIZE - 1)] = 0;
+	return put_len(rec, off, len + 1);
+}
+
+static __always_inline u32 put_fs_path(u8 *rec, u32 off, u8 *tmp, struct task_struct *task,
+				       struct dentry *d, struct vfsmount *vm)
+{
+	struct dentry *rd = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *rvm = BPF_CORE_READ(task, fs, root.mnt);
+	u32 pos = build_path(d, vm, rd, rvm);
+	return put_tmp_path(rec, off, tmp, pos);
+}
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	struct kernfs_node___old *o = (void *)kn;
+	return BPF_CORE_READ(o, parent);
+}
+
+/* One step of a cgroup path walk (kernfs node names up to the root). */
+static long cg_step(u64 i, void *ctx)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	if (!t)
+		return 1;
+	struct kernfs_node *kn = (struct kernfs_node *)t->w.d;
+	if (!kn)
+		return 1;
+	struct kernfs_node *parent = kn_parent(kn);
+	if (!parent)
+		return 1; /* the hierarchy's root has no name in the path */
+	const char *kname = BPF_CORE_READ(kn, name);
+	long n = bpf_probe_read_kernel_str(&t->b[TMP_END], 256, kname);
+	if (n <= 1)
+		return 1;
+	u32 len = (u32)(n - 1) & 255;
+	u32 pos = t->w.pos;
+	if (pos > TMP_END || len + 1 >= pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&t->b[pos & TMP_MASK], len, &t->b[TMP_END]);
+	pos -= 1;
+	t->b[pos & TMP_MASK] = '/';
+	t->w.pos = pos;
+	t->w.d = (u64)parent;
+	return 0;
+}
+
+/* Appends "<name>=<cgroup path>\0" for one subsystem at rec[at..]; returns
+ * the bytes written. */
+static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, struct task_struct *task,
+				      u32 subsys, const char *name, u32 name_len)
+{
+	if (at > PARAM_START_MASK)
+		return 0;
+	struct cgroup_subsys_state *css = BPF_CORE_READ(task, cgroups, subsys[subsys & 15]);
+	if (!css)
+		return 0;
+	struct tmp_buf *t = tmp_buf_get();
+	if (!t)
+		return 0;
+	t->w.d = (u64)BPF_CORE_READ(css, cgroup, kn);
+	t->w.pos = TMP_END;
+	bpf_loop(MAX_CGROUP_DEPTH, cg_step, NULL, 0);
+	u32 pos = t->w.pos;
+	if (pos > TMP_END || pos == 0)
+		pos = TMP_END;
+	if (pos == TMP_END) {
+		pos -= 1;
+		tmp[pos & TMP_MASK] = '/';
+	}
+	u32 o = bounded(at);
+	bpf_probe_read_kernel(&rec[o], name_len & 15, name);
+	o += name_len & 15;
+	rec[o & (REC_SIZE - 1)] = '=';
+	o += 1;
+	u32 len = (TMP_END - pos) & TMP_MASK;
+	bpf_probe_read_kernel(&rec[o], len, &tmp[pos & TMP_MASK]);
+	o += len;
+	rec[o & (REC_SIZE - 1)] = 0;
+	o += 1;
+	return o - bounded(at);
+}
+
+static __always_inline u32 put_cgroups(u8 *rec, u32 off, u8 *tmp, struct task_struct *task)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	u32 start = off + 2;
+	u32 at = start;
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
+		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id), "cpuset", 6);
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
+		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id), "cpu", 3);
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
+		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id), "cpuacct", 7);
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
+		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id), "io", 2);
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id), "memory", 6);
+	return put_len(rec, off, (at - start) & (REC_SIZE - 1));
+}
+
+/* `pid->numbers[level].nr`. `numbers` is a flexible array in the kernel,
+ * so the element is addressed from the member's relocated offset rather
+ * than through an array access relocation. */
+static __always_inline u32 pid_number(struct pid *p, u32 level)
+{
+	u64 base = bpf_core_field_offset(struct pid, numbers);
+	u64 stride = bpf_core_type_size(struct upid);
+	u64 nr_off = bpf_core_field_offset(struct upid, nr);
+	int nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), (u8 *)p + base + (u64)(level & 31) * stride + nr_off);
+	return nr;
+}
+
+/* The number of a pid as seen from its own (deepest) namespace. */
+static __always_inline u32 pid_vnr(struct pid *p)
+{
+	if (!p)
+		return 0;
+	return pid_number(p, BPF_CORE_READ(p, level));
+}
+
+/* The number of pid `p` in the namespace at `level`, 0 if not visible. */
+static __always_inline u32 pid_nr_at(struct pid *p, u32 level)
+{
+	if (!p)
+		return 0;
+	u32 plevel = BPF_CORE_READ(p, level);
+	if (plevel < level)
+		return 0;
+	return pid_number(p, level);
+}
+
+static __always_inline u32 encode_dev(u32 kdev)
+{
+	u32 major = kdev >> 20;
+	u32 minor = kdev & ((1u << 20) - 1);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline void fill_proc_info(struct proc_info *pi, struct task_struct *task)
+{
+	__builtin_memset(pi, 0, sizeof(*pi));
+	pi->tid = BPF_CORE_READ(task, pid);
+	pi->pid = BPF_CORE_READ(task, tgid);
+	pi->ptid = BPF_CORE_READ(task, real_parent, pid);
+	struct pid *tp = BPF_CORE_READ(task, thread_pid);
+	u32 level = tp ? BPF_CORE_READ(tp, level) : 0;
+	pi->vtid = pid_vnr(tp);
+	pi->vpid = pid_nr_at(BPF_CORE_READ(task, group_leader, thread_pid), level);
+	pi->vpgid = pid_nr_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]), level);
+	pi->sid = pid_nr_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_SID]), 0);
+	if (bpf_core_field_exists(task->loginuid))
+		pi->loginuid = BPF_CORE_READ(task, loginuid.val);
+	else
+		pi->loginuid = (u32)-1;
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	pi->uid = BPF_CORE_READ(cred, uid.val);
+	pi->gid = BPF_CORE_READ(cred, gid.val);
+	pi->euid = BPF_CORE_READ(cred, euid.val);
+	pi->egid = BPF_CORE_READ(cred, egid.val);
+	bpf_probe_read_kernel(&pi->cap_inheritable, 8, __builtin_preserve_access_index(&cred->cap_inheritable));
+	bpf_probe_read_kernel(&pi->cap_permitted, 8, __builtin_preserve_access_index(&cred->cap_permitted));
+	bpf_probe_read_kernel(&pi->cap_effective, 8, __builtin_preserve_access_index(&cred->cap_effective));
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (tty) {
+		int index = BPF_CORE_READ(tty, index);
+		int major = BPF_CORE_READ(tty, driver, major);
+		int minor_start = BPF_CORE_READ(tty, driver, minor_start);
+		u32 minor = (u32)(minor_start + index);
+		pi->tty = (minor & 0xff) | ((u32)major << 8) | ((minor & ~0xffu) << 12);
+	}
+	pi->fdlimit = BPF_CORE_READ(task, signal, rlim[7].rlim_cur); /* RLIMIT_NOFILE */
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	if (mm)
+		pi->vm_size_kb = BPF_CORE_READ(mm, total_vm) * 4;
+	pi->pgft_maj = BPF_CORE_READ(task, maj_flt);
+	pi->pgft_min = BPF_CORE_READ(task, min_flt);
+	pi->start_time = BPF_CORE_READ(task, start_time);
+	struct task_struct *reaper = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, child_reaper);
+	if (reaper)
+		pi->pidns_init_start = BPF_CORE_READ(reaper, start_time);
+	if (mm) {
+		struct inode *ino = BPF_CORE_READ(mm, exe_file, f_inode);
+		if (ino) {
+			pi->exe_ino = BPF_CORE_READ(ino, i_ino);
+			pi->exe_dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
+		}
+	}
+}
+
+/* The parameters common to exec and fork records:
+ *   comm, args, env, cwd, cgroups, proc_info, exe path. */
+#define WITH_ENV (1u << 31)
+
+static __noinline u32 put_process(u8 *rec, u32 off, struct task_struct *task,
+				  struct task_struct *mem_task, u32 flags)
+{
+	u8 *tmp = tmp_get();
+	if (!rec || !tmp)
+		return off;
+	bool with_env = flags & WITH_ENV;
+	u32 fork_flags = flags & ~WITH_ENV;
+	char comm[16];
+	__builtin_memset(comm, 0, sizeof(comm));
+	bpf_probe_read_kernel_str(comm, sizeof(comm), __builtin_preserve_access_index(&task->comm));
+	off = put_kernel_str(rec, off, comm);
+
+	/* The argument and environment areas of the memory image (read from
+	 * the current task, whose memory is the one the fields describe). */
+	struct mm_struct *mm = BPF_CORE_READ(mem_task, mm);
+	if (mm) {
+		u64 as = BPF_CORE_READ(mm, arg_start), ae = BPF_CORE_READ(mm, arg_end);
+		off = put_user_bytes(rec, off, as, ae > as ? ae - as : 0, MAX_ARGS_BYTES - 1);
+		if (with_env) {
+			u64 es = BPF_CORE_READ(mm, env_start), ee = BPF_CORE_READ(mm, env_end);
+			off = put_user_bytes(rec, off, es, ee > es ? ee - es : 0, MAX_ENV_BYTES - 1);
+		} else {
+			off = put_empty(rec, off);
+		}
+	} else {
+		off = put_empty(rec, off);
+		off = put_empty(rec, off);
+	}
+
+	struct dentry *pwd_d = BPF_CORE_READ(task, fs, pwd.dentry);
+	struct vfsmount *pwd_vm = BPF_CORE_READ(task, fs, pwd.mnt);
+	if (pwd_d && pwd_vm)
+		off = put_fs_path(rec, off, tmp, task, pwd_d, pwd_vm);
+	else
+		off = put_empty(rec, off);
+
+	off = put_cgroups(rec, off, tmp, task);
+
+	if (off <= PARAM_START_MASK) {
+		struct proc_info pi;
+		fill_proc_info(&pi, task);
+		pi.flags = fork_flags;
+		off = put_kernel_bytes(rec, off, &pi, sizeof(pi));
+	}
+
+	struct file *exe = mm ? BPF_CORE_READ(mm, exe_file) : NULL;
+	if (exe) {
+		struct dentry *d = BPF_CORE_READ(exe, f_path.dentry);
+		struct vfsmount *vm = BPF_CORE_READ(exe, f_path.mnt);
+		off = put_fs_path(rec, off, tmp, task, d, vm);
+	} else {
+		off = put_empty(rec, off);
+	}
+	return off;
+}
+
+/* A socket's endpoints: family, ports, addresses, kernel addresses of the
+ * two ends (unix), unix path. 56 bytes + path. */
+struct sock_tuple_raw {
+	u16 family;
+	u16 sport;   /* host order */
+	u16 dport;   /* host order */
+	u16 pad;
+	u8 saddr[16];
+	u8 daddr[16];
+	u64 source;
+	u64 dest;
+};
+
+static __always_inline u32 put_tuple(u8 *rec, u32 off, struct task_struct *task, s64 fd)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	struct file *f = fd_file(task, fd);
+	if (!f)
+		return put_len(rec, off, 0);
+	u16 mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & 0170000) != 0140000) /* S_IFSOCK */
+		return put_len(rec, off, 0);
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return put_len(rec, off, 0);
+	struct sock_tuple_raw t;
+	__builtin_memset(&t, 0, sizeof(t));
+	t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	u32 extra = 0;
+	if (t.family == 2) { /* AF_INET */
+		u32 s = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(t.saddr, &s, 4);
+		__builtin_memcpy(t.daddr, &d, 4);
+		t.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		t.dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	} else if (t.family == 10) { /* AF_INET6 */
+		BPF_CORE_READ_INTO(&t.saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&t.daddr, sk, __sk_common.skc_v6_daddr);
+		t.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		t.dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	} else if (t.family == 1) { /* AF_UNIX */
+		struct unix_sock *us = (void *)sk;
+		struct sock *peer = BPF_CORE_READ(us, peer);
+		t.source = (u64)sk;
+		t.dest = (u64)peer;
+		/* The path of the peer's address (connect), or our own (accept). */
+		struct unix_address *addr = NULL;
+		if (peer) {
+			struct unix_sock *ups = (void *)peer;
+			addr = BPF_CORE_READ(ups, addr);
+		}
+		if (!addr)
+			addr = BPF_CORE_READ(us, addr);
+		if (addr) {
+			u32 start = bounded(off) + 2 + sizeof(t);
+			/* `name` is a flexible array of sockaddr_un: sun_path
+			 * follows the 2-byte family. */
+			const u8 *path = (const u8 *)addr + bpf_core_field_offset(struct unix_address, name) + 2;
+			long n = bpf_probe_read_kernel_str(&rec[start], 108, path);
+			if (n > 0)
+				extra = (u32)n & 127;
+		}
+	}
+	bpf_probe_read_kernel(&rec[bounded(off) + 2], sizeof(t), &t);
+	return put_len(rec, off, sizeof(t) + extra);
+}
+
+/* dev, ino, f_mode, f_flags of an open file. */
+struct file_info_raw {
+	u32 dev;
+	u32 f_mode;
+	u64 ino;
+	u32 f_flags;
+	u32 pad;
+};
+
+static __always_inline u32 put_file_info(u8 *rec, u32 off, struct task_struct *task, s64 fd)
+{
+	if (off > PARAM_START_MASK)
+		return off;
+	struct file *f = fd_file(task, fd);
+	if (!f)
+		return put_len(rec, off, 0);
+	struct file_info_raw fi;
+	__builtin_memset(&fi, 0, sizeof(fi));
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	fi.ino = BPF_CORE_READ(ino, i_ino);
+	fi.dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
+	fi.f_mode = BPF_CORE_READ(f, f_mode);
+	fi.f_flags = BPF_CORE_READ(f, f_flags);
+	bpf_probe_read_kernel(&rec[bounded(off) + 2], sizeof(fi), &fi);
+	return put_len(rec, off, sizeof(fi));
+}
+
+static __always_inline void hdr_init(u8 *rec, u16 kind, u32 tid, u32 tgid)
+{
+	struct rec_hdr *h = (struct rec_hdr *)rec;
+	__builtin_memset(h, 0, sizeof(*h));
+	h->ts = bpf_ktime_get_boot_ns();
+	h->kind = kind;
+	h->tid = tid;
+	h->tgid = tgid;
+}
+
+/* ---------------------------------------------------------------- */
+/* Programs                                                           */
+
+static __always_inline bool is_compat(struct task_struct *task)
+{
+	/* TS_COMPAT: a 32-bit system call on x86-64 (other numbers). */
+	if (bpf_core_field_exists(task->thread_info.status))
+		return BPF_CORE_READ(task, thread_info.status) & 0x0002;
+	return false;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fal_sys_enter, struct pt_regs *regs, long id)
+{
+	if (id < 0 || id >= MAX_SYSCALLS)
+		return 0;
+	u32 key = id;
+	u32 *spec = bpf_map_lookup_elem(&syscall_spec, &key);
+	if (!spec || !(*spec & SPEC_CAPTURE))
+		return 0;
+	u64 pt = bpf_get_current_pid_tgid();
+	if (!interesting(pt >> 32))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (is_compat(task))
+		return 0;
+	struct enter *e = bpf_task_storage_get(&enters, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e) {
+		struct counters *c = ctrs();
+		if (c)
+			__sync_fetch_and_add(&c->enter_missing, 1);
+		return 0;
+	}
+	e->ts = bpf_ktime_get_boot_ns();
+	e->nr = key;
+	e->args[0] = BPF_CORE_READ(regs, di);
+	e->args[1] = BPF_CORE_READ(regs, si);
+	e->args[2] = BPF_CORE_READ(regs, dx);
+	e->args[3] = BPF_CORE_READ(regs, r10);
+	e->args[4] = BPF_CORE_READ(regs, r8);
+	e->args[5] = BPF_CORE_READ(regs, r9);
+	e->valid = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+	if (id < 0 || id >= MAX_SYSCALLS)
+		return 0;
+	u32 key = id;
+	u32 *specp = bpf_map_lookup_elem(&syscall_spec, &key);
+	if (!specp)
+		return 0;
+	u32 spec = *specp;
+	if (!(spec & SPEC_CAPTURE))
+		return 0;
+	u64 pt = bpf_get_current_pid_tgid();
+	if (!interesting(pt >> 32))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (is_compat(task))
+		return 0;
+	struct counters *c = ctrs();
+	u64 args[6];
+	u64 enter_ts = 0;
+	struct enter *e = bpf_task_storage_get(&enters, task, 0, 0);
+	if (e && e->valid && e->nr == key) {
+		enter_ts = e->ts;
+		args[0] = e->args[0];
+		args[1] = e->args[1];
+		args[2] = e->args[2];
+		args[3] = e->args[3];
+		args[4] = e->args[4];
+		args[5] = e->args[5];
+		e->valid = 0;
+	} else {
+		args[0] = BPF_CORE_READ(regs, di);
+		args[1] = BPF_CORE_READ(regs, si);
+		args[2] = BPF_CORE_READ(regs, dx);
+		args[3] = BPF_CORE_READ(regs, r10);
+		args[4] = BPF_CORE_READ(regs, r8);
+		args[5] = BPF_CORE_READ(regs, r9);
+		if (c)
+			__sync_fetch_and_add(&c->enter_missing, 1);
+	}
+	if (spec & SPEC_SKIP_SUCCESS) {
+		/* execve/execveat: success is reported by sched_process_exec;
+		 * a failure becomes an exec record of the unchanged process with
+		 * the error (Falco's drivers fill every parameter then too). */
+		if (ret == 0)
+			return 0;
+		u8 *rec = rec_get();
+		u8 *tmp = tmp_get();
+		if (!rec || !tmp)
+			return 0;
+		hdr_init(rec, KIND_EXEC, (u32)pt, pt >> 32);
+		struct rec_hdr *h = (struct rec_hdr *)rec;
+		h->enter_ts = enter_ts;
+		h->ret = ret;
+		h->nr = key;
+		h->args[0] = (u32)pt;
+		h->args[1] = args[0];
+		h->args[2] = args[2];
+		h->args[3] = args[4];
+		u32 a = (spec >> SPEC_PATH_A_SHIFT) & 7;
+		u32 off = sizeof(struct rec_hdr);
+		off = put_user_str(rec, off, a ? arg_at(args, a - 1) : 0);
+		off = put_process(rec, off, task, task, WITH_ENV);
+		submit(rec, off, 8, c);
+		return 0;
+	}
+
+	u8 *rec = rec_get();
+	if (!rec)
+		return 0;
+	hdr_init(rec, KIND_SYSCALL, (u32)pt, pt >> 32);
+	struct rec_hdr *h = (struct rec_hdr *)rec;
+	h->enter_ts = enter_ts;
+	h->ret = ret;
+	h->nr = key;
+	h->args[0] = args[0];
+	h->args[1] = args[1];
+	h->args[2] = args[2];
+	h->args[3] = args[3];
+	h->args[4] = args[4];
+	h->args[5] = args[5];
+
+	u32 off = sizeof(struct rec_hdr);
+	u32 n = 0;
+	u32 a = (spec >> SPEC_PATH_A_SHIFT) & 7;
+	if (a) {
+		off = put_user_str(rec, off, arg_at(args, a - 1));
+		n++;
+	}
+	u32 b = (spec >> SPEC_PATH_B_SHIFT) & 7;
+	if (b) {
+		off = put_user_str(rec, off, arg_at(args, b - 1));
+		n++;
+	}
+	u32 sa = (spec >> SPEC_SOCKADDR_SHIFT) & 7;
+	if (sa) {
+		off = put_user_bytes(rec, off, arg_at(args, sa - 1), arg_at(args, sa), MAX_SOCKADDR);
+		n++;
+	}
+	if (spec & SPEC_TUPLE_ARG0) {
+		off = put_tuple(rec, off, task, (s64)(s32)args[0]);
+		n++;
+	}
+	if (spec & SPEC_TUPLE_RET) {
+		off = put_tuple(rec, off, task, ret);
+		n++;
+	}
+	if (spec & SPEC_FILE_RET) {
+		off = put_file_info(rec, off, task, ret);
+		n++;
+	}
+	if (spec & SPEC_PIPE_ARG0) {
+		int fds[2] = {-1, -1};
+		if (ret == 0)
+			bpf_probe_read_user(fds, sizeof(fds), (void *)args[0]);
+		off = put_kernel_bytes(rec, off, fds, sizeof(fds));
+		off = put_file_info(rec, off, task, fds[0]);
+		n += 2;
+	}
+	if (spec & SPEC_OPEN_HOW) {
+		off = put_user_bytes(rec, off, args[2], args[3], 24);
+		n++;
+	}
+	submit(rec, off, n, c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fal_exec, struct task_struct *p, int old_pid, struct linux_binprm *bprm)
+{
+	u64 pt = bpf_get_current_pid_tgid();
+	if (!interesting(pt >> 32))
+		return 0;
+	struct counters *c = ctrs();
+	u8 *rec = rec_get();
+	u8 *tmp = tmp_get();
+	if (!rec || !tmp)
+		return 0;
+	hdr_init(rec, KIND_EXEC, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
+	struct rec_hdr *h = (struct rec_hdr *)rec;
+	h->nr = 59; /* execve, unless the enter data says execveat */
+	h->args[0] = (u32)old_pid;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct enter *e = bpf_task_storage_get(&enters, task, 0, 0);
+	if (e && e->valid && (e->nr == 59 || e->nr == 322)) {
+		h->enter_ts = e->ts;
+		h->nr = e->nr;
+		h->args[1] = e->args[0];
+		h->args[2] = e->args[2];
+		h->args[3] = e->args[4];
+	}
+	u32 off = sizeof(struct rec_hdr);
+	off = put_kernel_str(rec, off, BPF_CORE_READ(bprm, filename));
+	off = put_process(rec, off, task, task, WITH_ENV);
+	submit(rec, off, 8, c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fal_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 ptgid = BPF_CORE_READ(parent, tgid);
+	if (ptgid == own_tgid)
+		return 0;
+	u32 ctid = BPF_CORE_READ(child, pid);
+	u32 ctgid = BPF_CORE_READ(child, tgid);
+	if (scoped) {
+		if (!bpf_map_lookup_elem(&traced, &ptgid))
+			return 0;
+		u32 one = 1;
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	}
+	struct counters *c = ctrs();
+	u8 *rec = rec_get();
+	u8 *tmp = tmp_get();
+	if (!rec || !tmp)
+		return 0;
+	u32 flags = 0;
+	if (ctgid == ptgid)
+		flags |= FORK_THREAD;
+	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		flags |= FORK_VM;
+	if (BPF_CORE_READ(child, fs) == BPF_CORE_READ(parent, fs))
+		flags |= FORK_FS;
+	if (BPF_CORE_READ(child, files) == BPF_CORE_READ(parent, files))
+		flags |= FORK_FILES;
+	if (BPF_CORE_READ(child, vfork_done))
+		flags |= FORK_VFORK;
+	struct pid *tp = BPF_CORE_READ(child, thread_pid);
+	if (tp && BPF_CORE_READ(tp, level) > 0)
+		flags |= FORK_IN_PIDNS;
+	hdr_init(rec, KIND_FORK, ctid, ctgid);
+	struct rec_hdr *h = (struct rec_hdr *)rec;
+	h->args[0] = BPF_CORE_READ(parent, pid);
+	u32 off = sizeof(struct rec_hdr);
+	off = put_empty(rec, off); /* no file name */
+	/* The child's memory is the parent's (shared or just copied): read the
+	 * arguments through the current task, the parent. */
+	struct task_struct *cur = bpf_get_current_task_btf();
+	off = put_process(rec, off, child, cur, flags);
+	submit(rec, off, 8, c);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fal_exit, struct task_struct *p)
+{
+	u32 tgid = BPF_CORE_READ(p, tgid);
+	if (!interesting(tgid))
+		return 0;
+	u32 tid = BPF_CORE_READ(p, pid);
+	struct counters *c = ctrs();
+	u8 *rec = rec_get();
+	if (rec) {
+		hdr_init(rec, KIND_EXIT, tid, tgid);
+		struct rec_hdr *h = (struct rec_hdr *)rec;
+		h->ret = BPF_CORE_READ(p, exit_code);
+		h->args[0] = BPF_CORE_READ(p, real_parent, pid);
+		submit(rec, sizeof(struct rec_hdr), 0, c);
+	}
+	if (scoped && tid == tgid)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

@@ -1,0 +1,626 @@
+//! A live capture session: load and attach the probe, seed the state from
+//! /proc, drain the ring buffer on a timer, turn records into events, run
+//! them through the same state and engine as `falconer replay`, hand out
+//! alerts, optionally record everything as a scap capture; stop on a
+//! signal, at the end of the duration or when the command exits, and
+//! detach.
+
+use std::ffi::OsString;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use falconer_engine::engine::{Alert, Engine};
+use falconer_engine::extract::EventCtx;
+use falconer_scap::state::container::match_cgroup;
+use falconer_scap::state::State;
+use falconer_scap::{Event, ScapWriter};
+
+use crate::convert::Converter;
+use crate::docker;
+use crate::loader::{Counters, Probe, ProbeOptions, Unavailable};
+use crate::procfs;
+use crate::record::Record;
+use crate::syscalls::{self, Selection};
+
+/// The container event code both libs generations read.
+const CONTAINER_JSON_E: u16 = 272;
+
+/// Set by SIGINT/SIGTERM (see [`install_signal_handlers`]).
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM stop a running session (cleanly: the probe is
+/// detached, the recording finished, the report printed).
+pub fn install_signal_handlers() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores into an atomic.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Session settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Run this command and capture only its process tree.
+    pub command: Option<Vec<OsString>>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Write the events (and the state at start) to this scap file.
+    pub record: Option<PathBuf>,
+    /// Call `on_stats` about once a second.
+    pub stats: bool,
+    /// Ring buffer size in bytes.
+    pub ring_bytes: u32,
+    /// Pause between drains of an empty ring buffer.
+    pub drain_interval: Duration,
+    /// The Docker API socket for container metadata.
+    pub docker_socket: PathBuf,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            command: None,
+            duration: None,
+            record: None,
+            stats: false,
+            ring_bytes: 16 << 20,
+            drain_interval: Duration::from_millis(5),
+            docker_socket: docker::socket_path(),
+        }
+    }
+}
+
+/// Periodic figures (`--stats`).
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub elapsed: Duration,
+    /// Since the previous stats.
+    pub interval: Duration,
+    pub records: u64,
+    pub events: u64,
+    pub alerts: u64,
+    pub kernel: Counters,
+    pub interval_records: u64,
+    pub interval_events: u64,
+}
+
+/// What a session did.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Kernel records converted.
+    pub records: u64,
+    /// Scap events (evaluated and recorded).
+    pub events: u64,
+    pub alerts: u64,
+    pub kernel: Counters,
+    /// Records the user side could not parse or convert.
+    pub malformed: u64,
+    /// Why the last record was not converted.
+    pub convert_error: Option<String>,
+    pub elapsed: Duration,
+    /// The command's exit code (or -signal).
+    pub command_status: Option<i32>,
+    pub selection: Selection,
+    /// Event types the rules use that the probe does not capture.
+    pub not_captured: Vec<String>,
+    /// Threads seeded from /proc.
+    pub seeded_threads: usize,
+    pub containers: usize,
+}
+
+impl Report {
+    /// Drops: records the kernel could not write (ring buffer full).
+    pub fn drops(&self) -> u64 {
+        self.kernel.drops
+    }
+
+    pub fn events_per_sec(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    pub fn records_per_sec(&self) -> f64 {
+        self.records as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// The probe cannot run here (permission, BTF, eBPF).
+    Unavailable(Unavailable),
+    /// The command could not be started.
+    Command(String),
+    /// The recording could not be written.
+    Record(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Unavailable(u) => write!(f, "{u}"),
+            Error::Command(m) => write!(f, "command: {m}"),
+            Error::Record(m) => write!(f, "recording: {m}"),
+        }
+    }
+}
+
+/// The event type names rules use that no captured event has.
+fn not_captured(engine: &Engine) -> Vec<String> {
+    let produced = syscalls::produced_codes();
+    let mut names: Vec<String> = Vec::new();
+    let cat = falconer_catalog::catalog();
+    for code in 0..falconer_catalog::EVENT_CODE_UNIVERSE as u16 {
+        if code == falconer_catalog::ASYNC_EVENT_CODE || !engine.wants_code(code) {
+            continue;
+        }
+        if produced.contains(&code) {
+            continue;
+        }
+        if let Some(n) = cat.event_name(code) {
+            // A name the probe produces under another code (older layout)
+            // is covered.
+            let covered = produced.iter().any(|&p| cat.event_name(p) == Some(n));
+            if !covered && !names.iter().any(|x| x == n) {
+                names.push(n.to_string());
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// A child started stopped before exec until [`Gate::open`].
+struct Gate {
+    write_fd: libc::c_int,
+}
+
+impl Gate {
+    fn open(self) {
+        // SAFETY: writing one byte to our own pipe end, then closing it.
+        unsafe {
+            libc::write(self.write_fd, b"g".as_ptr().cast(), 1);
+            libc::close(self.write_fd);
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        // Closing without writing also releases the child (EOF).
+        // SAFETY: closing our own fd (a second close after `open` fails
+        // harmlessly with EBADF).
+        unsafe { libc::close(self.write_fd) };
+    }
+}
+
+/// The command's process.
+struct ChildProc {
+    pid: libc::pid_t,
+    status: Option<i32>,
+}
+
+impl ChildProc {
+    /// Its exit code (or -signal) once it has exited.
+    fn try_wait(&mut self) -> Option<i32> {
+        if self.status.is_none() {
+            let mut st = 0;
+            // SAFETY: waiting for our own child without blocking.
+            let r = unsafe { libc::waitpid(self.pid, &mut st, libc::WNOHANG) };
+            if r == self.pid {
+                self.status = Some(if libc::WIFEXITED(st) {
+                    libc::WEXITSTATUS(st)
+                } else if libc::WIFSIGNALED(st) {
+                    -libc::WTERMSIG(st)
+                } else {
+                    -1
+                });
+            }
+        }
+        self.status
+    }
+
+    fn kill(&mut self) {
+        if self.status.is_none() {
+            // SAFETY: signalling and reaping our own child.
+            unsafe {
+                libc::kill(self.pid, libc::SIGKILL);
+                let mut st = 0;
+                libc::waitpid(self.pid, &mut st, 0);
+            }
+            self.status = Some(-libc::SIGKILL);
+        }
+    }
+}
+
+/// Forks the command; the child waits for the gate before exec (so the
+/// probe traces it from its first instruction). std's Command cannot be
+/// used: its spawn waits for the exec.
+fn spawn_gated(argv: &[OsString]) -> Result<(ChildProc, Gate), String> {
+    use std::os::unix::ffi::OsStrExt;
+    let cargs: Vec<std::ffi::CString> = argv
+        .iter()
+        .map(|a| std::ffi::CString::new(a.as_bytes()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| "a command argument contains a NUL byte".to_string())?;
+    // The program is looked up here, not by execvp in the child: the
+    // capture then holds the command's exec only, not our PATH search.
+    let path = resolve_program(argv.first().ok_or("empty command")?)?;
+    let prog = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| "the program path contains a NUL byte".to_string())?;
+    let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    let failure = format!(
+        "falconer: error: cannot run {}\n",
+        argv[0].to_string_lossy()
+    );
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two fds into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    let (r, w) = (fds[0], fds[1]);
+    // SAFETY: the child only calls async-signal-safe functions (close,
+    // read, execv, write, _exit) on memory prepared before the fork.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: closing our own fds.
+        unsafe {
+            libc::close(r);
+            libc::close(w);
+        }
+        return Err(format!("fork: {e}"));
+    }
+    if pid == 0 {
+        // SAFETY: see above; this branch never returns.
+        unsafe {
+            libc::close(w);
+            let mut b = 0u8;
+            loop {
+                let n = libc::read(r, (&mut b as *mut u8).cast(), 1);
+                if n >= 0 || *libc::__errno_location() != libc::EINTR {
+                    break;
+                }
+            }
+            libc::close(r);
+            libc::execv(prog.as_ptr(), ptrs.as_ptr());
+            libc::write(2, failure.as_ptr().cast(), failure.len());
+            libc::_exit(127);
+        }
+    }
+    // SAFETY: the read end belongs to the child.
+    unsafe { libc::close(r) };
+    Ok((ChildProc { pid, status: None }, Gate { write_fd: w }))
+}
+
+/// The program a command name runs: a name with a slash as is, else the
+/// first executable file of that name in PATH (as execvp searches).
+fn resolve_program(name: &OsString) -> Result<PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let p = PathBuf::from(name);
+    if name.to_string_lossy().contains('/') {
+        return Ok(p);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in std::env::split_paths(&path) {
+        let cand = dir.join(&p);
+        if let Ok(m) = std::fs::metadata(&cand) {
+            if m.is_file() && m.permissions().mode() & 0o111 != 0 {
+                return Ok(cand);
+            }
+        }
+    }
+    Err(format!(
+        "{}: command not found in PATH",
+        name.to_string_lossy()
+    ))
+}
+
+/// The live pipeline from events to alerts and the recording.
+struct Pipeline<'e, W: Write> {
+    state: State,
+    engine: &'e mut Engine,
+    writer: Option<ScapWriter<W>>,
+    write_error: Option<String>,
+    num: u64,
+    alerts: u64,
+    seen_containers: std::collections::HashSet<Vec<u8>>,
+    docker_socket: PathBuf,
+    matched: Vec<u32>,
+}
+
+impl<W: Write> Pipeline<'_, W> {
+    fn handle(&mut self, ev: Event, on_alert: &mut dyn FnMut(&Alert)) {
+        // Container metadata first, when an event brings a new container.
+        if matches!(ev.code, syscalls::CLONE_X | 293 | 331) {
+            if let Some(cg) = ev
+                .value("cgroups")
+                .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
+            {
+                self.containers_of(&cg, ev.ts, on_alert);
+            }
+        }
+        self.one(ev, on_alert);
+    }
+
+    fn containers_of(&mut self, cgroups: &[u8], ts: u64, on_alert: &mut dyn FnMut(&Alert)) {
+        for entry in cgroups.split(|&b| b == 0) {
+            let Some(eq) = entry.iter().rposition(|&b| b == b'=') else {
+                continue;
+            };
+            let Some((id, kind)) = match_cgroup(&entry[eq + 1..]) else {
+                continue;
+            };
+            if !self.seen_containers.insert(id.clone()) {
+                // The first matching cgroup decides, as in the state.
+                return;
+            }
+            if kind == falconer_scap::state::container::container_types::DOCKER {
+                let sid = String::from_utf8_lossy(&id).into_owned();
+                if let Some(v) =
+                    docker::inspect(&self.docker_socket, &sid, Duration::from_millis(500))
+                {
+                    let mut json = docker::container_json(&sid, &v).to_string().into_bytes();
+                    json.push(0);
+                    let ev = Event::new(CONTAINER_JSON_E, ts, u64::MAX, 0, &[&json]);
+                    self.one(ev, on_alert);
+                }
+            }
+            return;
+        }
+    }
+
+    fn one(&mut self, mut ev: Event, on_alert: &mut dyn FnMut(&Alert)) {
+        self.num += 1;
+        ev.num = self.num;
+        self.state.apply(&ev);
+        let ctx = EventCtx::new(&ev, &self.state);
+        self.matched.clear();
+        self.matched.extend_from_slice(self.engine.process(&ctx));
+        for i in 0..self.matched.len() {
+            let a = self.engine.alert(self.matched[i], &ctx);
+            self.alerts += 1;
+            on_alert(&a);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            if self.write_error.is_none() {
+                if let Err(e) = w.write_event(&ev) {
+                    self.write_error = Some(e.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Runs a session until a signal ([`STOP`]), the duration or the
+/// command's exit.
+pub fn run(
+    engine: &mut Engine,
+    opts: &Options,
+    on_alert: &mut dyn FnMut(&Alert),
+    on_stats: &mut dyn FnMut(&Stats),
+) -> Result<Report, Error> {
+    let selection = syscalls::select(|c| engine.wants_code(c));
+    let mut report = Report {
+        not_captured: not_captured(engine),
+        selection: selection.clone(),
+        ..Report::default()
+    };
+    // The recording file first: nothing is started if it cannot be made.
+    let record_file = match &opts.record {
+        Some(path) => Some((
+            path.clone(),
+            std::fs::File::create(path)
+                .map_err(|e| Error::Record(format!("{}: {e}", path.display())))?,
+        )),
+        None => None,
+    };
+    let scoped = opts.command.is_some();
+    let mut probe = Probe::load(&ProbeOptions {
+        scoped,
+        ring_bytes: opts.ring_bytes,
+    })
+    .map_err(Error::Unavailable)?;
+    for (nr, spec) in &selection.specs {
+        probe
+            .set_syscall(*nr, *spec)
+            .map_err(|e| Error::Unavailable(Unavailable::Ebpf(format!("syscall filter: {e}"))))?;
+    }
+
+    // The command, stopped before exec until everything is in place.
+    let mut child: Option<(ChildProc, Option<Gate>)> = None;
+    if let Some(argv) = &opts.command {
+        let (c, gate) = spawn_gated(argv).map_err(Error::Command)?;
+        probe
+            .trace(c.pid as u32)
+            .map_err(|e| Error::Unavailable(Unavailable::Ebpf(format!("traced map: {e}"))))?;
+        child = Some((c, Some(gate)));
+    }
+    if let Err(e) = probe.attach() {
+        if let Some((mut c, _gate)) = child.take() {
+            c.kill();
+        }
+        return Err(Error::Unavailable(e));
+    }
+
+    // The state at start (after attaching: nothing happens unseen).
+    let machine = procfs::machine_info();
+    let (threads, fds) = match &child {
+        Some((c, _)) => procfs::scan(Some(&procfs::ancestry(c.pid as i64))),
+        None => procfs::scan(None),
+    };
+    let users = procfs::users();
+    let interfaces = procfs::interfaces();
+    report.seeded_threads = threads.len();
+    let mut state = State::new();
+    state.load_metadata(&threads, &fds, Some(&users), &interfaces, Some(&machine));
+
+    let writer = match record_file {
+        Some((path, f)) => {
+            let res = (|| -> std::io::Result<ScapWriter<BufWriter<std::fs::File>>> {
+                let mut w = ScapWriter::new(BufWriter::with_capacity(1 << 20, f))?;
+                w.write_machine_info(&machine)?;
+                w.write_users(&users)?;
+                w.write_interfaces(&interfaces)?;
+                w.write_processes(&threads)?;
+                for l in &fds {
+                    w.write_fds(l)?;
+                }
+                Ok(w)
+            })();
+            match res {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    if let Some((c, _)) = child.as_mut() {
+                        c.kill();
+                    }
+                    return Err(Error::Record(format!("{}: {e}", path.display())));
+                }
+            }
+        }
+        None => None,
+    };
+    let mut pipe = Pipeline {
+        state,
+        engine,
+        writer,
+        write_error: None,
+        num: 0,
+        alerts: 0,
+        seen_containers: Default::default(),
+        docker_socket: opts.docker_socket.clone(),
+        matched: Vec::new(),
+    };
+    // Containers of the processes already running.
+    let start_ts = machine.boot_ts_epoch + clock_boot_ns();
+    for t in &threads {
+        let cg = t.cgroups.join("\0");
+        pipe.containers_of(cg.as_bytes(), start_ts, on_alert);
+    }
+
+    let mut conv = Converter::new(machine.boot_ts_epoch);
+    if let Some((_, gate)) = child.as_mut() {
+        if let Some(g) = gate.take() {
+            g.open();
+        }
+    }
+    let start = Instant::now();
+    let mut last_stats = start;
+    let mut last_records = 0u64;
+    let mut last_events = 0u64;
+    let mut events: Vec<Event> = Vec::with_capacity(64);
+    let mut records = 0u64;
+    let mut malformed = 0u64;
+    let mut command_done_at: Option<Instant> = None;
+    loop {
+        let n = probe.drain(|bytes| match Record::parse(bytes) {
+            Ok(rec) => {
+                records += 1;
+                conv.convert(&rec, &mut events);
+                for ev in events.drain(..) {
+                    pipe.handle(ev, on_alert);
+                }
+            }
+            Err(_) => malformed += 1,
+        });
+        let now = Instant::now();
+        if opts.stats && now.duration_since(last_stats) >= Duration::from_secs(1) {
+            on_stats(&Stats {
+                elapsed: now.duration_since(start),
+                interval: now.duration_since(last_stats),
+                records,
+                events: pipe.num,
+                alerts: pipe.alerts,
+                kernel: probe.counters(),
+                interval_records: records - last_records,
+                interval_events: pipe.num - last_events,
+            });
+            last_stats = now;
+            last_records = records;
+            last_events = pipe.num;
+        }
+        if STOP.load(Ordering::SeqCst) {
+            break;
+        }
+        if opts
+            .duration
+            .is_some_and(|d| now.duration_since(start) >= d)
+        {
+            break;
+        }
+        if let Some((c, _)) = child.as_mut() {
+            match command_done_at {
+                None => {
+                    if let Some(status) = c.try_wait() {
+                        report.command_status = Some(status);
+                        command_done_at = Some(now);
+                    }
+                }
+                // A last drain after the command's exit: its final records
+                // were written before its parent could see it exit.
+                Some(t) if n == 0 && now.duration_since(t) >= opts.drain_interval * 2 => break,
+                Some(_) => {}
+            }
+        }
+        if n == 0 {
+            std::thread::sleep(opts.drain_interval);
+        }
+    }
+    probe.detach();
+    // What was written before the detach.
+    probe.drain(|bytes| match Record::parse(bytes) {
+        Ok(rec) => {
+            records += 1;
+            conv.convert(&rec, &mut events);
+            for ev in events.drain(..) {
+                pipe.handle(ev, on_alert);
+            }
+        }
+        Err(_) => malformed += 1,
+    });
+    report.elapsed = start.elapsed();
+    report.kernel = probe.counters();
+    drop(probe);
+    if report.command_status.is_none() {
+        if let Some((c, _)) = child.as_mut() {
+            if let Some(status) = c.try_wait() {
+                report.command_status = Some(status);
+            }
+        }
+    }
+    report.records = records;
+    report.events = pipe.num;
+    report.alerts = pipe.alerts;
+    report.malformed = malformed + conv.skipped;
+    report.convert_error = conv.last_error.clone();
+    report.containers = pipe.seen_containers.len();
+    if let Some(w) = pipe.writer.take() {
+        if let Some(e) = pipe.write_error.take() {
+            return Err(Error::Record(e));
+        }
+        w.finish()
+            .and_then(|mut b| b.flush())
+            .map_err(|e| Error::Record(e.to_string()))?;
+    }
+    Ok(report)
+}
+
+fn clock_boot_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write into.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}

@@ -1,0 +1,263 @@
+//! The system calls the probe captures: their x86-64 numbers, what the
+//! kernel side reads at their exit (the `syscall_spec` bits) and the scap
+//! events they become.
+//!
+//! Event codes are chosen so that both Debian's sysdig (libs 2022) and
+//! current libs read the recordings: codes that exist in both generations
+//! (for example `dup`, `dup2` and `dup3` all become the `dup` event 124/125,
+//! `pipe2` the `pipe` event, `accept` the `accept` 246/247 pair), exit
+//! events with at least the 2022 parameters (current libs take missing ones
+//! from the enter event, which is always written), and the newer parameters
+//! appended where they carry information the 2022 layout lacks (libs 2022
+//! ignores parameters beyond its table).
+
+use crate::record::spec::{self, *};
+
+/// One supported system call.
+#[derive(Clone, Copy, Debug)]
+pub struct Syscall {
+    /// The `evt.type` name.
+    pub name: &'static str,
+    /// x86-64 system call number.
+    pub nr: u32,
+    /// Enter and exit event codes.
+    pub enter: u16,
+    pub exit: u16,
+    /// What the kernel captures at the exit (`record::spec` bits).
+    pub spec: u32,
+}
+
+const fn sc(name: &'static str, nr: u32, enter: u16, exit: u16, spec: u32) -> Syscall {
+    Syscall {
+        name,
+        nr,
+        enter,
+        exit,
+        spec: spec | CAPTURE,
+    }
+}
+
+/// Every system call the probe can capture.
+pub const SYSCALLS: &[Syscall] = &[
+    // Processes (the exec record comes from sched_process_exec; the system
+    // call exit is captured for failures only).
+    sc("execve", 59, 292, 293, path_a(0) | SKIP_SUCCESS),
+    sc("execveat", 322, 330, 331, path_a(1) | SKIP_SUCCESS),
+    // Files.
+    sc("open", 2, 2, 3, path_a(0) | FILE_RET),
+    sc("creat", 85, 58, 59, path_a(0) | FILE_RET),
+    sc("openat", 257, 306, 307, path_a(1) | FILE_RET),
+    sc("openat2", 437, 326, 327, path_a(1) | FILE_RET | OPEN_HOW),
+    sc("close", 3, 4, 5, 0),
+    sc("chmod", 90, 314, 315, path_a(0)),
+    sc("fchmod", 91, 316, 317, 0),
+    sc("fchmodat", 268, 312, 313, path_a(1)),
+    sc("unlink", 87, 300, 301, path_a(0)),
+    sc("unlinkat", 263, 302, 303, path_a(1)),
+    sc("rmdir", 84, 278, 279, path_a(0)),
+    sc("rename", 82, 174, 175, path_a(0) | path_b(1)),
+    sc("renameat", 264, 176, 177, path_a(1) | path_b(3)),
+    sc("renameat2", 316, 318, 319, path_a(1) | path_b(3)),
+    sc("mkdir", 83, 276, 277, path_a(0)),
+    sc("mkdirat", 258, 304, 305, path_a(1)),
+    sc("chdir", 80, 94, 95, path_a(0)),
+    sc("fchdir", 81, 96, 97, 0),
+    sc("chroot", 161, 266, 267, path_a(0)),
+    sc("dup", 32, 124, 125, 0),
+    sc("dup2", 33, 124, 125, 0),
+    sc("dup3", 292, 124, 125, 0),
+    sc("fcntl", 72, 150, 151, 0),
+    sc("pipe", 22, 60, 61, PIPE_ARG0),
+    sc("pipe2", 293, 60, 61, PIPE_ARG0),
+    // Network.
+    sc("socket", 41, 18, 19, 0),
+    sc("connect", 42, 22, 23, sockaddr(1) | TUPLE_ARG0),
+    sc("bind", 49, 20, 21, sockaddr(1)),
+    sc("accept", 43, 246, 247, TUPLE_RET),
+    sc("accept4", 288, 248, 249, TUPLE_RET),
+    // Users and tracing.
+    sc("setuid", 105, 198, 199, 0),
+    sc("setgid", 106, 200, 201, 0),
+    sc("setresuid", 117, 192, 193, 0),
+    sc("setresgid", 119, 194, 195, 0),
+    sc("ptrace", 101, 168, 169, 0),
+];
+
+/// The clone exit event code of fork records (every process and thread
+/// creation, whatever the system call: the scheduler tracepoint does not
+/// say which).
+pub const CLONE_X: u16 = 223;
+pub const CLONE_E: u16 = 222;
+pub const PROCEXIT_E: u16 = 186;
+
+pub fn by_nr(nr: u32) -> Option<&'static Syscall> {
+    SYSCALLS.iter().find(|s| s.nr == nr)
+}
+
+pub fn by_name(name: &str) -> impl Iterator<Item = &'static Syscall> + '_ {
+    SYSCALLS.iter().filter(move |s| s.name == name)
+}
+
+/// System calls captured whatever the rules, because the process, file
+/// descriptor and user state the fields read depends on them.
+const ALWAYS: &[&str] = &[
+    "execve",
+    "execveat",
+    "chdir",
+    "fchdir",
+    "chroot",
+    "setuid",
+    "setgid",
+    "setresuid",
+    "setresgid",
+];
+
+/// Added when any file descriptor creating call is captured: they keep
+/// the fd table right (closed, duplicated, close-on-exec fds).
+const FD_STATE: &[&str] = &["close", "dup", "dup2", "dup3", "fcntl"];
+
+/// Added with socket calls: the socket's family and protocol.
+const SOCKET_STATE: &[&str] = &["socket"];
+
+/// The selection of system calls for a set of wanted event codes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `(nr, spec)` of every captured system call.
+    pub specs: Vec<(u32, u32)>,
+    /// Names selected because rules need them.
+    pub for_rules: Vec<&'static str>,
+    /// Names added for the state.
+    pub for_state: Vec<&'static str>,
+}
+
+/// Selects the system calls whose events `wants(code)` accepts, plus the
+/// ones the state needs (see [`ALWAYS`]).
+pub fn select(wants: impl Fn(u16) -> bool) -> Selection {
+    let mut names: Vec<&'static str> = Vec::new();
+    let mut for_rules = Vec::new();
+    for s in SYSCALLS {
+        if (wants(s.enter) || wants(s.exit)) && !names.contains(&s.name) {
+            names.push(s.name);
+            for_rules.push(s.name);
+        }
+    }
+    let mut for_state = Vec::new();
+    let mut add = |n: &'static str, names: &mut Vec<&'static str>| {
+        if !names.contains(&n) {
+            names.push(n);
+            for_state.push(n);
+        }
+    };
+    for n in ALWAYS {
+        add(n, &mut names);
+    }
+    let fd_creating = names.iter().any(|n| {
+        matches!(
+            *n,
+            "open"
+                | "openat"
+                | "openat2"
+                | "creat"
+                | "socket"
+                | "connect"
+                | "accept"
+                | "accept4"
+                | "bind"
+                | "pipe"
+                | "pipe2"
+        )
+    });
+    if fd_creating {
+        for n in FD_STATE {
+            add(n, &mut names);
+        }
+    }
+    if names
+        .iter()
+        .any(|n| matches!(*n, "connect" | "accept" | "accept4" | "bind"))
+    {
+        for n in SOCKET_STATE {
+            add(n, &mut names);
+        }
+    }
+    let specs = SYSCALLS
+        .iter()
+        .filter(|s| names.contains(&s.name))
+        .map(|s| (s.nr, s.spec))
+        .collect();
+    Selection {
+        specs,
+        for_rules,
+        for_state,
+    }
+}
+
+/// Every event code the probe can produce (for "rules need event types
+/// the probe does not capture" notes).
+pub fn produced_codes() -> Vec<u16> {
+    let mut v: Vec<u16> = SYSCALLS.iter().flat_map(|s| [s.enter, s.exit]).collect();
+    v.extend([CLONE_E, CLONE_X, PROCEXIT_E, 272]);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The spec bits as the kernel reads them (re-exported for tests).
+pub fn spec_params(nr: u32) -> Vec<spec::Param> {
+    by_nr(nr).map(|s| spec::params(s.spec)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use falconer_catalog::catalog;
+
+    #[test]
+    fn event_codes_have_the_syscall_names() {
+        for s in SYSCALLS {
+            let e = catalog().event(s.enter).expect("enter code in the table");
+            let x = catalog().event(s.exit).expect("exit code in the table");
+            // dup2/dup3 and pipe2 use the dup and pipe events (readable by
+            // libs 2022); accept4's 248/249 pair is named accept in the
+            // drivers' table.
+            let want = match s.name {
+                "dup2" | "dup3" => "dup",
+                "pipe2" => "pipe",
+                "accept4" => "accept",
+                n => n,
+            };
+            assert_eq!(e.name, want, "{}", s.name);
+            assert_eq!(x.name, want, "{}", s.name);
+            assert_eq!(s.enter + 1, s.exit, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn numbers_are_unique() {
+        let mut nrs: Vec<u32> = SYSCALLS.iter().map(|s| s.nr).collect();
+        nrs.sort_unstable();
+        let n = nrs.len();
+        nrs.dedup();
+        assert_eq!(n, nrs.len());
+    }
+
+    #[test]
+    fn selection_adds_state_calls() {
+        // Rules on execve only: process state calls, no fd calls.
+        let sel = select(|c| c == 293);
+        assert_eq!(sel.for_rules, vec!["execve"]);
+        assert!(sel.for_state.contains(&"chdir"));
+        assert!(
+            !sel.specs.iter().any(|(nr, _)| *nr == 3),
+            "close not needed"
+        );
+        // Rules on connect: socket and close come along.
+        let sel = select(|c| c == 23);
+        assert_eq!(sel.for_rules, vec!["connect"]);
+        for n in ["socket", "close", "dup2", "fcntl"] {
+            assert!(sel.for_state.contains(&n), "{n}");
+        }
+        // Every call captured carries the capture bit.
+        assert!(sel.specs.iter().all(|(_, s)| s & CAPTURE != 0));
+    }
+}

@@ -10,6 +10,8 @@
 //! - [`procfs`]: the state at start from /proc.
 //! - [`docker`]: container metadata from the Docker API.
 //! - [`session`]: the live pipeline.
+//! - [`testenv`]: support for live tests and fixtures (docker-named
+//!   cgroups, skip reasons).
 pub mod convert;
 pub mod docker;
 pub mod loader;
@@ -17,3 +19,4 @@ pub mod procfs;
 pub mod record;
 pub mod session;
 pub mod syscalls;
+pub mod testenv;

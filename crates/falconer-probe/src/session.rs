@@ -57,7 +57,7 @@ pub struct Options {
     pub duration: Option<Duration>,
     /// Write the events (and the state at start) to this scap file.
     pub record: Option<PathBuf>,
-    /// Call `on_stats` about once a second.
+    /// Call [`Observer::stats`] about once a second.
     pub stats: bool,
     /// Ring buffer size in bytes.
     pub ring_bytes: u32,
@@ -340,20 +340,20 @@ struct Pipeline<'e, W: Write> {
 }
 
 impl<W: Write> Pipeline<'_, W> {
-    fn handle(&mut self, ev: Event, on_alert: &mut dyn FnMut(&Alert)) {
+    fn handle(&mut self, ev: Event, obs: &mut dyn Observer) {
         // Container metadata first, when an event brings a new container.
         if matches!(ev.code, syscalls::CLONE_X | 293 | 331) {
             if let Some(cg) = ev
                 .value("cgroups")
                 .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
             {
-                self.containers_of(&cg, ev.ts, on_alert);
+                self.containers_of(&cg, ev.ts, obs);
             }
         }
-        self.one(ev, on_alert);
+        self.one(ev, obs);
     }
 
-    fn containers_of(&mut self, cgroups: &[u8], ts: u64, on_alert: &mut dyn FnMut(&Alert)) {
+    fn containers_of(&mut self, cgroups: &[u8], ts: u64, obs: &mut dyn Observer) {
         for entry in cgroups.split(|&b| b == 0) {
             let Some(eq) = entry.iter().rposition(|&b| b == b'=') else {
                 continue;
@@ -373,14 +373,14 @@ impl<W: Write> Pipeline<'_, W> {
                     let mut json = docker::container_json(&sid, &v).to_string().into_bytes();
                     json.push(0);
                     let ev = Event::new(CONTAINER_JSON_E, ts, u64::MAX, 0, &[&json]);
-                    self.one(ev, on_alert);
+                    self.one(ev, obs);
                 }
             }
             return;
         }
     }
 
-    fn one(&mut self, mut ev: Event, on_alert: &mut dyn FnMut(&Alert)) {
+    fn one(&mut self, mut ev: Event, obs: &mut dyn Observer) {
         self.num += 1;
         ev.num = self.num;
         self.state.apply(&ev);
@@ -390,7 +390,7 @@ impl<W: Write> Pipeline<'_, W> {
         for i in 0..self.matched.len() {
             let a = self.engine.alert(self.matched[i], &ctx);
             self.alerts += 1;
-            on_alert(&a);
+            obs.alert(&a);
         }
         if let Some(w) = self.writer.as_mut() {
             if self.write_error.is_none() {
@@ -402,14 +402,29 @@ impl<W: Write> Pipeline<'_, W> {
     }
 }
 
+/// What the caller hears during a session.
+pub trait Observer {
+    /// A rule matched.
+    fn alert(&mut self, alert: &Alert);
+    /// Periodic figures (with [`Options::stats`]).
+    fn stats(&mut self, _stats: &Stats) {}
+    /// The probe is attached and the state seeded; events flow from now
+    /// on (the command, if any, is about to exec).
+    fn started(&mut self, _info: &Started) {}
+}
+
+/// Sent once the capture runs.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub selection: Selection,
+    pub seeded_threads: usize,
+    /// The command's process id.
+    pub command_pid: Option<u32>,
+}
+
 /// Runs a session until a signal ([`STOP`]), the duration or the
 /// command's exit.
-pub fn run(
-    engine: &mut Engine,
-    opts: &Options,
-    on_alert: &mut dyn FnMut(&Alert),
-    on_stats: &mut dyn FnMut(&Stats),
-) -> Result<Report, Error> {
+pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Result<Report, Error> {
     let selection = syscalls::select(|c| engine.wants_code(c));
     let mut report = Report {
         not_captured: not_captured(engine),
@@ -455,8 +470,10 @@ pub fn run(
 
     // The state at start (after attaching: nothing happens unseen).
     let machine = procfs::machine_info();
+    // A command's capture lists the command and its parent (this
+    // process) only: small, and nothing about the rest of the machine.
     let (threads, fds) = match &child {
-        Some((c, _)) => procfs::scan(Some(&procfs::ancestry(c.pid as i64))),
+        Some((c, _)) => procfs::scan(Some(&[c.pid as i64, std::process::id() as i64])),
         None => procfs::scan(None),
     };
     let users = procfs::users();
@@ -505,9 +522,14 @@ pub fn run(
     let start_ts = machine.boot_ts_epoch + clock_boot_ns();
     for t in &threads {
         let cg = t.cgroups.join("\0");
-        pipe.containers_of(cg.as_bytes(), start_ts, on_alert);
+        pipe.containers_of(cg.as_bytes(), start_ts, obs);
     }
 
+    obs.started(&Started {
+        selection: selection.clone(),
+        seeded_threads: report.seeded_threads,
+        command_pid: child.as_ref().map(|(c, _)| c.pid as u32),
+    });
     let mut conv = Converter::new(machine.boot_ts_epoch);
     if let Some((_, gate)) = child.as_mut() {
         if let Some(g) = gate.take() {
@@ -528,14 +550,14 @@ pub fn run(
                 records += 1;
                 conv.convert(&rec, &mut events);
                 for ev in events.drain(..) {
-                    pipe.handle(ev, on_alert);
+                    pipe.handle(ev, obs);
                 }
             }
             Err(_) => malformed += 1,
         });
         let now = Instant::now();
         if opts.stats && now.duration_since(last_stats) >= Duration::from_secs(1) {
-            on_stats(&Stats {
+            obs.stats(&Stats {
                 elapsed: now.duration_since(start),
                 interval: now.duration_since(last_stats),
                 records,
@@ -583,7 +605,7 @@ pub fn run(
             records += 1;
             conv.convert(&rec, &mut events);
             for ev in events.drain(..) {
-                pipe.handle(ev, on_alert);
+                pipe.handle(ev, obs);
             }
         }
         Err(_) => malformed += 1,

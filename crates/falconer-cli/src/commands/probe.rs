@@ -141,36 +141,59 @@ pub fn run(args: &Args) -> Result<i32, String> {
         ..session::Options::default()
     };
     session::install_signal_handlers();
-    let format = args.format;
-    let stdout = std::io::stdout();
-    let mut out = std::io::LineWriter::new(stdout.lock());
-    let mut closed = false;
-    let mut on_alert = |a: &Alert| {
-        if closed {
-            return;
+    struct Printer<W: Write> {
+        out: W,
+        format: Format,
+        closed: bool,
+    }
+    impl<W: Write> session::Observer for Printer<W> {
+        fn alert(&mut self, a: &Alert) {
+            if self.closed {
+                return;
+            }
+            let line = match self.format {
+                Format::Human => a.line(),
+                Format::Json => a.json().to_string(),
+            };
+            if writeln!(self.out, "{line}").is_err() {
+                // A closed pipe (`| head`): stop writing, keep capturing.
+                self.closed = true;
+            }
         }
-        let line = match format {
-            Format::Human => a.line(),
-            Format::Json => a.json().to_string(),
-        };
-        if writeln!(out, "{line}").is_err() {
-            closed = true;
+        fn stats(&mut self, s: &session::Stats) {
+            let secs = s.interval.as_secs_f64().max(1e-9);
+            eprintln!(
+                "falconer: probe: {:.1} s: {:.0} events/s ({:.0} records/s), {} events, {} drops, {} alerts",
+                s.elapsed.as_secs_f64(),
+                s.interval_events as f64 / secs,
+                s.interval_records as f64 / secs,
+                s.events,
+                s.kernel.drops,
+                s.alerts
+            );
         }
+        fn started(&mut self, info: &session::Started) {
+            let mut names: Vec<&str> = info.selection.for_rules.clone();
+            names.extend(info.selection.for_state.iter().copied());
+            eprintln!(
+                "falconer: probe: attached; capturing {} ({} system calls: {}), {} threads seeded from /proc",
+                match info.command_pid {
+                    Some(p) => format!("the process tree of the command (pid {p})"),
+                    None => "the whole machine".to_string(),
+                },
+                names.len(),
+                names.join(", "),
+                info.seeded_threads
+            );
+        }
+    }
+    let mut printer = Printer {
+        out: std::io::LineWriter::new(std::io::stdout().lock()),
+        format: args.format,
+        closed: false,
     };
-    let mut on_stats = |s: &session::Stats| {
-        let secs = s.interval.as_secs_f64().max(1e-9);
-        eprintln!(
-            "falconer: probe: {:.1} s: {:.0} events/s ({:.0} records/s), {} events, {} drops, {} alerts",
-            s.elapsed.as_secs_f64(),
-            s.interval_events as f64 / secs,
-            s.interval_records as f64 / secs,
-            s.events,
-            s.kernel.drops,
-            s.alerts
-        );
-    };
-    let result = session::run(&mut engine, &opts, &mut on_alert, &mut on_stats);
-    let _ = out.flush();
+    let result = session::run(&mut engine, &opts, &mut printer);
+    let _ = printer.out.flush();
     match result {
         Ok(r) => {
             if !r.not_captured.is_empty() {

@@ -296,6 +296,26 @@ impl Drop for Probe {
     }
 }
 
+/// The names of the probe's programs.
+pub fn program_names() -> impl Iterator<Item = &'static str> {
+    PROGRAMS.iter().map(|(n, _)| *n)
+}
+
+/// How many programs with the probe's names are loaded in the kernel now
+/// (by any process): 0 after every session has detached.
+pub fn loaded_probe_programs() -> usize {
+    aya::programs::loaded_programs()
+        .flatten()
+        .filter(|p| {
+            p.name_as_str().is_some_and(|n| {
+                PROGRAMS
+                    .iter()
+                    .any(|(name, _)| name.starts_with(n) && !n.is_empty())
+            })
+        })
+        .count()
+}
+
 /// Whether a probe can be loaded and attached here (for tests and the
 /// CLI's message): loads, attaches and detaches once.
 pub fn probe_available() -> Result<(), Unavailable> {

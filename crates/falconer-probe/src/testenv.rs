@@ -142,9 +142,22 @@ impl Cgroups {
             script.push_str(&format!("echo $$ > '{}' && ", f.display()));
         }
         script.push_str("exec \"$@\"");
-        let mut out = vec!["/bin/sh".to_string(), "-c".to_string(), script, "sh".to_string()];
+        let mut out = vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            script,
+            "sh".to_string(),
+        ];
         out.extend(argv.iter().map(|s| s.to_string()));
         out
+    }
+
+    /// [`Cgroups::wrap`] with the command's standard output discarded
+    /// (so it does not mix with alerts printed on the same output).
+    pub fn wrap_quiet(&self, argv: &[&str]) -> Vec<String> {
+        let mut w = self.wrap(argv);
+        w[2].push_str(" > /dev/null");
+        w
     }
 
     /// Removes the created directories (waits up to 5 s for their

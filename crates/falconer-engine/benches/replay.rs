@@ -1,7 +1,8 @@
 //! Replay throughput: `cargo bench -p falconer-engine`.
 //!
 //! All rules of a ~100-rule set (our bundled rules plus renamed copies
-//! from falconer-testgen) over captures made by our writer (generated
+//! from falconer-testgen, each copy's lists given an item of their own so
+//! that the copies' conditions differ) over captures made by our writer (generated
 //! into target/, not committed), on one core, alerts formatted; then
 //! `sysdig -r` on the same capture with one expanded condition, side by
 //! side. Peak RSS is printed after each capture size to show that memory
@@ -63,7 +64,25 @@ fn ruleset() -> AnalysisHost {
     let mut n = 0;
     while falconer_testgen::rule_count(&bundled) + falconer_testgen::rule_count(&extra) < 100 {
         n += 1;
-        extra.push_str(&falconer_testgen::copy(n));
+        // Each copy's lists get an item of their own, so that the copies'
+        // conditions differ (only macros without lists stay shared, as in
+        // real rulesets); identical copies would be evaluated once.
+        let copy = falconer_testgen::copy(n);
+        let mut k = 0;
+        let mut out = String::new();
+        for line in copy.lines() {
+            // (Network lists stay as they are: an item must be a CIDR.)
+            if let Some(i) = line.find("items: [").filter(|_| !line.contains("0/")) {
+                k += 1;
+                out.push_str(&line[..i + 8]);
+                out.push_str(&format!("gen_{n}_{k}, "));
+                out.push_str(&line[i + 8..]);
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        extra.push_str(&out);
     }
     let mut h = AnalysisHost::new(Config::default());
     h.set_files(vec![

@@ -105,7 +105,7 @@ pub struct Consts {
 pub enum RhsKind {
     /// `exists`.
     None,
-    Consts(Consts),
+    Consts(Box<Consts>),
     /// `val(f)` or a transformer on the right.
     Slot(SlotId),
 }
@@ -325,12 +325,12 @@ impl Program {
             }
             p
         });
-        Ok(RhsKind::Consts(Consts {
+        Ok(RhsKind::Consts(Box::new(Consts {
             values,
             set,
             paths,
             regexes,
-        }))
+        })))
     }
 
     /// The slot of a left-hand side (a field or a transformer call).
@@ -741,7 +741,7 @@ impl Frame {
             RhsKind::Consts(k) => &k.values,
         };
         let consts = match &c.rhs {
-            RhsKind::Consts(k) => Some(k),
+            RhsKind::Consts(k) => Some(&**k),
             _ => None,
         };
         let lhs = &self.values[c.lhs as usize];

@@ -175,6 +175,16 @@ impl Program {
         Program::default()
     }
 
+    /// Sets how the values of field `field` compare (the extractor knows
+    /// best: see `FieldExtractor::multi`).
+    pub fn set_field_multi(&mut self, field: usize, multi: Multi) {
+        for s in self.slots.iter_mut() {
+            if matches!(s.kind, SlotKind::Field(f) if f == field) {
+                s.multi = multi;
+            }
+        }
+    }
+
     fn node(&mut self, key: NodeKey, def: impl FnOnce() -> NodeDef) -> NodeId {
         if let Some(&id) = self.node_by_key.get(&key) {
             return id;
@@ -522,7 +532,7 @@ impl Program {
 fn multi_of(r: &Resolved) -> Multi {
     match r.field.name {
         "proc.aname" | "proc.apid" | "proc.aexe" | "proc.aexepath" | "proc.acmdline"
-        | "proc.aenv"
+        | "proc.aargs" | "proc.aenv"
             if r.arg == ResolvedArg::None =>
         {
             Multi::Any
@@ -753,7 +763,7 @@ impl Frame {
                 _ => false,
             };
         }
-        match c.multi {
+        match p.slots[c.lhs as usize].multi {
             Multi::Single => test(&lhs[0]),
             Multi::Any => lhs.iter().any(test),
             Multi::Endpoints if c.op == OpKind::Ne => lhs.iter().all(test),

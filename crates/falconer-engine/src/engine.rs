@@ -16,7 +16,7 @@ use falconer_syntax::ast::Lhs;
 use falconer_syntax::output::{parse_output, OutputSegment};
 
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, Node, Program, SlotId};
+use crate::program::{Frame, Multi, NodeDef, NodeId, Program, SlotId};
 use crate::time;
 use crate::value::{render_values, values_to_json};
 
@@ -90,7 +90,7 @@ pub struct Rule {
     pub priority: Priority,
     pub source: String,
     pub tags: Vec<String>,
-    node: Node,
+    node: NodeId,
     output: Output,
 }
 
@@ -310,11 +310,21 @@ impl Engine {
             };
             program.field(&f, &FieldScope::syscall(&[])).ok()
         };
-        let extractors = program
+        let extractors: Vec<Option<FieldExtractor>> = program
             .fields
             .iter()
             .map(|r| FieldExtractor::new(r).ok())
             .collect();
+        for (i, x) in extractors.iter().enumerate() {
+            if let Some(x) = x {
+                let m = match x.multi() {
+                    crate::extract::Multi::AnyAncestor => Multi::Any,
+                    crate::extract::Multi::EitherEndpoint => Multi::Endpoints,
+                    crate::extract::Multi::Single | crate::extract::Multi::List => Multi::Single,
+                };
+                program.set_field_multi(i, m);
+            }
+        }
         let frame = Frame::new(&program);
         Engine {
             program,
@@ -334,7 +344,7 @@ impl Engine {
     fn unsupported_in(&self, rule: usize) -> Vec<String> {
         let mut out = Vec::new();
         let mut fields = Vec::new();
-        node_fields(&self.program, &self.rules[rule].node, &mut fields);
+        node_fields(&self.program, self.rules[rule].node, &mut fields);
         for f in fields {
             if self.extractors[f].is_none() {
                 let n = self.program.fields[f].field.name.to_string();
@@ -443,7 +453,7 @@ impl Engine {
             None => out.clear(),
         };
         for &r in list {
-            if frame.eval(program, &rules[r as usize].node, &mut fill) {
+            if frame.eval(program, rules[r as usize].node, &mut fill) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -481,14 +491,26 @@ impl Engine {
                     match slot {
                         Some(s) => {
                             let slot = &program.slots[*s as usize];
-                            let (is_list, pf, transformed, name) = (
+                            let (is_list, pf, transformed, name, any) = (
                                 slot.is_list,
                                 slot.print_format,
                                 slot.transformed,
                                 slot.name.clone(),
+                                slot.multi == Multi::Any,
                             );
                             let vals = frame.values(program, *s, &mut fill);
-                            render_values(vals, is_list, pf, &mut tmp);
+                            if any && !vals.is_empty() {
+                                // libsinsp prints every ancestor of an
+                                // index-less ancestor field, space-separated.
+                                for (k, v) in vals.iter().enumerate() {
+                                    if k > 0 {
+                                        tmp.push(' ');
+                                    }
+                                    crate::value::render(v, pf, &mut tmp);
+                                }
+                            } else {
+                                render_values(vals, is_list, pf, &mut tmp);
+                            }
                             if !transformed {
                                 fields.insert(name, values_to_json(vals, is_list, pf));
                             }
@@ -533,7 +555,7 @@ impl Engine {
     }
 }
 
-fn node_fields(p: &Program, n: &Node, out: &mut Vec<usize>) {
+fn node_fields(p: &Program, n: NodeId, out: &mut Vec<usize>) {
     use crate::program::{RhsKind, SlotKind};
     fn slot_fields(p: &Program, s: SlotId, out: &mut Vec<usize>) {
         match &p.slots[s as usize].kind {
@@ -555,10 +577,10 @@ fn node_fields(p: &Program, n: &Node, out: &mut Vec<usize>) {
             }
         }
     }
-    match n {
-        Node::And(c) | Node::Or(c) => c.iter().for_each(|c| node_fields(p, c, out)),
-        Node::Not(c) => node_fields(p, c, out),
-        Node::Check(c) => {
+    match &p.nodes[n as usize] {
+        NodeDef::And(c) | NodeDef::Or(c) => c.iter().for_each(|c| node_fields(p, *c, out)),
+        NodeDef::Not(c) => node_fields(p, *c, out),
+        NodeDef::Check(c) => {
             slot_fields(p, c.lhs, out);
             if let RhsKind::Slot(r) = &c.rhs {
                 slot_fields(p, *r, out);

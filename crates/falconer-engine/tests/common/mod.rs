@@ -122,19 +122,19 @@ pub fn bundled_host() -> AnalysisHost {
     h
 }
 
-/// Event numbers sysdig never prints: its display loop skips events of
-/// the internal category (`procinfo`, `drop`, container metadata...)
-/// unless in debug mode. Falco evaluates them; the comparison leaves them
-/// out.
+/// Event numbers sysdig never prints, whatever the filter: its display
+/// loop skips events of the internal category (`procinfo`, `drop`...)
+/// and some container metadata events. Falco evaluates them; the
+/// comparison leaves them out. Asked of sysdig itself (every event it
+/// prints without a filter).
 pub fn sysdig_hidden(capture: &Path) -> BTreeSet<u64> {
+    let shown = sysdig_nums(capture, "evt.num > 0").unwrap_or_default();
     let mut out = BTreeSet::new();
     let Ok(reader) = ScapReader::open(capture) else {
         return out;
     };
     for ev in reader.flatten() {
-        let internal =
-            matches!(ev.code, 272 | 324) || ev.info().is_some_and(|i| i.category == "internal");
-        if internal {
+        if !shown.contains(&ev.num) {
             out.insert(ev.num);
         }
     }
@@ -218,4 +218,104 @@ pub fn diff(ours: &BTreeSet<u64>, theirs: &BTreeSet<u64>) -> Option<String> {
         ours.len(),
         theirs.len()
     ))
+}
+
+/// The displayable fields a condition reads (filter-only endpoint fields
+/// replaced by the client and server fields they compare).
+pub fn condition_fields(condition: &str) -> Vec<String> {
+    let parsed = falconer_syntax::parse_condition(condition);
+    let Some(expr) = parsed.expr else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (f, _) in falconer_syntax::visit::fields(&expr) {
+        let names: Vec<String> = match f.name.as_str() {
+            "fd.ip" | "fd.net" => vec!["fd.cip".into(), "fd.sip".into()],
+            "fd.port" | "fd.proto" => vec!["fd.cport".into(), "fd.sport".into()],
+            _ => vec![f.joined()],
+        };
+        for n in names {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// The values of `fields` at the given events, rendered by sysdig and by
+/// our engine: the events where some value differs (an extraction or
+/// state divergence, covered field by field by the extraction
+/// differential test, not an evaluation one).
+/// With `endpoints_filter_only` (the condition uses `fd.ip`, `fd.port`,
+/// `fd.net` or `fd.proto`), an event whose endpoint fields sysdig shows
+/// as `<NA>` counts as differing too: sysdig 0.29's filter compares the
+/// socket's raw endpoints, which libs 2022 filled from the `connect`
+/// enter event (and kept after a failed connect) while its display
+/// fields, and current libs, have none yet.
+pub fn events_with_differing_values(
+    host: &AnalysisHost,
+    capture: &Path,
+    fields: &[String],
+    nums: &BTreeSet<u64>,
+    endpoints_filter_only: bool,
+) -> BTreeSet<u64> {
+    let mut out = BTreeSet::new();
+    if fields.is_empty() || nums.is_empty() {
+        return out;
+    }
+    let list = nums
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cond = format!("evt.num in ({list})");
+    let format = std::iter::once("%evt.num".to_string())
+        .chain(fields.iter().map(|f| format!("%{f}")))
+        .collect::<Vec<_>>()
+        .join("\u{1}");
+    let theirs = Command::new("sysdig")
+        .arg("-r")
+        .arg(capture)
+        .args(["-p", &format!("*{format}"), &cond])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut sys: std::collections::BTreeMap<u64, String> = Default::default();
+    for l in theirs.lines() {
+        if let Some((n, rest)) = l.split_once('\u{1}') {
+            if let Ok(n) = n.parse() {
+                sys.insert(n, rest.to_string());
+            }
+        }
+    }
+    let mut ours: std::collections::BTreeMap<u64, String> = Default::default();
+    if let Ok(mut engine) = Engine::from_condition(host, &cond, &format) {
+        if let Ok(mut reader) = ScapReader::open(capture) {
+            let _ = replay(&mut reader, &mut engine, |a| {
+                let rest = a.output.split_once('\u{1}').map_or("", |x| x.1);
+                ours.insert(a.evt_num, rest.to_string());
+            });
+        }
+    }
+    for n in nums {
+        let unknown_endpoints = endpoints_filter_only
+            && sys
+                .get(n)
+                .is_some_and(|l| l.split('\u{1}').all(|v| v == "<NA>"));
+        if sys.get(n) != ours.get(n) || unknown_endpoints {
+            out.insert(*n);
+        }
+    }
+    out
+}
+
+/// Whether a condition uses the filter-only endpoint fields.
+pub fn uses_endpoint_fields(condition: &str) -> bool {
+    let parsed = falconer_syntax::parse_condition(condition);
+    parsed.expr.is_some_and(|e| {
+        falconer_syntax::visit::fields(&e)
+            .iter()
+            .any(|(f, _)| matches!(f.name.as_str(), "fd.ip" | "fd.port" | "fd.net" | "fd.proto"))
+    })
 }

@@ -132,6 +132,9 @@ struct walk {
 
 struct tmp_buf {
 	struct walk w;
+	/* put_process's task arguments (see there). */
+	u64 task;
+	u64 mem_task;
 	u8 b[TMP_SIZE];
 };
 
@@ -239,6 +242,16 @@ static __always_inline u32 bounded(u32 off)
 	u64 v = off;
 	asm volatile("%[v] &= 16383" : [v] "+r"(v));
 	return v;
+}
+
+/* `off` through map memory: the verifier does not track map contents, so
+ * the value comes back unknown (but bounded by the next write's mask) and
+ * the paths through the optional parameters of sys_exit merge instead of
+ * being verified combination by combination. */
+static __always_inline u32 launder(struct rec_hdr *h, u32 off)
+{
+	*(volatile u32 *)&h->size = off;
+	return *(volatile u32 *)&h->size;
 }
 
 static __always_inline u32 bounded_size(u32 size)
@@ -535,23 +548,84 @@ static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, struct task_stru
 	return o - bounded(at);
 }
 
-static __always_inline u32 put_cgroups(u8 *rec, u32 off, u8 *tmp, struct task_struct *task)
+/* One subsystem's "name=path\0" at rec[at..] (global: verified once);
+ * the task is the tmp scratch's. Returns the bytes written. */
+__noinline int put_one_cgroup(u32 at, u32 which)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	u8 *rec = rec_get();
+	if (!rec || !t)
+		return 0;
+	struct task_struct *task = (struct task_struct *)t->task;
+	switch (which) {
+	case 0:
+		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
+			return 0;
+		return put_cgroup(rec, at, t->b, task,
+				  bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id), "cpuset", 6);
+	case 1:
+		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
+			return 0;
+		return put_cgroup(rec, at, t->b, task,
+				  bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id), "cpu", 3);
+	case 2:
+		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
+			return 0;
+		return put_cgroup(rec, at, t->b, task,
+				  bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id), "cpuacct", 7);
+	case 3:
+		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
+			return 0;
+		return put_cgroup(rec, at, t->b, task,
+				  bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id), "io", 2);
+	default:
+		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+			return 0;
+		return put_cgroup(rec, at, t->b, task,
+				  bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id), "memory", 6);
+	}
+}
+
+/* The cgroups parameter: cpuset, cpu, cpuacct, io and memory paths, the
+ * subsystems Falco's drivers report. */
+static __always_inline u32 put_cgroups(u8 *rec, u32 off)
 {
 	if (off > PARAM_START_MASK)
 		return off;
 	u32 start = off + 2;
 	u32 at = start;
-	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
-		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id), "cpuset", 6);
-	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
-		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id), "cpu", 3);
-	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
-		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id), "cpuacct", 7);
-	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
-		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id), "io", 2);
-	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		at += put_cgroup(rec, at, tmp, task, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id), "memory", 6);
+	for (u32 i = 0; i < 5; i++) {
+		u32 n = put_one_cgroup(at, i);
+		at += n & (TMP_SIZE - 1);
+	}
 	return put_len(rec, off, (at - start) & (REC_SIZE - 1));
+}
+
+/* The task's working directory (which = 0) or its memory's executable
+ * (which = 1), mount-aware (global: verified once). */
+__noinline int put_task_path(u32 off, u32 which)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	u8 *rec = rec_get();
+	if (!rec || !t)
+		return off;
+	struct task_struct *task = (struct task_struct *)t->task;
+	struct task_struct *mem_task = (struct task_struct *)t->mem_task;
+	struct dentry *d = NULL;
+	struct vfsmount *vm = NULL;
+	if (which == 0) {
+		d = BPF_CORE_READ(task, fs, pwd.dentry);
+		vm = BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *exe = BPF_CORE_READ(mem_task, mm, exe_file);
+		if (exe) {
+			d = BPF_CORE_READ(exe, f_path.dentry);
+			vm = BPF_CORE_READ(exe, f_path.mnt);
+		}
+	}
+	if (!d || !vm)
+		return put_empty(rec, off);
+	return put_fs_path(rec, off, t->b, task, d, vm);
 }
 
 /* `pid->numbers[level].nr`. `numbers` is a flexible array in the kernel,
@@ -648,12 +722,30 @@ static __always_inline void fill_proc_info(struct proc_info *pi, struct task_str
  *   comm, args, env, cwd, cgroups, proc_info, exe path. */
 #define WITH_ENV (1u << 31)
 
-static __noinline u32 put_process(u8 *rec, u32 off, struct task_struct *task,
-				  struct task_struct *mem_task, u32 flags)
+static __always_inline void set_process_tasks(struct task_struct *task, struct task_struct *mem_task)
 {
-	u8 *tmp = tmp_get();
-	if (!rec || !tmp)
+	struct tmp_buf *t = tmp_buf_get();
+	if (t) {
+		t->task = (u64)task;
+		t->mem_task = (u64)mem_task;
+	}
+}
+
+/* A global function: the verifier checks it once, on its own, whatever
+ * the callers (a static one is re-verified in every calling context).
+ * Its arguments are therefore plain numbers; the two tasks are passed as
+ * addresses in the tmp scratch (set_process_tasks) and only read through
+ * bpf_probe_read_kernel; the record is the per-CPU scratch. */
+__noinline int put_process(u32 off, u32 flags)
+{
+	struct tmp_buf *t = tmp_buf_get();
+	u8 *rec = rec_get();
+	if (!rec || !t)
 		return off;
+	u8 *tmp = t->b;
+	struct task_struct *task = (struct task_struct *)t->task;
+	struct task_struct *mem_task = (struct task_struct *)t->mem_task;
+	off = bounded(off);
 	bool with_env = flags & WITH_ENV;
 	u32 fork_flags = flags & ~WITH_ENV;
 	char comm[16];
@@ -678,14 +770,9 @@ static __noinline u32 put_process(u8 *rec, u32 off, struct task_struct *task,
 		off = put_empty(rec, off);
 	}
 
-	struct dentry *pwd_d = BPF_CORE_READ(task, fs, pwd.dentry);
-	struct vfsmount *pwd_vm = BPF_CORE_READ(task, fs, pwd.mnt);
-	if (pwd_d && pwd_vm)
-		off = put_fs_path(rec, off, tmp, task, pwd_d, pwd_vm);
-	else
-		off = put_empty(rec, off);
+	off = put_task_path(off, 0);
 
-	off = put_cgroups(rec, off, tmp, task);
+	off = put_cgroups(rec, off);
 
 	if (off <= PARAM_START_MASK) {
 		struct proc_info pi;
@@ -694,14 +781,7 @@ static __noinline u32 put_process(u8 *rec, u32 off, struct task_struct *task,
 		off = put_kernel_bytes(rec, off, &pi, sizeof(pi));
 	}
 
-	struct file *exe = mm ? BPF_CORE_READ(mm, exe_file) : NULL;
-	if (exe) {
-		struct dentry *d = BPF_CORE_READ(exe, f_path.dentry);
-		struct vfsmount *vm = BPF_CORE_READ(exe, f_path.mnt);
-		off = put_fs_path(rec, off, tmp, task, d, vm);
-	} else {
-		off = put_empty(rec, off);
-	}
+	off = put_task_path(off, 1);
 	return off;
 }
 
@@ -921,7 +1001,8 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 		u32 a = (spec >> SPEC_PATH_A_SHIFT) & 7;
 		u32 off = sizeof(struct rec_hdr);
 		off = put_user_str(rec, off, a ? arg_at(args, a - 1) : 0);
-		off = put_process(rec, off, task, task, WITH_ENV);
+		set_process_tasks(task, task);
+		off = put_process(off, WITH_ENV);
 		submit(rec, off, 8, c);
 		return 0;
 	}
@@ -947,28 +1028,34 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 	if (a) {
 		off = put_user_str(rec, off, arg_at(args, a - 1));
 		n++;
+		off = launder(h, off);
 	}
 	u32 b = (spec >> SPEC_PATH_B_SHIFT) & 7;
 	if (b) {
 		off = put_user_str(rec, off, arg_at(args, b - 1));
 		n++;
+		off = launder(h, off);
 	}
 	u32 sa = (spec >> SPEC_SOCKADDR_SHIFT) & 7;
 	if (sa) {
 		off = put_user_bytes(rec, off, arg_at(args, sa - 1), arg_at(args, sa), MAX_SOCKADDR);
 		n++;
+		off = launder(h, off);
 	}
 	if (spec & SPEC_TUPLE_ARG0) {
 		off = put_tuple(rec, off, task, (s64)(s32)args[0]);
 		n++;
+		off = launder(h, off);
 	}
 	if (spec & SPEC_TUPLE_RET) {
 		off = put_tuple(rec, off, task, ret);
 		n++;
+		off = launder(h, off);
 	}
 	if (spec & SPEC_FILE_RET) {
 		off = put_file_info(rec, off, task, ret);
 		n++;
+		off = launder(h, off);
 	}
 	if (spec & SPEC_PIPE_ARG0) {
 		int fds[2] = {-1, -1};
@@ -977,10 +1064,12 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 		off = put_kernel_bytes(rec, off, fds, sizeof(fds));
 		off = put_file_info(rec, off, task, fds[0]);
 		n += 2;
+		off = launder(h, off);
 	}
 	if (spec & SPEC_OPEN_HOW) {
 		off = put_user_bytes(rec, off, args[2], args[3], 24);
 		n++;
+		off = launder(h, off);
 	}
 	submit(rec, off, n, c);
 	return 0;
@@ -1012,7 +1101,8 @@ int BPF_PROG(fal_exec, struct task_struct *p, int old_pid, struct linux_binprm *
 	}
 	u32 off = sizeof(struct rec_hdr);
 	off = put_kernel_str(rec, off, BPF_CORE_READ(bprm, filename));
-	off = put_process(rec, off, task, task, WITH_ENV);
+	set_process_tasks(task, task);
+	off = put_process(off, WITH_ENV);
 	submit(rec, off, 8, c);
 	return 0;
 }
@@ -1058,7 +1148,8 @@ int BPF_PROG(fal_fork, struct task_struct *parent, struct task_struct *child)
 	/* The child's memory is the parent's (shared or just copied): read the
 	 * arguments through the current task, the parent. */
 	struct task_struct *cur = bpf_get_current_task_btf();
-	off = put_process(rec, off, child, cur, flags);
+	set_process_tasks(child, cur);
+	off = put_process(off, flags);
 	submit(rec, off, 8, c);
 	return 0;
 }

@@ -6,8 +6,9 @@
 //!    kernel records → scap events → state → rules), with 1 and 2
 //!    producer threads: sustained events/s and drops.
 //! 2. Exec storm: a command spawning /bin/true in a loop.
-//! 3. Exec overhead: the time to spawn and reap /bin/true without the
-//!    probe and with a machine-wide capture running, side by side.
+//! 3. Exec overhead: the time to spawn and reap /bin/true in a loop, as a
+//!    plain process and as the command of a capture, side by side (three
+//!    interleaved rounds).
 //!
 //! "Events" are the kernel's records, one per system call or process
 //! event (what current Falco drivers deliver); the scap events written
@@ -15,10 +16,12 @@
 //! are printed too. Goals: ≥ 500,000 events/s with 0 drops on 2 cores,
 //! ≤ 10% exec overhead. Prints figures; asserts nothing.
 //!
-//! `FALCONER_BENCH_SECS` sets each storm's length (default 3).
+//! `FALCONER_BENCH_SECS` sets each storm's length (default 3);
+//! `FALCONER_BENCH_ONLY=open|exec|overhead` runs one part.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,7 +70,7 @@ fn storm(kind: &str, secs: f64, threads: usize) {
                         n += 1000;
                     }
                     _ => {
-                        let _ = std::process::Command::new("/bin/true").status();
+                        let _ = true_cmd().status();
                         n += 1;
                     }
                 }
@@ -92,6 +95,8 @@ fn run_storm(label: &str, kind: &str, secs: f64, threads: usize) {
             format!("{secs}").into(),
             format!("{threads}").into(),
         ]),
+        // FALCONER_BENCH_RECORD=FILE keeps a storm's events (inspection).
+        record: std::env::var_os("FALCONER_BENCH_RECORD").map(PathBuf::from),
         ..session::Options::default()
     };
     let mut obs = Quiet { alerts: 0 };
@@ -105,7 +110,7 @@ fn run_storm(label: &str, kind: &str, secs: f64, threads: usize) {
     };
     let wall = t.elapsed();
     println!(
-        "{:<18} {} producer(s): {:>9.0} events/s ({:>9} events in {:.2} s; {:>9.0} scap events/s), drops {} ({:.1}%), alerts {}, setup {:.2} s",
+        "{:<18} {} producer(s): {:>9.0} events/s ({:>9} events in {:.2} s; {:>9.0} scap events/s), drops {} ({:.1}%), alerts {}, consumer {:.2} us/event busy {:.0}%, setup {:.2} s",
         label,
         threads,
         r.records_per_sec(),
@@ -115,60 +120,91 @@ fn run_storm(label: &str, kind: &str, secs: f64, threads: usize) {
         r.drops(),
         100.0 * r.drops() as f64 / (r.records + r.drops()).max(1) as f64,
         obs.alerts,
+        r.busy.as_secs_f64() * 1e6 / r.records.max(1) as f64,
+        100.0 * r.busy.as_secs_f64() / r.elapsed.as_secs_f64().max(1e-9),
         wall.as_secs_f64() - r.elapsed.as_secs_f64(),
     );
+}
+
+/// `/bin/true` with a plain environment (cargo's LD_LIBRARY_PATH would
+/// make the loader try dozens of directories first).
+fn true_cmd() -> std::process::Command {
+    let mut c = std::process::Command::new("/bin/true");
+    c.env_clear().env("PATH", "/usr/bin:/bin");
+    c
 }
 
 fn spawn_true_us(n: usize) -> f64 {
     // Warm up.
     for _ in 0..20 {
-        let _ = std::process::Command::new("/bin/true").status();
+        let _ = true_cmd().status();
     }
     let t = Instant::now();
     for _ in 0..n {
-        let _ = std::process::Command::new("/bin/true").status();
+        let _ = true_cmd().status();
     }
     t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+/// This binary re-run with `--spawn-loop N FILE`: writes the time per
+/// spawn of /bin/true to FILE.
+fn spawn_loop_child(n: usize, out: &str) {
+    let us = spawn_true_us(n);
+    std::fs::write(out, format!("{us}")).unwrap();
+}
+
+/// The spawn loop as a plain child, or as the command of a capture
+/// (its process tree traced, bundled rules evaluated).
+fn spawn_loop(n: usize, probed: bool) -> Option<(f64, u64)> {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::env::temp_dir().join(format!("falconer-bench-spawn-{}", std::process::id()));
+    let argv = vec![
+        exe.into_os_string(),
+        "--spawn-loop".into(),
+        n.to_string().into(),
+        out.clone().into_os_string(),
+    ];
+    let drops = if probed {
+        let mut engine = bundled_engine();
+        let opts = session::Options {
+            command: Some(argv),
+            ..session::Options::default()
+        };
+        match session::run(&mut engine, &opts, &mut Quiet { alerts: 0 }) {
+            Ok(r) => r.drops(),
+            Err(e) => {
+                println!("exec overhead: failed: {e}");
+                return None;
+            }
+        }
+    } else {
+        let st = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        0
+    };
+    let us: f64 = std::fs::read_to_string(&out).ok()?.trim().parse().ok()?;
+    let _ = std::fs::remove_file(&out);
+    Some((us, drops))
 }
 
 fn exec_overhead() {
     let n: usize = 2000;
     let mut rounds = Vec::new();
     for _ in 0..3 {
-        let without = spawn_true_us(n);
-        // A machine-wide capture with the bundled rules, in a thread.
-        session::STOP.store(false, Ordering::SeqCst);
-        let started = Arc::new(AtomicBool::new(false));
-        let st = started.clone();
-        let h = std::thread::spawn(move || {
-            struct Obs(Arc<AtomicBool>);
-            impl Observer for Obs {
-                fn alert(&mut self, _: &Alert) {}
-                fn started(&mut self, _: &session::Started) {
-                    self.0.store(true, Ordering::SeqCst);
-                }
-            }
-            let mut engine = bundled_engine();
-            session::run(&mut engine, &session::Options::default(), &mut Obs(st))
-        });
-        while !started.load(Ordering::SeqCst) && !h.is_finished() {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let with = spawn_true_us(n);
-        session::STOP.store(true, Ordering::SeqCst);
-        let report = h.join().unwrap();
-        session::STOP.store(false, Ordering::SeqCst);
-        match report {
-            Ok(r) => rounds.push((without, with, r.drops())),
-            Err(e) => {
-                println!("exec overhead: failed: {e}");
-                return;
-            }
-        }
+        let Some((without, _)) = spawn_loop(n, false) else {
+            return;
+        };
+        let Some((with, drops)) = spawn_loop(n, true) else {
+            return;
+        };
+        rounds.push((without, with, drops));
     }
     for (i, (without, with, drops)) in rounds.iter().enumerate() {
         println!(
-            "exec overhead round {}: /bin/true spawn+wait {:>7.1} us without the probe, {:>7.1} us with it: {:+.1}% (drops {})",
+            "exec overhead round {}: /bin/true spawn+wait {:>7.1} us without the probe, {:>7.1} us captured: {:+.1}% (drops {})",
             i + 1,
             without,
             with,
@@ -190,6 +226,10 @@ fn exec_overhead() {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--spawn-loop") {
+        spawn_loop_child(args[i + 1].parse().unwrap(), &args[i + 2]);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--storm") {
         let kind = &args[i + 1];
         let secs: f64 = args[i + 2].parse().unwrap();
@@ -209,8 +249,17 @@ fn main() {
         "live capture, bundled rules, {} CPUs (goal: >= 500,000 events/s with 0 drops)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    run_storm("open/close storm", "open", secs, 1);
-    run_storm("open/close storm", "open", secs, 2);
-    run_storm("exec storm", "exec", secs, 1);
-    exec_overhead();
+    // FALCONER_BENCH_ONLY=open|exec|overhead runs one part.
+    let only = std::env::var("FALCONER_BENCH_ONLY").unwrap_or_default();
+    let part = |p: &str| only.is_empty() || only == p;
+    if part("open") {
+        run_storm("open/close storm", "open", secs, 1);
+        run_storm("open/close storm", "open", secs, 2);
+    }
+    if part("exec") {
+        run_storm("exec storm", "exec", secs, 1);
+    }
+    if part("overhead") {
+        exec_overhead();
+    }
 }

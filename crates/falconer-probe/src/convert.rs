@@ -526,7 +526,7 @@ impl Converter {
         let mut file: Option<FileInfo> = None;
         let mut pipe_fds: &[u8] = &[];
         let mut how: &[u8] = &[];
-        for (i, p) in spec::params(sc.spec).into_iter().enumerate() {
+        for (i, p) in spec::params(sc.spec).iter().enumerate() {
             let b = rec.param(i);
             match p {
                 spec::Param::PathA => path_a = cstr(b),

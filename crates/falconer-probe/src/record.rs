@@ -37,8 +37,8 @@ pub mod spec {
     }
 
     /// The parameters a record with this spec carries, in order.
-    pub fn params(spec: u32) -> Vec<Param> {
-        let mut v = Vec::new();
+    pub fn params(spec: u32) -> Params {
+        let mut v = Params::default();
         if (spec >> PATH_A_SHIFT) & 7 != 0 {
             v.push(Param::PathA);
         }
@@ -62,6 +62,30 @@ pub mod spec {
             v.push(Param::OpenHow);
         }
         v
+    }
+
+    /// At most 8 parameters, without allocating.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Params {
+        items: [Option<Param>; 8],
+        len: usize,
+    }
+
+    impl Params {
+        fn push(&mut self, p: Param) {
+            if self.len < self.items.len() {
+                self.items[self.len] = Some(p);
+                self.len += 1;
+            }
+        }
+
+        pub fn iter(&self) -> impl Iterator<Item = Param> + '_ {
+            self.items[..self.len].iter().flatten().copied()
+        }
+
+        pub fn to_vec(&self) -> Vec<Param> {
+            self.iter().collect()
+        }
     }
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,8 +127,12 @@ pub struct Record<'a> {
     pub kind: u16,
     pub nr: u16,
     pub cpu: u16,
-    pub params: Vec<&'a [u8]>,
+    params: [&'a [u8]; MAX_PARAMS],
+    nparams: usize,
 }
+
+/// The most parameters a record has (exec and fork records: 8).
+pub const MAX_PARAMS: usize = 12;
 
 fn u16_at(b: &[u8], o: usize) -> u16 {
     u16::from_le_bytes([b[o], b[o + 1]])
@@ -133,7 +161,13 @@ impl<'a> Record<'a> {
             *a = u64_at(b, 24 + 8 * i);
         }
         let nparams = u16_at(b, 88) as usize;
-        let mut params = Vec::with_capacity(nparams);
+        if nparams > MAX_PARAMS {
+            return Err(format!(
+                "record with {nparams} parameters (at most {MAX_PARAMS})"
+            ));
+        }
+        let mut params: [&'a [u8]; MAX_PARAMS] = [&[]; MAX_PARAMS];
+        let mut count = 0;
         let mut o = HDR_SIZE;
         for i in 0..nparams {
             if o == size {
@@ -149,7 +183,8 @@ impl<'a> Record<'a> {
             if o + l > size {
                 return Err(format!("parameter {i} ({l} bytes) beyond the record"));
             }
-            params.push(&b[o..o + l]);
+            params[count] = &b[o..o + l];
+            count += 1;
             o += l;
         }
         Ok(Record {
@@ -163,12 +198,22 @@ impl<'a> Record<'a> {
             nr: u16_at(b, 86),
             cpu: u16_at(b, 90),
             params,
+            nparams: count,
         })
     }
 
     /// Parameter `i`, empty when absent.
     pub fn param(&self, i: usize) -> &'a [u8] {
-        self.params.get(i).copied().unwrap_or(&[])
+        if i < self.nparams {
+            self.params[i]
+        } else {
+            &[]
+        }
+    }
+
+    /// The parameters present.
+    pub fn params(&self) -> &[&'a [u8]] {
+        &self.params[..self.nparams]
     }
 }
 
@@ -327,7 +372,7 @@ mod tests {
         let r = Record::parse(&b).unwrap();
         assert_eq!((r.ts, r.ret, r.args[0], r.tid, r.tgid), (5, -2, 7, 11, 10));
         assert_eq!((r.kind, r.nr), (kind::SYSCALL, 257));
-        assert_eq!(r.params, vec![&b"/etc/x\0"[..], &b""[..]]);
+        assert_eq!(r.params(), &[&b"/etc/x\0"[..], &b""[..]]);
         assert_eq!(r.param(5), b"");
     }
 
@@ -349,17 +394,17 @@ mod tests {
         let mut b = record(kind::EXEC, 59, &[b"x"]);
         b[88..90].copy_from_slice(&8u16.to_le_bytes());
         let r = Record::parse(&b).unwrap();
-        assert_eq!(r.params.len(), 1);
+        assert_eq!(r.params().len(), 1);
     }
 
     #[test]
     fn spec_params_follow_the_kernel_order() {
         use spec::*;
         let s = CAPTURE | path_a(1) | FILE_RET;
-        assert_eq!(params(s), vec![Param::PathA, Param::FileInfo]);
+        assert_eq!(params(s).to_vec(), vec![Param::PathA, Param::FileInfo]);
         let s = CAPTURE | sockaddr(1) | TUPLE_ARG0;
-        assert_eq!(params(s), vec![Param::SockAddr, Param::Tuple]);
+        assert_eq!(params(s).to_vec(), vec![Param::SockAddr, Param::Tuple]);
         let s = CAPTURE | PIPE_ARG0;
-        assert_eq!(params(s), vec![Param::PipeFds, Param::FileInfo]);
+        assert_eq!(params(s).to_vec(), vec![Param::PipeFds, Param::FileInfo]);
     }
 }

@@ -109,6 +109,9 @@ pub struct Report {
     /// Why the last record was not converted.
     pub convert_error: Option<String>,
     pub elapsed: Duration,
+    /// Time spent turning records into events, state, alerts and the
+    /// recording (the rest of `elapsed` the drain loop slept).
+    pub busy: Duration,
     /// The command's exit code (or -signal).
     pub command_status: Option<i32>,
     pub selection: Selection,
@@ -335,6 +338,7 @@ struct Pipeline<'e, W: Write> {
     num: u64,
     alerts: u64,
     seen_containers: std::collections::HashSet<Vec<u8>>,
+    seen_cgroups: std::collections::HashSet<Vec<u8>>,
     docker_socket: PathBuf,
     matched: Vec<u32>,
 }
@@ -354,6 +358,13 @@ impl<W: Write> Pipeline<'_, W> {
     }
 
     fn containers_of(&mut self, cgroups: &[u8], ts: u64, obs: &mut dyn Observer) {
+        // Most processes share a few cgroup sets: match each set once.
+        if self.seen_cgroups.contains(cgroups) {
+            return;
+        }
+        if self.seen_cgroups.len() < 65_536 {
+            self.seen_cgroups.insert(cgroups.to_vec());
+        }
         for entry in cgroups.split(|&b| b == 0) {
             let Some(eq) = entry.iter().rposition(|&b| b == b'=') else {
                 continue;
@@ -515,6 +526,7 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
         num: 0,
         alerts: 0,
         seen_containers: Default::default(),
+        seen_cgroups: Default::default(),
         docker_socket: opts.docker_socket.clone(),
         matched: Vec::new(),
     };
@@ -544,8 +556,12 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
     let mut records = 0u64;
     let mut malformed = 0u64;
     let mut command_done_at: Option<Instant> = None;
+    let mut busy = Duration::ZERO;
+    let discard = std::env::var_os("FALCONER_PROBE_DISCARD").is_some();
     loop {
+        let t0 = Instant::now();
         let n = probe.drain(|bytes| match Record::parse(bytes) {
+            Ok(_) if discard => records += 1,
             Ok(rec) => {
                 records += 1;
                 conv.convert(&rec, &mut events);
@@ -556,6 +572,9 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
             Err(_) => malformed += 1,
         });
         let now = Instant::now();
+        if n > 0 {
+            busy += now.duration_since(t0);
+        }
         if opts.stats && now.duration_since(last_stats) >= Duration::from_secs(1) {
             obs.stats(&Stats {
                 elapsed: now.duration_since(start),
@@ -611,6 +630,7 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
         Err(_) => malformed += 1,
     });
     report.elapsed = start.elapsed();
+    report.busy = busy;
     report.kernel = probe.counters();
     drop(probe);
     if report.command_status.is_none() {

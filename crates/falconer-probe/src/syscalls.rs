@@ -90,8 +90,22 @@ pub const CLONE_X: u16 = 223;
 pub const CLONE_E: u16 = 222;
 pub const PROCEXIT_E: u16 = 186;
 
+/// The supported system call with x86-64 number `nr` (a table lookup).
 pub fn by_nr(nr: u32) -> Option<&'static Syscall> {
-    SYSCALLS.iter().find(|s| s.nr == nr)
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        let mut t = vec![u8::MAX; 512];
+        for (i, s) in SYSCALLS.iter().enumerate() {
+            if let Some(slot) = t.get_mut(s.nr as usize) {
+                *slot = i as u8;
+            }
+        }
+        t
+    });
+    match t.get(nr as usize) {
+        Some(&i) if i != u8::MAX => SYSCALLS.get(i as usize),
+        _ => None,
+    }
 }
 
 pub fn by_name(name: &str) -> impl Iterator<Item = &'static Syscall> + '_ {
@@ -204,7 +218,9 @@ pub fn produced_codes() -> Vec<u16> {
 
 /// The spec bits as the kernel reads them (re-exported for tests).
 pub fn spec_params(nr: u32) -> Vec<spec::Param> {
-    by_nr(nr).map(|s| spec::params(s.spec)).unwrap_or_default()
+    by_nr(nr)
+        .map(|s| spec::params(s.spec).to_vec())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -230,6 +246,15 @@ mod tests {
             assert_eq!(x.name, want, "{}", s.name);
             assert_eq!(s.enter + 1, s.exit, "{}", s.name);
         }
+    }
+
+    #[test]
+    fn lookup_by_number() {
+        for s in SYSCALLS {
+            assert_eq!(by_nr(s.nr).unwrap().name, s.name);
+        }
+        assert!(by_nr(0).is_none());
+        assert!(by_nr(100_000).is_none());
     }
 
     #[test]

@@ -19,7 +19,7 @@ impl EvtSet {
     pub fn all() -> EvtSet {
         let n = cat::event_universe();
         let mut words = vec![u64::MAX; n.div_ceil(64)];
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             if let Some(last) = words.last_mut() {
                 *last = (1u64 << (n % 64)) - 1;
             }

@@ -85,6 +85,8 @@ pub struct Env<'a> {
     pub other_macros: &'a HashMap<String, Loc>,
     /// Whether the list-typo lint runs (it is off in the config otherwise).
     pub list_typo: bool,
+    /// Fields imported from a real Falco's list.
+    pub imported: Option<&'a Arc<falconer_catalog::ImportedCatalog>>,
 }
 
 /// Expands lists inside lists (C.11): an item naming a list defined
@@ -466,8 +468,8 @@ fn compile_rule(
 ) -> CompiledRule {
     let c = env.collected;
     let source = r.source();
-    let known = cat::known_sources(env.plugins).contains(&source);
-    let scope = Scope::new(source, env.plugins);
+    let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a)).contains(&source);
+    let scope = Scope::new(source, env.plugins, env.imported);
     let mut cr = CompiledRule {
         name: r.name.clone(),
         condition: r.condition.clone(),

@@ -112,7 +112,14 @@ local function run()
     return falconer_client(buf)
   end)
   check(client.config.root_dir == ws, 'client root is ' .. tostring(client.config.root_dir) .. ', expected ' .. ws)
-  say(string.format('ok: client %d attached (root %s, encoding %s)', client.id, client.config.root_dir, client.offset_encoding))
+  say(
+    string.format(
+      'ok: client %d attached (root %s, encoding %s)',
+      client.id,
+      client.config.root_dir,
+      client.offset_encoding
+    )
+  )
 
   local diag = wait_for('a diagnostic on local_rules.yaml', function()
     return vim.diagnostic.get(buf)[1]
@@ -224,7 +231,11 @@ local function run()
   end
   check(
     found,
-    string.format('completion after `proc.` does not offer proc.name (%d items: %s)', #labels, table.concat(labels, ', '):sub(1, 400))
+    string.format(
+      'completion after `proc.` does not offer proc.name (%d items: %s)',
+      #labels,
+      table.concat(labels, ', '):sub(1, 400)
+    )
   )
   for _, l in ipairs(labels) do
     check(l:sub(1, 5) == 'proc.', 'completion after `proc.` offers ' .. l)

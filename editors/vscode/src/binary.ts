@@ -40,8 +40,7 @@ function isExecutableFile(p: string): boolean {
 
 /** Looks a bare command name up on PATH (with PATHEXT on Windows). */
 export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  const exts =
-    process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
+  const exts = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : [''];
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) {
       continue;

@@ -35,11 +35,7 @@ function firstFolderPath(): string | undefined {
 
 async function showStartError(message: string): Promise<void> {
   log.error(message);
-  const choice = await vscode.window.showErrorMessage(
-    `Falconer: ${message}`,
-    'Open Settings',
-    'Show Output',
-  );
+  const choice = await vscode.window.showErrorMessage(`Falconer: ${message}`, 'Open Settings', 'Show Output');
   if (choice === 'Open Settings') {
     await vscode.commands.executeCommand('workbench.action.openSettings', 'falconer.path');
   } else if (choice === 'Show Output') {

@@ -77,13 +77,10 @@ export async function treatAsRules(log: vscode.LogOutputChannel): Promise<void> 
   if (doc.uri.scheme === 'file') {
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
     const config = vscode.workspace.getConfiguration('falconer', doc.uri);
-    const entry = folder
-      ? path.relative(folder.uri.fsPath, doc.uri.fsPath).split(path.sep).join('/')
-      : doc.uri.fsPath;
+    const entry = folder ? path.relative(folder.uri.fsPath, doc.uri.fsPath).split(path.sep).join('/') : doc.uri.fsPath;
     const target = folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Global;
     const inspect = config.inspect<string[]>('files');
-    const current =
-      (folder ? inspect?.workspaceFolderValue : inspect?.globalValue) ?? ([] as string[]);
+    const current = (folder ? inspect?.workspaceFolderValue : inspect?.globalValue) ?? ([] as string[]);
     if (!current.includes(entry)) {
       try {
         await config.update('files', [...current, entry], target);

@@ -22,8 +22,7 @@ export interface ServerSettings {
 /** The settings for a scope (a document or workspace folder URI). */
 export function serverSettings(scope?: vscode.Uri): ServerSettings {
   const cfg = vscode.workspace.getConfiguration('falconer', scope);
-  const folder =
-    (scope && vscode.workspace.getWorkspaceFolder(scope)) ?? vscode.workspace.workspaceFolders?.[0];
+  const folder = (scope && vscode.workspace.getWorkspaceFolder(scope)) ?? vscode.workspace.workspaceFolders?.[0];
   const folderPath = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
   let config: string | null = null;
   const raw = cfg.get<string>('config', '').trim();

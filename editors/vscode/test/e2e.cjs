@@ -110,7 +110,11 @@ async function main(page) {
     }
   }
   ok(`missing binary reported: ${toastMessage.replace(/\s+/g, ' ')}`);
-  await toast.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => {});
+  await toast
+    .locator('.codicon-notifications-clear, .codicon-close')
+    .first()
+    .click()
+    .catch(() => {});
 
   // Point falconer.path at the binary: the extension restarts the server.
   fs.writeFileSync(machineSettings, JSON.stringify({ 'falconer.path': bin }, null, 2) + '\n');
@@ -216,8 +220,9 @@ async function openFromExplorer(page, name) {
 
 async function languageMode(page, expected, what) {
   const mode = page.locator('#status\\.editor\\.mode');
-  await until(`the language mode "${expected}" for ${what}`, async () =>
-    (await mode.innerText().catch(() => '')).trim() === expected,
+  await until(
+    `the language mode "${expected}" for ${what}`,
+    async () => (await mode.innerText().catch(() => '')).trim() === expected,
   );
 }
 

@@ -242,7 +242,18 @@ local function run()
   end
   say(string.format('ok: completion after `proc.` offers proc.name (%d proc.* items)', #labels))
 
-  -- 4. :checkhealth falconer reports the running client and no error.
+  -- 4. :FalconerMark makes any buffer a rules buffer, and the client attaches.
+  vim.cmd.edit(vim.fn.fnameescape(ws .. '/notes.yaml'))
+  local notes = vim.api.nvim_get_current_buf()
+  check(vim.bo[notes].filetype == 'yaml', 'a new notes.yaml has filetype ' .. vim.bo[notes].filetype)
+  vim.cmd('FalconerMark')
+  check(vim.bo[notes].filetype == 'yaml.falco', ':FalconerMark set filetype ' .. vim.bo[notes].filetype)
+  wait_for('the falconer client to attach to notes.yaml after :FalconerMark', function()
+    return falconer_client(notes)
+  end)
+  say('ok: :FalconerMark sets yaml.falco and the client attaches')
+
+  -- 5. :checkhealth falconer reports the running client and no error.
   vim.cmd('silent checkhealth falconer')
   local report = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
   check(not report:find('ERROR'), 'checkhealth falconer reports an error:\n' .. report)

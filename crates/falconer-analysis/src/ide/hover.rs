@@ -44,7 +44,7 @@ pub fn hover(a: &Analysis, pos: FilePosition) -> Option<HoverResult> {
     let scope = Scope::new(item.source().unwrap_or("syscall"), &plugins);
     match spot {
         Spot::Condition(v) => {
-            let parsed = a.parse_condition(v.value());
+            let parsed = a.parse_written(v.value());
             let visit = node_at(parsed.expr.as_ref()?, v.offset)?;
             match visit.node {
                 Node::Field { field, .. } => {

@@ -80,9 +80,11 @@ pub fn selection_ranges(a: &Analysis, file: FileId, offset: u32) -> Vec<Span> {
     out
 }
 
-/// The span of a scalar's content (inside quotes).
+/// The span of a scalar's content (inside quotes, without the final line
+/// breaks of a block scalar).
 fn whole_value(s: &Scalar) -> Span {
-    s.source_span(Span::new(0, s.value.len() as u32))
+    let len = s.value.trim_end_matches(['\n', '\r']).len();
+    s.source_span(Span::new(0, len as u32))
 }
 
 /// Nested nodes (sequence entries, mappings) holding `offset`, innermost

@@ -1034,3 +1034,24 @@ proptest! {
         every_feature(&host.snapshot());
     }
 }
+
+#[test]
+fn selection_in_a_folded_condition_stops_at_the_value_and_entry() {
+    let fx = "//- a.yaml\n- rule: r\n  desc: d\n  condition: >\n    evt.type = open and\n    (fd.num > 0 or not proc.n$0ame in (shells))\n  output: o\n  priority: INFO\n";
+    let f = fixture(fx);
+    let a = f.host.snapshot();
+    let text = a.file_text(0);
+    let out: Vec<&str> = selection_ranges(&a, 0, f.pos.unwrap().offset)
+        .iter()
+        .map(|s| &text[s.range()])
+        .collect();
+    assert_eq!(
+        out[5..],
+        [
+            "evt.type = open and\n    (fd.num > 0 or not proc.name in (shells))",
+            ">\n    evt.type = open and\n    (fd.num > 0 or not proc.name in (shells))",
+            "condition: >\n    evt.type = open and\n    (fd.num > 0 or not proc.name in (shells))",
+            "rule: r\n  desc: d\n  condition: >\n    evt.type = open and\n    (fd.num > 0 or not proc.name in (shells))\n  output: o\n  priority: INFO",
+        ]
+    );
+}

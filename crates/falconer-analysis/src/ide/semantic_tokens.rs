@@ -132,6 +132,9 @@ pub fn semantic_tokens(a: &Analysis, file: FileId, range: Option<Span>) -> Vec<S
                     }
                 }
                 if item.kind == ItemKind::Rule {
+                    if let Some(e) = item.node.get("exceptions") {
+                        exception_tokens(&e.value, &is_list, &mut emit);
+                    }
                     if let Some(e) = item.node.get("output") {
                         if let Some(s) = e.value.as_scalar() {
                             let scope = Scope::new(item.source().unwrap_or("syscall"), &plugins);
@@ -168,6 +171,52 @@ pub fn semantic_tokens(a: &Analysis, file: FileId, range: Option<Span>) -> Vec<S
         result.push(t);
     }
     result
+}
+
+/// Exceptions: `fields` entries are fields, `comps` operators, values
+/// that name a list are lists (they are folded into the condition).
+fn exception_tokens(
+    ex: &YNode,
+    is_list: &dyn Fn(&str) -> bool,
+    emit: &mut dyn FnMut(&YNode, Vec<ValueTok>),
+) {
+    fn scalars<'a>(n: &'a YNode, out: &mut Vec<&'a YNode>) {
+        match &n.kind {
+            falconer_yaml::NodeKind::Sequence { items, .. } => {
+                items.iter().for_each(|i| scalars(i, out))
+            }
+            falconer_yaml::NodeKind::Scalar(_) => out.push(n),
+            _ => {}
+        }
+    }
+    for entry in ex.as_sequence().unwrap_or(&[]) {
+        for (key, ty) in [
+            ("fields", TokenType::Field),
+            ("comps", TokenType::Operator),
+            ("values", TokenType::List),
+        ] {
+            let Some(e) = entry.get(key) else { continue };
+            let mut nodes = Vec::new();
+            scalars(&e.value, &mut nodes);
+            for n in nodes {
+                let v = n.as_str().unwrap_or("");
+                let ok = match ty {
+                    TokenType::List => is_list(v),
+                    // A plain field name (transformer expressions are left
+                    // to the YAML highlighting).
+                    TokenType::Field => catalog().field(v).is_some(),
+                    // An operator, or an operator and a modifier.
+                    _ => v
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|o| falconer_syntax::ast::OpKind::from_text(o).is_some()),
+                };
+                if ok && !v.is_empty() {
+                    emit(n, vec![(Span::new(0, v.len() as u32), ty, 0)]);
+                }
+            }
+        }
+    }
 }
 
 /// The file spans of a value range of `s`, one per line piece: copied
@@ -373,8 +422,11 @@ pub(crate) fn condition_tokens(
         }
     });
     covered.sort();
-    // Keywords between the leaves.
+    // Keywords between the leaves. Words come left to right and `covered`
+    // is sorted by start: the furthest end among spans starting before a
+    // word tells whether one holds it.
     let b = text.as_bytes();
+    let (mut j, mut max_end) = (0usize, 0u32);
     let mut i = 0;
     while i < b.len() {
         if !(b[i].is_ascii_alphanumeric() || b[i] == b'_') {
@@ -387,11 +439,11 @@ pub(crate) fn condition_tokens(
         }
         let word = &text[s..i];
         let span = Span::new(s as u32, i as u32);
-        if matches!(word, "and" | "or" | "not")
-            && !covered
-                .iter()
-                .any(|c| c.start <= span.start && span.end <= c.end)
-        {
+        while j < covered.len() && covered[j].start <= span.start {
+            max_end = max_end.max(covered[j].end);
+            j += 1;
+        }
+        if matches!(word, "and" | "or" | "not") && max_end < span.end {
             toks.push((span, TokenType::Keyword, 0));
         }
     }

@@ -522,6 +522,38 @@ fn semantic_tokens_in_every_scalar_style() {
 }
 
 #[test]
+fn semantic_tokens_of_exceptions() {
+    let fx = r#"
+//- a.yaml
+- list: shells
+  items: [bash]
+- rule: r
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: INFO
+  exceptions:
+    - name: e
+      fields: [proc.name, proc.pname]
+      comps: [=, startswith oneof]
+      values:
+        - [shells, [a, shells]]
+"#;
+    insta::assert_snapshot!(tokens(fx), @r#"
+    a.yaml:1:9 "shells" List [declaration]
+    a.yaml:5:14 "evt.type" Field
+    a.yaml:5:23 "=" Operator
+    a.yaml:5:25 "execve" String
+    a.yaml:10:16 "proc.name" Field
+    a.yaml:10:27 "proc.pname" Field
+    a.yaml:11:15 "=" Operator
+    a.yaml:11:18 "startswith oneof" Operator
+    a.yaml:13:12 "shells" List
+    a.yaml:13:24 "shells" List
+    "#);
+}
+
+#[test]
 fn semantic_tokens_of_a_range() {
     let f = fixture(WS);
     let a = f.host.snapshot();

@@ -5,8 +5,9 @@
 //!   [`World`] synchronously (before the handler's first await, so in
 //!   arrival order) and wake the diagnostics publisher.
 //! * Requests run their feature on a [`Snapshot`] in a blocking task: a
-//!   panic there becomes an `InternalError` response and the server goes
-//!   on; a query cancelled by a newer edit answers `ContentModified`.
+//!   panic there is logged to the client (`window/logMessage`) and
+//!   answered with an `InternalError`, and the server goes on; a query
+//!   cancelled by a newer edit answers `ContentModified`.
 
 use crate::features::{self, diagnostics};
 use crate::line_index;
@@ -108,10 +109,14 @@ impl Backend {
                 if falconer_analysis::ide::is_cancelled(&*payload) {
                     Err(Error::new(ErrorCode::ContentModified))
                 } else {
+                    let message =
+                        format!("falconer: {method} failed: {}", panic_message(&*payload));
+                    self.client
+                        .log_message(MessageType::ERROR, message.clone())
+                        .await;
                     Err(Error {
                         code: ErrorCode::InternalError,
-                        message: format!("falconer: {method} failed: {}", panic_message(&*payload))
-                            .into(),
+                        message: message.into(),
                         data: None,
                     })
                 }

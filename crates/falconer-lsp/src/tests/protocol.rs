@@ -267,6 +267,15 @@ mt_test!(a_panic_in_any_handler_is_isolated, {
             .as_str()
             .unwrap()
             .contains("injected panic"));
+        // Logged to the client too.
+        let log = c
+            .wait_notification(|v| v["method"] == "window/logMessage")
+            .await;
+        assert_eq!(log["params"]["type"], 1, "{log}");
+        assert!(log["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("injected panic"));
         // The same request works again: the server lives on.
         let r = c.request(method, params).await;
         assert!(r.get("error").is_none(), "{r}");

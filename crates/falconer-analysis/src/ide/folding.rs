@@ -8,7 +8,7 @@ use super::edit::line_start;
 use super::locate;
 use super::Analysis;
 use crate::FileId;
-use falconer_text::Span;
+use falconer_text::{LineIndex, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FoldKind {
@@ -25,9 +25,14 @@ pub struct Fold {
     pub kind: FoldKind,
 }
 
-fn multi_line(text: &str, span: Span) -> bool {
-    text.get(span.range())
-        .is_some_and(|t| t.trim_end().contains(['\n', '\r']))
+/// Whether `span` (without trailing blanks) covers more than one line.
+fn multi_line(text: &str, lines: &LineIndex, span: Span) -> bool {
+    let b = text.as_bytes();
+    let mut end = (span.end as usize).min(b.len());
+    while end > span.start as usize && b[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    lines.line_of(end as u32) > lines.line_of(span.start)
 }
 
 pub fn folding_ranges(a: &Analysis, file: FileId) -> Vec<Fold> {
@@ -35,24 +40,25 @@ pub fn folding_ranges(a: &Analysis, file: FileId) -> Vec<Fold> {
         return Vec::new();
     };
     let text = a.file_text(file);
+    let lines = LineIndex::new(text);
     let mut out = Vec::new();
     // Scalars over several lines: a `#` line inside is content.
     let mut scalars: Vec<Span> = Vec::new();
     for item in locate::top_items(yaml) {
         // From the item's `- ` line.
         let span = Span::new(line_start(text, item.node.span.start), item.node.span.end);
-        if multi_line(text, span) {
+        if multi_line(text, &lines, span) {
             out.push(Fold {
                 span,
                 kind: FoldKind::Item,
             });
         }
         for e in item.node.as_mapping().unwrap_or(&[]) {
-            if e.value.as_scalar().is_some() && multi_line(text, e.value.span) {
+            if e.value.as_scalar().is_some() && multi_line(text, &lines, e.value.span) {
                 scalars.push(e.value.span);
             }
             let span = Span::new(e.key.span.start, e.value.span.end.max(e.key.span.end));
-            if multi_line(text, span) {
+            if multi_line(text, &lines, span) {
                 out.push(Fold {
                     span,
                     kind: FoldKind::Value,
@@ -61,13 +67,19 @@ pub fn folding_ranges(a: &Analysis, file: FileId) -> Vec<Fold> {
         }
     }
     // Runs of at least two comment lines.
+    scalars.sort();
+    let mut k = 0;
     let mut run: Option<Span> = None;
     let mut pos = 0usize;
     for line in text.split_inclusive('\n') {
         let start = pos as u32;
         pos += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
-        let in_scalar = scalars.iter().any(|s| s.start < start && start < s.end);
+        // Scalars are sorted and disjoint; lines come in order.
+        while k < scalars.len() && scalars[k].end <= start {
+            k += 1;
+        }
+        let in_scalar = scalars.get(k).is_some_and(|s| s.start < start);
         if body.trim_start().starts_with('#') && !in_scalar {
             let end = start + body.len() as u32;
             run = Some(match run {
@@ -75,7 +87,7 @@ pub fn folding_ranges(a: &Analysis, file: FileId) -> Vec<Fold> {
                 None => Span::new(start, end),
             });
         } else if let Some(r) = run.take() {
-            if multi_line(text, r) {
+            if multi_line(text, &lines, r) {
                 out.push(Fold {
                     span: r,
                     kind: FoldKind::Comment,
@@ -83,7 +95,7 @@ pub fn folding_ranges(a: &Analysis, file: FileId) -> Vec<Fold> {
             }
         }
     }
-    if let Some(r) = run.filter(|r| multi_line(text, *r)) {
+    if let Some(r) = run.filter(|r| multi_line(text, &lines, *r)) {
         out.push(Fold {
             span: r,
             kind: FoldKind::Comment,

@@ -4,7 +4,7 @@
 use crate::state::Snapshot;
 use falconer_analysis::ide::{self, SymbolKind};
 use tower_lsp_server::ls_types::{
-    self as lsp, Location, OneOf, WorkspaceSymbolParams, WorkspaceSymbolResponse,
+    self as lsp, Location, WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 
 /// Symbols returned at most (clients filter further as the user types).
@@ -21,7 +21,10 @@ pub fn symbols(snap: &Snapshot, params: WorkspaceSymbolParams) -> Option<Workspa
                 .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned());
-            lsp::WorkspaceSymbol {
+            // `SymbolInformation` (rather than 3.17's `WorkspaceSymbol`)
+            // is what every client reads.
+            #[allow(deprecated)]
+            lsp::SymbolInformation {
                 name: s.name,
                 kind: match s.kind {
                     SymbolKind::List => lsp::SymbolKind::ARRAY,
@@ -29,17 +32,17 @@ pub fn symbols(snap: &Snapshot, params: WorkspaceSymbolParams) -> Option<Workspa
                     _ => lsp::SymbolKind::EVENT,
                 },
                 tags: None,
+                deprecated: None,
+                location: Location::new(
+                    file.uri.clone(),
+                    snap.line_map(s.file).range(s.focus_span),
+                ),
                 container_name: match (container, s.detail) {
                     (Some(c), Some(d)) => Some(format!("{c} ({d})")),
                     (c, d) => c.or(d),
                 },
-                location: OneOf::Left(Location::new(
-                    file.uri.clone(),
-                    snap.line_map(s.file).range(s.focus_span),
-                )),
-                data: None,
             }
         })
         .collect();
-    Some(WorkspaceSymbolResponse::Nested(out))
+    Some(WorkspaceSymbolResponse::Flat(out))
 }

@@ -36,6 +36,9 @@ struct OpenDoc {
 pub struct World {
     host: AnalysisHost,
     pub encoding: Encoding,
+    /// Where the pages of diagnostic codes are (`docsBaseUrl` of the
+    /// client's initialization options), if the client gave one.
+    pub docs_base_url: Option<String>,
     roots: Vec<PathBuf>,
     project: Option<ProjectConfig>,
     /// Rules files read from disk.
@@ -51,6 +54,7 @@ pub struct Snapshot {
     pub analysis: Analysis,
     pub files: Arc<Vec<FileEntry>>,
     pub encoding: Encoding,
+    pub docs_base_url: Option<String>,
 }
 
 impl Snapshot {
@@ -88,6 +92,7 @@ impl Default for World {
         World {
             host: AnalysisHost::new(Config::default()),
             encoding: Encoding::Utf16,
+            docs_base_url: None,
             roots: Vec::new(),
             project: None,
             disk: BTreeMap::new(),
@@ -104,6 +109,7 @@ impl World {
             analysis: self.host.snapshot(),
             files: self.files.clone(),
             encoding: self.encoding,
+            docs_base_url: self.docs_base_url.clone(),
         }
     }
 

@@ -48,7 +48,7 @@ pub fn hover(a: &Analysis, pos: FilePosition) -> Option<HoverResult> {
     );
     match spot {
         Spot::Condition(v) => {
-            let parsed = a.parse_condition(v.value());
+            let parsed = a.parse_written(v.value());
             let visit = node_at(parsed.expr.as_ref()?, v.offset)?;
             match visit.node {
                 Node::Field { field, .. } => {

@@ -9,6 +9,12 @@
 //! recomputed (a change in one file can affect others) but a file is sent
 //! only when its diagnostics changed; files that left the workspace get an
 //! empty set once.
+//!
+//! Each diagnostic's `data` says how to read its page (`explain`:
+//! `falconer explain <code>`), with the code's one-line `summary` and
+//! Falco's load code; hover shows the same over the diagnostic's range.
+//! `codeDescription` links to the page only when the client gave a
+//! `docsBaseUrl` in its initialization options.
 
 use crate::state::{Snapshot, World};
 use falconer_analysis::{Diagnostic, Severity};
@@ -22,8 +28,33 @@ use tower_lsp_server::ls_types::{
 };
 use tower_lsp_server::Client;
 
-/// Where the documentation pages of diagnostic codes live.
-pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/diagnostics/");
+/// The link to a code's page: `docsBaseUrl` with `{code}` replaced, or
+/// followed by `/<code>.md` when it has no `{code}`. `None` without a
+/// base (there is no public documentation site to link to by default:
+/// `data.explain` says how to read the page locally).
+pub fn docs_link(base: Option<&str>, code: &str) -> Option<Uri> {
+    let base = base?.trim();
+    if base.is_empty() {
+        return None;
+    }
+    let href = if base.contains("{code}") {
+        base.replace("{code}", code)
+    } else {
+        format!("{}/{code}.md", base.trim_end_matches('/'))
+    };
+    href.parse().ok()
+}
+
+/// What `data` of every diagnostic holds: how to read the code's page,
+/// its one-line summary, and Falco's load code.
+pub fn explain_data(code: &str) -> serde_json::Value {
+    let info = falconer_analysis::codes::lookup(code);
+    json!({
+        "falcoCode": info.and_then(|c| c.falco_code),
+        "summary": info.map(|c| c.summary),
+        "explain": format!("falconer explain {code}"),
+    })
+}
 
 /// The LSP form of one diagnostic of the snapshot.
 pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
@@ -52,10 +83,7 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
         _ => None,
     };
     let mut message = d.message.clone();
-    let mut data = json!({
-        "falcoCode": d.falco_code(),
-        "explain": format!("falconer explain {}", d.code),
-    });
+    let mut data = explain_data(d.code);
     if let Some(s) = &d.suggestion {
         message.push('\n');
         message.push_str(&s.message);
@@ -69,9 +97,7 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
         range: map.range(d.loc.span),
         severity: Some(severity),
         code: Some(NumberOrString::String(d.code.to_string())),
-        code_description: format!("{DOCS_BASE}{}.md", d.code)
-            .parse()
-            .ok()
+        code_description: docs_link(snap.docs_base_url.as_deref(), d.code)
             .map(|href| CodeDescription { href }),
         source: Some("falconer".into()),
         message,

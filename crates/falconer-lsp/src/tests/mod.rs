@@ -5,6 +5,7 @@
 //! server on it and exchanges JSON messages. Responses are snapshotted
 //! with the workspace folder replaced by `${root}`.
 
+mod fixtures;
 mod protocol;
 
 use serde_json::{json, Value};
@@ -71,6 +72,15 @@ impl TestClient {
     /// Starts a server on a workspace with `files`; `utf8` offers UTF-8
     /// positions. Sends `initialize` and `initialized`.
     pub async fn start(files: &[(&str, &str)], utf8: bool) -> (TestClient, Value) {
+        TestClient::start_with(files, utf8, Value::Null).await
+    }
+
+    /// [`TestClient::start`] with the client's `initializationOptions`.
+    pub async fn start_with(
+        files: &[(&str, &str)],
+        utf8: bool,
+        init_options: Value,
+    ) -> (TestClient, Value) {
         let dir = TempDir::new(files);
         let (client_end, server_end) = tokio::io::duplex(1 << 22);
         let (sr, sw) = tokio::io::split(server_end);
@@ -129,7 +139,8 @@ impl TestClient {
                         "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } },
                         "textDocument": { "publishDiagnostics": { "relatedInformation": true } }
                     },
-                    "workspaceFolders": [{ "uri": c.root_uri, "name": "ws" }]
+                    "workspaceFolders": [{ "uri": c.root_uri, "name": "ws" }],
+                    "initializationOptions": init_options,
                 }),
             )
             .await;
@@ -277,9 +288,11 @@ impl TestClient {
         match v {
             Value::String(s) => Value::String(s.replace(&self.root_uri, "${root}")),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.redact(x)).collect()),
-            Value::Object(o) => {
-                Value::Object(o.iter().map(|(k, x)| (k.clone(), self.redact(x))).collect())
-            }
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.replace(&self.root_uri, "${root}"), self.redact(x)))
+                    .collect(),
+            ),
             v => v.clone(),
         }
     }

@@ -48,11 +48,58 @@ pub struct Project {
     pub config: Config,
 }
 
+/// `a/./b/../c` as `a/c`, without touching the file system (so the same
+/// file always has the same name, whatever path led to it).
+pub fn normalise(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Parses `X.Y.Z`.
 pub fn parse_version(s: &str) -> Result<(u32, u32, u32), String> {
     crate::checks::read::parse_semver(s)
         .filter(|_| s.split('.').count() == 3)
         .ok_or_else(|| format!("invalid engine version '{s}': expected X.Y.Z"))
+}
+
+/// Applies lint levels (`code = "off|hint|info|warning|error"`) on top of
+/// `cfg`; returns the problems (unknown codes, bad levels), prefixed with
+/// `origin`.
+pub fn apply_lints(
+    cfg: &mut Config,
+    lints: &BTreeMap<String, String>,
+    origin: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (code, level) in lints {
+        if crate::codes::lookup(code).is_none() {
+            problems.push(format!(
+                "{origin}: unknown diagnostic code '{code}' in [lints] (see `falconer explain --list`)"
+            ));
+            continue;
+        }
+        match Level::parse(level) {
+            Some(l) => {
+                cfg.lints.insert(code.clone(), l);
+            }
+            None => problems.push(format!(
+                "{origin}: invalid level '{level}' for '{code}' (use off, hint, info, warning or error)"
+            )),
+        }
+    }
+    problems
 }
 
 /// Parses the project file at `path` (for messages and relative paths)
@@ -70,8 +117,12 @@ pub fn parse(path: &Path, text: &str) -> (Project, Vec<String>) {
         }
     };
     let base = path.parent().unwrap_or(Path::new(""));
-    out.rules_files = file.rules_files.iter().map(|f| base.join(f)).collect();
-    out.catalog = file.catalog.as_ref().map(|c| base.join(c));
+    out.rules_files = file
+        .rules_files
+        .iter()
+        .map(|f| normalise(&base.join(f)))
+        .collect();
+    out.catalog = file.catalog.as_ref().map(|c| normalise(&base.join(c)));
     let cfg = &mut out.config;
     let cat = falconer_catalog::catalog();
     for p in &file.plugins {
@@ -94,22 +145,7 @@ pub fn parse(path: &Path, text: &str) -> (Project, Vec<String>) {
             Err(e) => problems.push(format!("{shown}: {e}")),
         }
     }
-    for (code, level) in &file.lints {
-        if crate::codes::lookup(code).is_none() {
-            problems.push(format!(
-                "{shown}: unknown diagnostic code '{code}' in [lints] (see `falconer explain --list`)"
-            ));
-            continue;
-        }
-        match Level::parse(level) {
-            Some(l) => {
-                cfg.lints.insert(code.clone(), l);
-            }
-            None => problems.push(format!(
-                "{shown}: invalid level '{level}' for '{code}' (use off, hint, info, warning or error)"
-            )),
-        }
-    }
+    problems.extend(apply_lints(cfg, &file.lints, &shown.to_string()));
     (out, problems)
 }
 
@@ -137,6 +173,21 @@ mod tests {
         assert!(problems[0].contains("unknown plugin 'nope'"));
         assert!(problems[1].contains("invalid engine version '1.2'"));
         assert!(problems[2].contains("unknown diagnostic code 'bogus'"));
+    }
+
+    #[test]
+    fn paths_are_normalised() {
+        let (p, _) = parse(
+            Path::new("/repo/conf/falconer.toml"),
+            "rules_files = [\"../rules/a.yaml\", \"./b.yaml\"]\n",
+        );
+        assert_eq!(
+            p.rules_files,
+            vec![
+                PathBuf::from("/repo/rules/a.yaml"),
+                PathBuf::from("/repo/conf/b.yaml")
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::features::{self, diagnostics};
 use crate::line_index;
-use crate::state::{uri_path, Snapshot, World};
+use crate::state::{uri_path, ClientSettings, Snapshot, World};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -179,10 +179,17 @@ impl LanguageServer for Backend {
         self.dynamic_watch.store(dynamic_watch, Ordering::Relaxed);
         let roots = roots_of(&params);
         let docs = docs_base_url(&params);
+        let settings = params
+            .initialization_options
+            .as_ref()
+            .map(ClientSettings::from_json)
+            .unwrap_or_default();
         self.change(|w| {
             w.encoding = encoding;
             w.docs_base_url = docs;
-            w.set_roots(roots)
+            let mut problems = w.set_settings(settings);
+            problems.extend(w.set_roots(roots));
+            problems
         })
         .await;
         Ok(InitializeResult {
@@ -282,8 +289,13 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
         let d = p.text_document;
+        let marked = matches!(d.language_id.as_str(), "falco" | "yaml.falco");
         self.change(|w| {
+            let uri = d.uri.clone();
             w.set_document(d.uri, d.version, d.text);
+            if marked {
+                w.mark_rules(&uri);
+            }
             Vec::new()
         })
         .await;
@@ -308,6 +320,15 @@ impl LanguageServer for Backend {
             Vec::new()
         })
         .await;
+    }
+
+    async fn did_change_configuration(&self, p: DidChangeConfigurationParams) {
+        // A null payload means "pull the settings": keep what we have.
+        if p.settings.is_null() {
+            return;
+        }
+        let settings = ClientSettings::from_json(&p.settings);
+        self.change(|w| w.set_settings(settings)).await;
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {

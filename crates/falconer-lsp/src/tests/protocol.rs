@@ -515,3 +515,96 @@ mt_test!(closing_a_document_reverts_to_the_disk_text, {
         .await;
     assert_eq!(d["version"], Value::Null);
 });
+
+/// A rule whose list reference is misspelt (list-typo, a warning) and an
+/// unused macro.
+const SETTINGS_RULES: &str = "- list: shell_binaries\n  items: [bash, sh]\n- macro: never_used\n  condition: proc.name = x\n- rule: r\n  desc: d\n  condition: evt.type = execve and proc.name in (shell_binaries, shell_binarys)\n  output: o\n  priority: INFO\n";
+
+fn codes_and_severities(p: &Value) -> Vec<(String, u64)> {
+    p["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["severity"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+mt_test!(client_settings_set_lints_and_the_config_file, {
+    // initializationOptions: lint levels on top of the project's.
+    let (mut c, _) = TestClient::start_with(
+        &[
+            ("rules.yaml", SETTINGS_RULES),
+            (
+                "conf/team.toml",
+                "rules_files = [\"../rules.yaml\"]\n[lints]\nlist-typo = \"error\"\n",
+            ),
+        ],
+        false,
+        json!({ "lints": { "unused-macro": "off" } }),
+    )
+    .await;
+    let d = c
+        .diagnostics("rules.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    assert_eq!(codes_and_severities(&d), [("list-typo".to_string(), 2)]);
+    // didChangeConfiguration (VS Code's shape): another config file, whose
+    // [lints] make list-typo an error; our lints still apply on top.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "falconer": { "config": "conf/team.toml", "lints": { "unused-macro": "off" } } } }),
+    )
+    .await;
+    let d = c
+        .diagnostics("rules.yaml", |p| {
+            codes_and_severities(p) == [("list-typo".to_string(), 1)]
+        })
+        .await;
+    assert_eq!(codes_and_severities(&d), [("list-typo".to_string(), 1)]);
+    // Settings with an unknown code: the problem is shown, the rest applies.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "lints": { "no-such-code": "off" } } }),
+    )
+    .await;
+    let shown = c
+        .wait_notification(|v| v["method"] == "window/showMessage")
+        .await;
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown diagnostic code 'no-such-code'"),
+        "{shown}"
+    );
+    let d = c
+        .diagnostics("rules.yaml", |p| codes_and_severities(p).len() == 2)
+        .await;
+    assert_eq!(
+        codes_and_severities(&d),
+        [
+            ("unused-macro".to_string(), 2),
+            ("list-typo".to_string(), 2)
+        ]
+    );
+});
+
+mt_test!(documents_with_the_falco_language_id_are_rules, {
+    let (mut c, _) = TestClient::start(&[("notes.yaml", "")], false).await;
+    // Flow style: nothing at column 0 says "rules"; the language id does.
+    let text = "[{rule: r, desc: d, condition: proc.nme = x, output: o, priority: INFO}]\n";
+    let uri = c.uri("notes.yaml");
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "falco", "version": 1, "text": text } }),
+    )
+    .await;
+    let d = c
+        .diagnostics("notes.yaml", |p| p["diagnostics"] != json!([]))
+        .await;
+    assert_eq!(codes_and_severities(&d)[0].0, "unknown-field");
+});

@@ -174,22 +174,33 @@ fn key_indent(text: &str, item: &YNode) -> Option<usize> {
     Some((first.key.span.start - ls) as usize)
 }
 
-/// Checks that after `edits` the item starting at `item_start` has the
-/// given keys with the given values (and no new YAML error).
-fn item_reads(text: &str, edits: &[TextEdit], item_start: u32, keys: &[(&str, &str)]) -> bool {
+/// Applies `edits`, re-reads the text and asks `check` about the item
+/// starting at `item_start`; false when the edit adds a YAML error or the
+/// item is gone.
+fn edited_item_reads(
+    text: &str,
+    edits: &[TextEdit],
+    item_start: u32,
+    check: impl FnOnce(&YNode) -> bool,
+) -> bool {
     let new_text = apply_edits(text, edits);
     let before = falconer_yaml::parse(text).errors.len();
     let yaml = falconer_yaml::parse(&new_text);
     if yaml.errors.len() > before {
         return false;
     }
-    let Some(item) = locate::top_items(&yaml).find(|i| i.node.span.start == item_start) else {
-        return false;
-    };
-    keys.iter().all(|(k, v)| {
-        item.node
-            .get(k)
-            .is_some_and(|e| e.value.as_str() == Some(v))
+    let found = locate::top_items(&yaml)
+        .find(|i| i.node.span.start == item_start)
+        .is_some_and(|item| check(item.node));
+    found
+}
+
+/// Checks that after `edits` the item starting at `item_start` has the
+/// given keys with the given values (and no new YAML error).
+fn item_reads(text: &str, edits: &[TextEdit], item_start: u32, keys: &[(&str, &str)]) -> bool {
+    edited_item_reads(text, edits, item_start, |node| {
+        keys.iter()
+            .all(|(k, v)| node.get(k).is_some_and(|e| e.value.as_str() == Some(v)))
     })
 }
 
@@ -390,22 +401,15 @@ fn check_override(
     op: &str,
     no_append: bool,
 ) -> bool {
-    let new_text = apply_edits(text, std::slice::from_ref(edit));
-    let before = falconer_yaml::parse(text).errors.len();
-    let yaml = falconer_yaml::parse(&new_text);
-    if yaml.errors.len() > before {
-        return false;
-    }
-    let Some(item) = locate::top_items(&yaml).find(|i| i.node.span.start == item_start) else {
-        return false;
-    };
-    let Some(ov) = item.node.get("override") else {
-        return false;
-    };
-    (!no_append || item.node.get("append").is_none())
-        && keys
-            .iter()
-            .all(|k| ov.value.get(k).and_then(|e| e.value.as_str()) == Some(op))
+    edited_item_reads(text, std::slice::from_ref(edit), item_start, |node| {
+        let Some(ov) = node.get("override") else {
+            return false;
+        };
+        (!no_append || node.get("append").is_none())
+            && keys
+                .iter()
+                .all(|k| ov.value.get(k).and_then(|e| e.value.as_str()) == Some(op))
+    })
 }
 
 /// The type of a field for an item (the rule's source; for a macro, the

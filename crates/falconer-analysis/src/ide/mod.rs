@@ -19,9 +19,12 @@
 //!   (definition text), lists (items and expanded items), rules;
 //! * `completion`: field names (filtered by the rule's source and by what
 //!   is typed), operators for the field's type, macros and lists in
-//!   operand position, event types, `%fields` in outputs.
+//!   operand position, event types, `%fields` in outputs;
+//! * `format`: the formatter (condition layout; works on a file's text,
+//!   without the database).
 
 mod completion;
+pub mod format;
 mod hover;
 mod locate;
 mod navigation;

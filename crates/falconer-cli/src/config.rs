@@ -10,6 +10,9 @@
 //! [lints]
 //! list-typo = "error"
 //! unused-macro = "off"
+//!
+//! [format]
+//! width = 100                       # `falconer fmt` and LSP formatting
 //! ```
 
 use falconer_analysis::{Config, Level};
@@ -28,6 +31,16 @@ pub struct FileConfig {
     pub engine_version: Option<String>,
     #[serde(default)]
     pub lints: BTreeMap<String, String>,
+    #[serde(default)]
+    pub format: FormatConfig,
+}
+
+/// The `[format]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatConfig {
+    /// Conditions wider than this are broken across lines.
+    pub width: Option<usize>,
 }
 
 /// A loaded config file.

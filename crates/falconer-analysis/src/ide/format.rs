@@ -147,6 +147,16 @@ pub fn format_text(text: &str, opts: &FormatOptions) -> Result<String, FormatErr
     format_edits(text, None, opts).map(|e| apply_edits(text, &e))
 }
 
+/// The names of the lists a rules file defines (to pass to the other
+/// files' [`FormatOptions::list_names`]).
+pub fn defined_list_names(text: &str) -> Vec<String> {
+    let yaml = falconer_yaml::parse(text);
+    items(&yaml)
+        .filter_map(|i| i.get("list").and_then(|e| e.value.as_str()))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Applies sorted, non-overlapping edits.
 pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     let mut out = String::with_capacity(text.len() + 256);

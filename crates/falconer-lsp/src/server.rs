@@ -148,7 +148,7 @@ impl LanguageServer for Backend {
             capabilities: ServerCapabilities {
                 position_encoding: Some(line_index::encoding_kind(encoding)),
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::FULL,
+                    TextDocumentSyncKind::INCREMENTAL,
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -159,6 +159,8 @@ impl LanguageServer for Backend {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                document_range_formatting_provider: Some(OneOf::Left(true)),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -220,13 +222,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        let Some(text) = p.content_changes.into_iter().last().map(|c| c.text) else {
-            return;
-        };
         let d = p.text_document;
         self.change(|w| {
-            w.set_document(d.uri, d.version, text);
+            w.change_document(d.uri, d.version, p.content_changes);
             Vec::new()
         })
         .await;
@@ -292,6 +290,19 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
         self.read("completion", p, features::completion::completion)
+            .await
+    }
+
+    async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.read("formatting", p, features::formatting::formatting)
+            .await
+    }
+
+    async fn range_formatting(
+        &self,
+        p: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        self.read("rangeFormatting", p, features::formatting::range_formatting)
             .await
     }
 

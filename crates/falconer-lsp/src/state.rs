@@ -16,7 +16,7 @@ use falconer_text::Encoding;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 /// One file known to the analysis (ids: loaded files, then extra files).
 #[derive(Clone, Debug)]
@@ -51,6 +51,8 @@ pub struct Snapshot {
     pub analysis: Analysis,
     pub files: Arc<Vec<FileEntry>>,
     pub encoding: Encoding,
+    /// Width for formatting (`falconer.toml`'s `[format] width`).
+    pub format_width: usize,
 }
 
 impl Snapshot {
@@ -104,6 +106,11 @@ impl World {
             analysis: self.host.snapshot(),
             files: self.files.clone(),
             encoding: self.encoding,
+            format_width: self
+                .project
+                .as_ref()
+                .and_then(|p| p.format_width)
+                .unwrap_or(falconer_analysis::ide::format::DEFAULT_WIDTH),
         }
     }
 
@@ -258,6 +265,42 @@ impl World {
             }
             _ => self.rebuild(),
         }
+    }
+
+    /// A `didChange`: applies the changes in order (a change without a
+    /// range replaces the whole text; ranges are in the negotiated
+    /// encoding, positions past a line's end clamp to it). A change to a
+    /// document that is not open is dropped (the client must open it
+    /// first).
+    pub fn change_document(
+        &mut self,
+        uri: Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
+        let Some(path) = uri_path(&uri) else { return };
+        let Some(doc) = self.open.get(&path) else {
+            return;
+        };
+        let mut text = doc.text.clone();
+        for c in changes {
+            match c.range {
+                None => text = c.text,
+                Some(r) => {
+                    let map = LineMap::new(&text, self.encoding);
+                    let (a, b) = (map.offset(r.start) as usize, map.offset(r.end) as usize);
+                    let (a, b) = (a.min(b), a.max(b));
+                    text.replace_range(a..b, &c.text);
+                }
+            }
+        }
+        self.set_document(uri, version, text);
+    }
+
+    /// The text of an open document.
+    #[cfg(test)]
+    pub fn document_text(&self, uri: &Uri) -> Option<&str> {
+        self.open.get(&uri_path(uri)?).map(|d| d.text.as_str())
     }
 
     /// A closed document: back to the disk's text (or out of the set).

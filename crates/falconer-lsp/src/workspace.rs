@@ -109,6 +109,14 @@ struct FileConfig {
     engine_version: Option<String>,
     #[serde(default)]
     lints: BTreeMap<String, String>,
+    #[serde(default)]
+    format: FormatConfig,
+}
+
+/// `[format]`: options of `falconer fmt` and LSP formatting.
+#[derive(Debug, Default, Deserialize)]
+struct FormatConfig {
+    width: Option<usize>,
 }
 
 /// A project config: load order and analysis config.
@@ -117,6 +125,8 @@ pub struct ProjectConfig {
     /// Absolute rules files in load order (empty: discover).
     pub rules_files: Vec<PathBuf>,
     pub config: Config,
+    /// `[format] width`.
+    pub format_width: Option<usize>,
 }
 
 /// Finds `falconer.toml` in the first root that has one (or a parent of
@@ -136,6 +146,7 @@ pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
     let mut out = ProjectConfig {
         rules_files: Vec::new(),
         config: Config::default(),
+        format_width: None,
     };
     let text = match read_text(path) {
         Some(t) => t,
@@ -153,6 +164,7 @@ pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
     };
     let base = path.parent().unwrap_or(Path::new("."));
     out.rules_files = file.rules_files.iter().map(|f| base.join(f)).collect();
+    out.format_width = file.format.width;
     let cfg = &mut out.config;
     cfg.plugins.extend(file.plugins.iter().cloned());
     if let Some(d) = file.default_plugins {

@@ -6,6 +6,7 @@
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
+pub mod formatting;
 pub mod hover;
 pub mod references;
 pub mod symbols;

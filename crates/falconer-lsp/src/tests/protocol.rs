@@ -373,3 +373,62 @@ mt_test!(closing_a_document_reverts_to_the_disk_text, {
         .await;
     assert_eq!(d["version"], Value::Null);
 });
+
+mt_test!(formatting_and_range_formatting, {
+    let text = "- macro: m\n  condition: proc.name=\"é𝄞\"  and  fd.num=1\n- macro: n\n  condition: (proc.pname in (a,b))\n";
+    let (mut c, _) = TestClient::start(&[("a.yaml", text)], false).await;
+    let uri = c.uri("a.yaml");
+    let opts = json!({ "tabSize": 8, "insertSpaces": false });
+    let edits = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    // One edit per condition, ranges in UTF-16 (the client's tab size is
+    // ignored: `falconer fmt` must agree with the editor).
+    assert_json_snapshot!("formatting_edits", edits);
+    // Range formatting: only the condition under the range.
+    let (l, ch) = pos_of(text, "proc.pname", 0, false);
+    let edits = c
+        .result(
+            "textDocument/rangeFormatting",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": { "line": l, "character": ch }, "end": { "line": l, "character": ch + 3 } },
+                "options": opts,
+            }),
+        )
+        .await;
+    assert_eq!(
+        edits,
+        json!([{ "range": { "start": { "line": 3, "character": 13 }, "end": { "line": 3, "character": 34 } },
+                 "newText": "(proc.pname in (a, b))" }])
+    );
+    // A YAML syntax error: no edits, no error.
+    c.open("a.yaml", 1, "- macro: m\n  condition: a=b\n- [\n").await;
+    let r = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    assert_eq!(r, Value::Null);
+    // A falconer.toml width applies.
+    let (mut c, _) = TestClient::start(
+        &[
+            ("a.yaml", "- macro: m\n  condition: aaaa and bbbb and cccc\n"),
+            ("falconer.toml", "rules_files = [\"a.yaml\"]\n[format]\nwidth = 20\n"),
+        ],
+        false,
+    )
+    .await;
+    let uri = c.uri("a.yaml");
+    let edits = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    assert_eq!(edits[0]["newText"], ">-\n    aaaa\n    and bbbb\n    and cccc");
+});

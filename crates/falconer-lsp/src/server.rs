@@ -113,6 +113,22 @@ impl Backend {
     }
 }
 
+/// Parameters of `falconer/testDocumentText`.
+#[cfg(test)]
+#[derive(serde::Deserialize)]
+pub struct TestTextParams {
+    pub uri: Uri,
+}
+
+#[cfg(test)]
+impl Backend {
+    /// The server's text of an open document (protocol tests compare it
+    /// with the client's).
+    pub async fn test_document_text(&self, p: TestTextParams) -> Result<Option<String>> {
+        Ok(lock(&self.world).document_text(&p.uri).map(str::to_string))
+    }
+}
+
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders

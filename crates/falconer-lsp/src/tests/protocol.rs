@@ -406,7 +406,8 @@ mt_test!(formatting_and_range_formatting, {
                  "newText": "(proc.pname in (a, b))" }])
     );
     // A YAML syntax error: no edits, no error.
-    c.open("a.yaml", 1, "- macro: m\n  condition: a=b\n- [\n").await;
+    c.open("a.yaml", 1, "- macro: m\n  condition: a=b\n- [\n")
+        .await;
     let r = c
         .result(
             "textDocument/formatting",
@@ -417,8 +418,14 @@ mt_test!(formatting_and_range_formatting, {
     // A falconer.toml width applies.
     let (mut c, _) = TestClient::start(
         &[
-            ("a.yaml", "- macro: m\n  condition: aaaa and bbbb and cccc\n"),
-            ("falconer.toml", "rules_files = [\"a.yaml\"]\n[format]\nwidth = 20\n"),
+            (
+                "a.yaml",
+                "- macro: m\n  condition: aaaa and bbbb and cccc\n",
+            ),
+            (
+                "falconer.toml",
+                "rules_files = [\"a.yaml\"]\n[format]\nwidth = 20\n",
+            ),
         ],
         false,
     )
@@ -430,5 +437,91 @@ mt_test!(formatting_and_range_formatting, {
             json!({ "textDocument": { "uri": uri }, "options": opts }),
         )
         .await;
-    assert_eq!(edits[0]["newText"], ">-\n    aaaa\n    and bbbb\n    and cccc");
+    assert_eq!(
+        edits[0]["newText"],
+        ">-\n    aaaa\n    and bbbb\n    and cccc"
+    );
+});
+
+mt_test!(a_burst_never_publishes_a_stale_result, {
+    // Three versions of the rules file, each with its own diagnostic,
+    // reached by ranged edits of the macro name (positions in UTF-16).
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    c.open("rules/rules.yaml", 1, RULES).await;
+    let names = ["spawned_procxs", "spawned_procys", "spawned_process_"];
+    let (line, col) = pos_of(RULES, "spawned_process and", 0, false);
+    let at = RULES.find("spawned_process and").unwrap();
+    let mut current = "spawned_process".to_string();
+    let mut texts: Vec<String> = vec![String::new(), RULES.to_string()];
+    let last = 80;
+    for v in 2..=last {
+        // The last text has a diagnostic no earlier version had (a set
+        // equal to the last one published is not sent again).
+        let next = if v == last {
+            "spawned_procfinal"
+        } else {
+            names[v as usize % names.len()]
+        };
+        let range = json!({
+            "start": { "line": line, "character": col },
+            "end": { "line": line, "character": col + current.encode_utf16().count() as u32 },
+        });
+        let uri = c.uri("rules/rules.yaml");
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v },
+                    "contentChanges": [{ "range": range, "text": next }] }),
+        )
+        .await;
+        // Mostly back to back; every 16th change after a pause long
+        // enough for a run to complete mid-burst.
+        if v % 16 == 0 {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
+        let mut t = texts[v as usize - 1].clone();
+        t.replace_range(at..at + current.len(), next);
+        texts.push(t);
+        current = next.to_string();
+    }
+    // Everything published until the last version shows up (and a bit).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        c.settle(Duration::from_millis(100)).await;
+        if c.published("rules/rules.yaml")
+            .iter()
+            .any(|p| p["version"] == json!(last))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the last version was never published"
+        );
+    }
+    c.settle(Duration::from_millis(500)).await;
+    let all = c.published("rules/rules.yaml");
+    let versions: Vec<i64> = all.iter().map(|p| p["version"].as_i64().unwrap()).collect();
+    // Never back, and the last published is the last version.
+    assert!(versions.windows(2).all(|w| w[0] <= w[1]), "{versions:?}");
+    assert_eq!(versions.last(), Some(&(last as i64)), "{versions:?}");
+    // A burst is merged: far fewer runs than changes.
+    assert!(versions.len() < last as usize / 2, "{versions:?}");
+    // Every publication is exactly the result for the version it names:
+    // nothing computed for an older text went out under a newer version.
+    let macros = c.dir.0.join("rules/macros.yaml");
+    let rules = c.dir.0.join("rules/rules.yaml");
+    let uri = c.uri("rules/rules.yaml");
+    for p in &all {
+        let v = p["version"].as_i64().unwrap() as usize;
+        let fresh = super::fresh_diagnostics(&[
+            (macros.clone(), MACROS, 0),
+            (rules.clone(), texts[v].as_str(), v as i32),
+        ]);
+        assert_eq!(p["diagnostics"], fresh[&uri], "version {v}");
+    }
+    // The server's text is the client's.
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": uri }))
+        .await;
+    assert_eq!(t, json!(texts[last as usize]));
 });

@@ -269,9 +269,9 @@ impl World {
 
     /// A `didChange`: applies the changes in order (a change without a
     /// range replaces the whole text; ranges are in the negotiated
-    /// encoding, positions past a line's end clamp to it). A change to a
-    /// document that is not open is dropped (the client must open it
-    /// first).
+    /// encoding, positions past a line's end clamp to it). Ranged changes
+    /// to a document that was never opened are dropped (there is no text
+    /// to apply them to); a whole text is taken.
     pub fn change_document(
         &mut self,
         uri: Uri,
@@ -279,22 +279,23 @@ impl World {
         changes: Vec<TextDocumentContentChangeEvent>,
     ) {
         let Some(path) = uri_path(&uri) else { return };
-        let Some(doc) = self.open.get(&path) else {
-            return;
-        };
-        let mut text = doc.text.clone();
+        // A document that was not opened can still be given whole.
+        let mut text = self.open.get(&path).map(|d| d.text.clone());
         for c in changes {
-            match c.range {
-                None => text = c.text,
-                Some(r) => {
-                    let map = LineMap::new(&text, self.encoding);
+            match (c.range, &mut text) {
+                (None, _) => text = Some(c.text),
+                (Some(r), Some(text)) => {
+                    let map = LineMap::new(text, self.encoding);
                     let (a, b) = (map.offset(r.start) as usize, map.offset(r.end) as usize);
                     let (a, b) = (a.min(b), a.max(b));
                     text.replace_range(a..b, &c.text);
                 }
+                (Some(_), None) => {}
             }
         }
-        self.set_document(uri, version, text);
+        if let Some(text) = text {
+            self.set_document(uri, version, text);
+        }
     }
 
     /// The text of an open document.

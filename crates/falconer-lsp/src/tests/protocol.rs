@@ -525,3 +525,59 @@ mt_test!(a_burst_never_publishes_a_stale_result, {
         .await;
     assert_eq!(t, json!(texts[last as usize]));
 });
+
+mt_test!(ranged_changes_apply_in_order_in_utf16, {
+    let text = "- macro: m\n  condition: proc.name = \"é𝄞\" and fd.name = x\n";
+    let (mut c, _) = TestClient::start(&[("a.yaml", text)], false).await;
+    c.open("a.yaml", 1, text).await;
+    let uri = c.uri("a.yaml");
+    // Line 1: `  condition: proc.name = "é𝄞" and fd.name = x`; in UTF-16 `𝄞`
+    // takes 2 units, so ` and` starts at column 30.
+    let changes = json!([
+        // Replace `fd.name` (columns 35..42) by `proc.pname`.
+        { "range": { "start": { "line": 1, "character": 35 }, "end": { "line": 1, "character": 42 } },
+          "text": "proc.pname" },
+        // Then, in the text that change left, insert after the closing quote.
+        { "range": { "start": { "line": 1, "character": 30 }, "end": { "line": 1, "character": 30 } },
+          "text": " or evt.type = open" },
+        // A new line at the end, then text on it.
+        { "range": { "start": { "line": 2, "character": 0 }, "end": { "line": 2, "character": 0 } },
+          "text": "# é\n" },
+        { "range": { "start": { "line": 2, "character": 3 }, "end": { "line": 2, "character": 3 } },
+          "text": "!" },
+    ]);
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": changes }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": uri }))
+        .await;
+    assert_eq!(
+        t,
+        json!("- macro: m\n  condition: proc.name = \"é𝄞\" or evt.type = open and proc.pname = x\n# é!\n")
+    );
+    // A whole text for a document never opened is taken; ranged changes
+    // to it are dropped.
+    let other = c.uri("b.yaml");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": other, "version": 1 },
+                "contentChanges": [{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "x" }] }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": other }))
+        .await;
+    assert_eq!(t, Value::Null);
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": other, "version": 2 }, "contentChanges": [{ "text": "- list: l\n  items: []\n" }] }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": other }))
+        .await;
+    assert_eq!(t, json!("- list: l\n  items: []\n"));
+});

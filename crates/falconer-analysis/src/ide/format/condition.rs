@@ -231,13 +231,13 @@ impl<'a> Cond<'a> {
         let mut is_kw = vec![false; toks.len()];
         for (from, to, is_and) in kws {
             let word = if is_and { "and" } else { "or" };
-            let found: Vec<usize> = (0..toks.len())
+            // Tokens are in text order: look only between the two children.
+            let first = toks.partition_point(|t| t.start < from);
+            let found: Vec<usize> = (first..toks.len())
+                .take_while(|&i| toks[i].end <= to)
                 .filter(|&i| {
                     let t = toks[i];
-                    t.start >= from
-                        && t.end <= to
-                        && t.kind == Kind::Word
-                        && &text[t.start..t.end] == word
+                    t.kind == Kind::Word && &text[t.start..t.end] == word
                 })
                 .collect();
             match found.as_slice() {

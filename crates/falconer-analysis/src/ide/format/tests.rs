@@ -254,3 +254,14 @@ fn verification_rejects_changed_values() {
         assert!(!verify(&old, bad, &[]), "{bad}");
     }
 }
+
+#[test]
+fn block_scalars_with_trailing_blanks_and_blank_lines() {
+    let t = "- macro: m\n  condition: >\n    a.b=1   \n\n    and c  \n\n- macro: n\n  condition: |-\n\n    x.y=2\n";
+    let out = fmt(t);
+    assert_eq!(
+        out,
+        "- macro: m\n  condition: >\n    a.b = 1 and c\n\n- macro: n\n  condition: |-\n    x.y = 2\n"
+    );
+    assert_eq!(fmt(&out), out);
+}

@@ -13,6 +13,9 @@
 //! [lints]
 //! list-typo = "error"
 //! unused-macro = "off"
+//!
+//! [format]
+//! width = 100                       # `falconer fmt` and LSP formatting
 //! ```
 
 use crate::config::{Config, Level};
@@ -34,6 +37,16 @@ struct FileConfig {
     catalog: Option<PathBuf>,
     #[serde(default)]
     lints: BTreeMap<String, String>,
+    #[serde(default)]
+    format: FormatConfig,
+}
+
+/// `[format]`: options of `falconer fmt` and LSP formatting.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatConfig {
+    /// Conditions wider than this are broken across lines.
+    width: Option<usize>,
 }
 
 /// What a project file says, paths joined to its directory.
@@ -46,6 +59,9 @@ pub struct Project {
     pub catalog: Option<PathBuf>,
     /// Everything else, applied on top of the defaults.
     pub config: Config,
+    /// `[format] width`: conditions wider than this are broken across
+    /// lines by `falconer fmt` and LSP formatting.
+    pub format_width: Option<usize>,
 }
 
 /// `a/./b/../c` as `a/c`, without touching the file system (so the same
@@ -123,6 +139,7 @@ pub fn parse(path: &Path, text: &str) -> (Project, Vec<String>) {
         .map(|f| normalise(&base.join(f)))
         .collect();
     out.catalog = file.catalog.as_ref().map(|c| normalise(&base.join(c)));
+    out.format_width = file.format.width;
     let cfg = &mut out.config;
     let cat = falconer_catalog::catalog();
     for p in &file.plugins {

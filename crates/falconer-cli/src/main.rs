@@ -36,6 +36,8 @@ enum Command {
     Parse(commands::parse::Args),
     /// Print a rule's or macro's fully expanded condition.
     Expand(commands::expand::Args),
+    /// Format the conditions of rules files (`--check` for CI).
+    Fmt(commands::fmt::Args),
     /// Run the language server (LSP over stdio) for editors.
     Lsp(commands::lsp::Args),
     /// Work with scap captures (`falconer scap dump CAPTURE`).
@@ -77,6 +79,7 @@ fn real_main() -> i32 {
         Command::Fields(a) => commands::fields::run(a),
         Command::Parse(a) => commands::parse::run(a),
         Command::Expand(a) => commands::expand::run(a),
+        Command::Fmt(a) => commands::fmt::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
     };

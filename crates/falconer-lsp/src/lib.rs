@@ -38,7 +38,8 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
     #[cfg(test)]
     let builder = builder
         .custom_method("falconer/testPanic", Backend::test_panic)
-        .custom_method("falconer/testPanicNext", Backend::test_panic_next);
+        .custom_method("falconer/testPanicNext", Backend::test_panic_next)
+        .custom_method("falconer/testDocumentText", Backend::test_document_text);
     builder.finish()
 }
 

@@ -152,6 +152,22 @@ fn docs_base_url(params: &InitializeParams) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// Parameters of `falconer/testDocumentText`.
+#[cfg(test)]
+#[derive(serde::Deserialize)]
+pub struct TestTextParams {
+    pub uri: Uri,
+}
+
+#[cfg(test)]
+impl Backend {
+    /// The server's text of an open document (protocol tests compare it
+    /// with the client's).
+    pub async fn test_document_text(&self, p: TestTextParams) -> Result<Option<String>> {
+        Ok(lock(&self.world).document_text(&p.uri).map(str::to_string))
+    }
+}
+
 fn roots_of(params: &InitializeParams) -> Vec<PathBuf> {
     let mut roots: Vec<PathBuf> = params
         .workspace_folders
@@ -196,7 +212,7 @@ impl LanguageServer for Backend {
             capabilities: ServerCapabilities {
                 position_encoding: Some(line_index::encoding_kind(encoding)),
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::FULL,
+                    TextDocumentSyncKind::INCREMENTAL,
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -236,6 +252,8 @@ impl LanguageServer for Backend {
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                document_range_formatting_provider: Some(OneOf::Left(true)),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -302,13 +320,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        let Some(text) = p.content_changes.into_iter().last().map(|c| c.text) else {
-            return;
-        };
         let d = p.text_document;
         self.change(|w| {
-            w.set_document(d.uri, d.version, text);
+            w.change_document(d.uri, d.version, p.content_changes);
             Vec::new()
         })
         .await;
@@ -383,6 +397,19 @@ impl LanguageServer for Backend {
 
     async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
         self.read("completion", p, features::completion::completion)
+            .await
+    }
+
+    async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.read("formatting", p, features::formatting::formatting)
+            .await
+    }
+
+    async fn range_formatting(
+        &self,
+        p: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        self.read("rangeFormatting", p, features::formatting::range_formatting)
             .await
     }
 

@@ -16,7 +16,7 @@ use falconer_text::Encoding;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 /// One file known to the analysis (ids: loaded files, then extra files).
 #[derive(Clone, Debug)]
@@ -93,6 +93,8 @@ pub struct Snapshot {
     pub files: Arc<Vec<FileEntry>>,
     pub encoding: Encoding,
     pub docs_base_url: Option<String>,
+    /// Width for formatting (`falconer.toml`'s `[format] width`).
+    pub format_width: usize,
 }
 
 impl Snapshot {
@@ -150,6 +152,11 @@ impl World {
             files: self.files.clone(),
             encoding: self.encoding,
             docs_base_url: self.docs_base_url.clone(),
+            format_width: self
+                .project
+                .as_ref()
+                .and_then(|p| p.format_width)
+                .unwrap_or(falconer_analysis::ide::format::DEFAULT_WIDTH),
         }
     }
 
@@ -346,6 +353,43 @@ impl World {
             }
             _ => self.rebuild(),
         }
+    }
+
+    /// A `didChange`: applies the changes in order (a change without a
+    /// range replaces the whole text; ranges are in the negotiated
+    /// encoding, positions past a line's end clamp to it). Ranged changes
+    /// to a document that was never opened are dropped (there is no text
+    /// to apply them to); a whole text is taken.
+    pub fn change_document(
+        &mut self,
+        uri: Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
+        let Some(path) = uri_path(&uri) else { return };
+        // A document that was not opened can still be given whole.
+        let mut text = self.open.get(&path).map(|d| d.text.clone());
+        for c in changes {
+            match (c.range, &mut text) {
+                (None, _) => text = Some(c.text),
+                (Some(r), Some(text)) => {
+                    let map = LineMap::new(text, self.encoding);
+                    let (a, b) = (map.offset(r.start) as usize, map.offset(r.end) as usize);
+                    let (a, b) = (a.min(b), a.max(b));
+                    text.replace_range(a..b, &c.text);
+                }
+                (Some(_), None) => {}
+            }
+        }
+        if let Some(text) = text {
+            self.set_document(uri, version, text);
+        }
+    }
+
+    /// The text of an open document.
+    #[cfg(test)]
+    pub fn document_text(&self, uri: &Uri) -> Option<&str> {
+        self.open.get(&uri_path(uri)?).map(|d| d.text.as_str())
     }
 
     /// A closed document: back to the disk's text (or out of the set).

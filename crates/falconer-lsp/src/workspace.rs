@@ -103,6 +103,8 @@ pub struct ProjectConfig {
     /// Absolute rules files in load order (empty: discover).
     pub rules_files: Vec<PathBuf>,
     pub config: Config,
+    /// `[format] width`.
+    pub format_width: Option<usize>,
 }
 
 /// Finds `falconer.toml` in the first root that has one (or a parent of
@@ -124,6 +126,7 @@ pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
         let out = ProjectConfig {
             rules_files: Vec::new(),
             config: Config::default(),
+            format_width: None,
         };
         return (out, vec![format!("cannot read {}", path.display())]);
     };
@@ -141,6 +144,7 @@ pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
     let out = ProjectConfig {
         rules_files: project.rules_files,
         config,
+        format_width: project.format_width,
     };
     (out, problems)
 }

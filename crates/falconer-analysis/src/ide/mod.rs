@@ -37,11 +37,14 @@
 //! * `folding`, `selection`: folding ranges and expanding selections;
 //! * `edit`: text edits and the helpers that keep them exact inside YAML
 //!   scalars.
+//! * `format`: the formatter (condition layout; works on a file's text,
+//!   without the database).
 
 mod code_actions;
 mod completion;
 mod edit;
 mod folding;
+pub mod format;
 mod highlight;
 mod hover;
 mod inlay_hints;

@@ -4,6 +4,7 @@ pub mod check;
 pub mod expand;
 pub mod explain;
 pub mod fields;
+pub mod fmt;
 pub mod lsp;
 pub mod parse;
 pub mod scap;

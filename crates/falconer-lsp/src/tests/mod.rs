@@ -7,10 +7,17 @@
 
 mod fixtures;
 mod protocol;
+mod session;
 
+use crate::features::diagnostics;
+use crate::state::{FileEntry, Snapshot};
+use falconer_analysis::{AnalysisHost, Config};
+use falconer_text::Encoding;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, WriteHalf};
 use tokio::sync::mpsc;
@@ -323,4 +330,40 @@ pub fn pos_of(text: &str, needle: &str, delta: usize, utf8: bool) -> (u32, u32) 
         text[line_start..at].encode_utf16().count() as u32
     };
     (line, col)
+}
+
+/// The diagnostics a fresh analysis of `files` (path, text, version; no
+/// `falconer.toml`, loaded in sorted path order as the server loads a
+/// workspace) gives, per URI, converted exactly as the server converts
+/// them (UTF-16 positions).
+pub fn fresh_diagnostics(files: &[(PathBuf, &str, i32)]) -> HashMap<String, Value> {
+    let mut order: Vec<&(PathBuf, &str, i32)> = files.iter().collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut host = AnalysisHost::new(Config::default());
+    host.update_files(
+        order
+            .iter()
+            .map(|(p, t, _)| (p.display().to_string(), t.to_string()))
+            .collect(),
+        Vec::new(),
+    );
+    let table: Vec<FileEntry> = order
+        .iter()
+        .map(|(p, _, v)| FileEntry {
+            path: p.clone(),
+            uri: Uri::from_file_path(p).unwrap(),
+            version: Some(*v),
+        })
+        .collect();
+    let snap = Snapshot {
+        analysis: host.snapshot(),
+        files: Arc::new(table),
+        encoding: Encoding::Utf16,
+        format_width: 100,
+        docs_base_url: None,
+    };
+    diagnostics::compute(&snap)
+        .into_iter()
+        .map(|(uri, _, d)| (uri.as_str().to_string(), serde_json::to_value(d).unwrap()))
+        .collect()
 }

@@ -608,3 +608,211 @@ mt_test!(documents_with_the_falco_language_id_are_rules, {
         .await;
     assert_eq!(codes_and_severities(&d)[0].0, "unknown-field");
 });
+
+mt_test!(formatting_and_range_formatting, {
+    let text = "- macro: m\n  condition: proc.name=\"é𝄞\"  and  fd.num=1\n- macro: n\n  condition: (proc.pname in (a,b))\n";
+    let (mut c, _) = TestClient::start(&[("a.yaml", text)], false).await;
+    let uri = c.uri("a.yaml");
+    let opts = json!({ "tabSize": 8, "insertSpaces": false });
+    let edits = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    // One edit per condition, ranges in UTF-16 (the client's tab size is
+    // ignored: `falconer fmt` must agree with the editor).
+    assert_json_snapshot!("formatting_edits", edits);
+    // Range formatting: only the condition under the range.
+    let (l, ch) = pos_of(text, "proc.pname", 0, false);
+    let edits = c
+        .result(
+            "textDocument/rangeFormatting",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": { "line": l, "character": ch }, "end": { "line": l, "character": ch + 3 } },
+                "options": opts,
+            }),
+        )
+        .await;
+    assert_eq!(
+        edits,
+        json!([{ "range": { "start": { "line": 3, "character": 13 }, "end": { "line": 3, "character": 34 } },
+                 "newText": "(proc.pname in (a, b))" }])
+    );
+    // A YAML syntax error: no edits, no error.
+    c.open("a.yaml", 1, "- macro: m\n  condition: a=b\n- [\n")
+        .await;
+    let r = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    assert_eq!(r, Value::Null);
+    // A falconer.toml width applies.
+    let (mut c, _) = TestClient::start(
+        &[
+            (
+                "a.yaml",
+                "- macro: m\n  condition: aaaa and bbbb and cccc\n",
+            ),
+            (
+                "falconer.toml",
+                "rules_files = [\"a.yaml\"]\n[format]\nwidth = 20\n",
+            ),
+        ],
+        false,
+    )
+    .await;
+    let uri = c.uri("a.yaml");
+    let edits = c
+        .result(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": opts }),
+        )
+        .await;
+    assert_eq!(
+        edits[0]["newText"],
+        ">-\n    aaaa\n    and bbbb\n    and cccc"
+    );
+});
+
+mt_test!(a_burst_never_publishes_a_stale_result, {
+    // Three versions of the rules file, each with its own diagnostic,
+    // reached by ranged edits of the macro name (positions in UTF-16).
+    let (mut c, _) = TestClient::start(&workspace(), false).await;
+    c.open("rules/rules.yaml", 1, RULES).await;
+    let names = ["spawned_procxs", "spawned_procys", "spawned_process_"];
+    let (line, col) = pos_of(RULES, "spawned_process and", 0, false);
+    let at = RULES.find("spawned_process and").unwrap();
+    let mut current = "spawned_process".to_string();
+    let mut texts: Vec<String> = vec![String::new(), RULES.to_string()];
+    let last = 80;
+    for v in 2..=last {
+        // The last text has a diagnostic no earlier version had (a set
+        // equal to the last one published is not sent again).
+        let next = if v == last {
+            "spawned_procfinal"
+        } else {
+            names[v as usize % names.len()]
+        };
+        let range = json!({
+            "start": { "line": line, "character": col },
+            "end": { "line": line, "character": col + current.encode_utf16().count() as u32 },
+        });
+        let uri = c.uri("rules/rules.yaml");
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v },
+                    "contentChanges": [{ "range": range, "text": next }] }),
+        )
+        .await;
+        // Mostly back to back; every 16th change after a pause long
+        // enough for a run to complete mid-burst.
+        if v % 16 == 0 {
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
+        let mut t = texts[v as usize - 1].clone();
+        t.replace_range(at..at + current.len(), next);
+        texts.push(t);
+        current = next.to_string();
+    }
+    // Everything published until the last version shows up (and a bit).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        c.settle(Duration::from_millis(100)).await;
+        if c.published("rules/rules.yaml")
+            .iter()
+            .any(|p| p["version"] == json!(last))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the last version was never published"
+        );
+    }
+    c.settle(Duration::from_millis(500)).await;
+    let all = c.published("rules/rules.yaml");
+    let versions: Vec<i64> = all.iter().map(|p| p["version"].as_i64().unwrap()).collect();
+    // Never back, and the last published is the last version.
+    assert!(versions.windows(2).all(|w| w[0] <= w[1]), "{versions:?}");
+    assert_eq!(versions.last(), Some(&(last as i64)), "{versions:?}");
+    // A burst is merged: far fewer runs than changes.
+    assert!(versions.len() < last as usize / 2, "{versions:?}");
+    // Every publication is exactly the result for the version it names:
+    // nothing computed for an older text went out under a newer version.
+    let macros = c.dir.0.join("rules/macros.yaml");
+    let rules = c.dir.0.join("rules/rules.yaml");
+    let uri = c.uri("rules/rules.yaml");
+    for p in &all {
+        let v = p["version"].as_i64().unwrap() as usize;
+        let fresh = super::fresh_diagnostics(&[
+            (macros.clone(), MACROS, 0),
+            (rules.clone(), texts[v].as_str(), v as i32),
+        ]);
+        assert_eq!(p["diagnostics"], fresh[&uri], "version {v}");
+    }
+    // The server's text is the client's.
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": uri }))
+        .await;
+    assert_eq!(t, json!(texts[last as usize]));
+});
+
+mt_test!(ranged_changes_apply_in_order_in_utf16, {
+    let text = "- macro: m\n  condition: proc.name = \"é𝄞\" and fd.name = x\n";
+    let (mut c, _) = TestClient::start(&[("a.yaml", text)], false).await;
+    c.open("a.yaml", 1, text).await;
+    let uri = c.uri("a.yaml");
+    // Line 1: `  condition: proc.name = "é𝄞" and fd.name = x`; in UTF-16 `𝄞`
+    // takes 2 units, so ` and` starts at column 30.
+    let changes = json!([
+        // Replace `fd.name` (columns 35..42) by `proc.pname`.
+        { "range": { "start": { "line": 1, "character": 35 }, "end": { "line": 1, "character": 42 } },
+          "text": "proc.pname" },
+        // Then, in the text that change left, insert after the closing quote.
+        { "range": { "start": { "line": 1, "character": 30 }, "end": { "line": 1, "character": 30 } },
+          "text": " or evt.type = open" },
+        // A new line at the end, then text on it.
+        { "range": { "start": { "line": 2, "character": 0 }, "end": { "line": 2, "character": 0 } },
+          "text": "# é\n" },
+        { "range": { "start": { "line": 2, "character": 3 }, "end": { "line": 2, "character": 3 } },
+          "text": "!" },
+    ]);
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": changes }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": uri }))
+        .await;
+    assert_eq!(
+        t,
+        json!("- macro: m\n  condition: proc.name = \"é𝄞\" or evt.type = open and proc.pname = x\n# é!\n")
+    );
+    // A whole text for a document never opened is taken; ranged changes
+    // to it are dropped.
+    let other = c.uri("b.yaml");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": other, "version": 1 },
+                "contentChanges": [{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "x" }] }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": other }))
+        .await;
+    assert_eq!(t, Value::Null);
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": other, "version": 2 }, "contentChanges": [{ "text": "- list: l\n  items: []\n" }] }),
+    )
+    .await;
+    let t = c
+        .result("falconer/testDocumentText", json!({ "uri": other }))
+        .await;
+    assert_eq!(t, json!("- list: l\n  items: []\n"));
+});

@@ -42,6 +42,9 @@ enum Command {
     Lsp(commands::lsp::Args),
     /// Work with scap captures (`falconer scap dump CAPTURE`).
     Scap(commands::scap::Args),
+    /// Run rules (or one condition) over a scap capture and print the
+    /// alerts, as Falco would.
+    Replay(commands::replay::Args),
 }
 
 /// mimalloc: the analysis allocates many small strings and trees; glibc's
@@ -82,6 +85,7 @@ fn real_main() -> i32 {
         Command::Fmt(a) => commands::fmt::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
+        Command::Replay(a) => commands::replay::run(a),
     };
     match result {
         Ok(code) => code,

@@ -109,6 +109,7 @@ mod event;
 mod meta;
 mod ppm_sc;
 mod reader;
+pub mod state;
 mod value;
 mod writer;
 

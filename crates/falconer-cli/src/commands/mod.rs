@@ -7,6 +7,7 @@ pub mod fields;
 pub mod fmt;
 pub mod lsp;
 pub mod parse;
+pub mod replay;
 pub mod scap;
 
 use crate::config;

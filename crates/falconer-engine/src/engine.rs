@@ -1,0 +1,629 @@
+//! The ruleset: the analysed rules compiled into one [`Program`], indexed
+//! by event code like Falco's evttype index, evaluated per event with
+//! `rule_matching` first or all, and their outputs formatted as Falco
+//! prints them.
+
+use falconer_analysis::cat::Scope;
+use falconer_analysis::collect::Collected;
+use falconer_analysis::compile::Compiled;
+use falconer_analysis::expand::{expand_expr, rule_expr};
+use falconer_analysis::lists::{substitute, ListIndex, ListView};
+use falconer_analysis::model::Priority;
+use falconer_analysis::AnalysisHost;
+use falconer_catalog::{FieldScope, ParsedValue, ASYNC_EVENT_CODE, EVENT_CODE_UNIVERSE};
+use falconer_scap::Event;
+use falconer_syntax::ast::Lhs;
+use falconer_syntax::output::{parse_output, OutputSegment};
+
+use crate::extract::{EventCtx, FieldExtractor};
+use crate::program::{Frame, Multi, NodeDef, NodeId, Program, SlotId};
+use crate::time;
+use crate::value::{render_values, values_to_json};
+
+/// Falco's `rule_matching` setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RuleMatching {
+    /// Stop at the first matching rule (Falco's default).
+    #[default]
+    First,
+    /// Report every matching rule.
+    All,
+}
+
+/// How rules are selected and outputs built.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Rules less severe than this are not loaded (Falco's `priority`).
+    pub min_priority: Priority,
+    pub rule_matching: RuleMatching,
+    /// Append the fields that loaded plugins suggest for outputs
+    /// (`container_id=%container.id ...`), as Falco's default
+    /// `append_output: [suggested_output: true]` does.
+    pub suggested_output: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            min_priority: Priority::Debug,
+            rule_matching: RuleMatching::First,
+            suggested_output: true,
+        }
+    }
+}
+
+/// Fields plugins flag as suggested for outputs (`EPF_FORMAT_SUGGESTED`),
+/// in the plugin's field order: (plugin, field).
+const SUGGESTED_FIELDS: &[(&str, &str)] = &[
+    ("container", "container.id"),
+    ("container", "container.name"),
+    ("container", "container.image.repository"),
+    ("container", "container.image.tag"),
+    ("container", "k8s.pod.name"),
+    ("container", "k8s.ns.name"),
+    ("k8smeta", "k8smeta.pod.name"),
+    ("k8smeta", "k8smeta.ns.name"),
+];
+
+/// The largest output token width honoured.
+const MAX_WIDTH: usize = 65_536;
+
+/// A compiled output format.
+#[derive(Debug, Default)]
+pub struct Output {
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Text(String),
+    Token {
+        slot: Option<SlotId>,
+        width: Option<u32>,
+    },
+}
+
+/// One loaded rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub name: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    node: NodeId,
+    output: Output,
+}
+
+/// An alert: a rule matched an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    pub evt_num: u64,
+    pub ts: u64,
+    pub rule: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    /// The formatted output (without time and priority).
+    pub output: String,
+    /// Field values of the output, keyed by field text (`null` when
+    /// missing); transformer tokens are left out, as Falco does.
+    pub output_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Escapes a line as Falco does for its text output: JSON string escapes
+/// (quotes, backslashes, control characters) without the quotes.
+pub fn falco_escape(s: &str) -> String {
+    let j = serde_json::to_string(s).unwrap_or_default();
+    j[1..j.len() - 1].to_string()
+}
+
+impl Alert {
+    /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output`.
+    pub fn line(&self) -> String {
+        falco_escape(&format!(
+            "{}: {} {}",
+            time::clock(self.ts),
+            self.priority.as_str(),
+            self.output
+        ))
+    }
+
+    /// One JSON object: `{"evt_num","time","rule","priority","source",
+    /// "tags","output","output_fields"}`, `output` being the text line.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "evt_num": self.evt_num,
+            "time": time::iso8601(self.ts),
+            "rule": self.rule,
+            "priority": self.priority.as_str(),
+            "source": self.source,
+            "tags": self.tags,
+            "output": format!("{}: {} {}", time::clock(self.ts), self.priority.as_str(), self.output),
+            "output_fields": self.output_fields,
+        })
+    }
+}
+
+/// The engine: compiled rules, their extractors and the per-event cache.
+pub struct Engine {
+    program: Program,
+    extractors: Vec<Option<FieldExtractor>>,
+    rules: Vec<Rule>,
+    /// Rule indices per event code, in load order.
+    by_code: Vec<Vec<u32>>,
+    frame: Frame,
+    matching: RuleMatching,
+    notes: Vec<String>,
+    time_slot: Option<SlotId>,
+    matched: Vec<u32>,
+    /// Condition mode: every event is evaluated.
+    everything: bool,
+}
+
+fn lhs_resolves(lhs: &Lhs, scope: &FieldScope<'_>) -> bool {
+    let mut p = Program::new();
+    p.lhs(lhs, scope).is_ok()
+}
+
+impl Engine {
+    /// Loads every enabled rule of the `syscall` source at or above the
+    /// priority threshold that compiled without error in the analysis.
+    /// Rules of other sources are left out with a note (captures hold
+    /// syscall events only), and so are rules using a field the engine
+    /// cannot extract.
+    pub fn from_analysis(host: &AnalysisHost, opts: &Options) -> Engine {
+        let collected = host.collected();
+        let compiled = host.compiled();
+        let plugins = host.plugins();
+        let scope = Scope::new("syscall", &plugins, host.config().imported.as_ref());
+        let fscope = scope.field_scope();
+        let mut program = Program::new();
+        let mut rules = Vec::new();
+        let mut sets = Vec::new();
+        let mut notes = Vec::new();
+        let mut other_sources = 0usize;
+        let mut order: Vec<usize> = (0..collected.rules.len()).collect();
+        order.sort_by_key(|&i| collected.rules[i].index);
+        for i in order {
+            let entry = &collected.rules[i];
+            let Some(cr) = compiled.rules.get(i) else {
+                continue;
+            };
+            if !entry.enabled || cr.skipped || !cr.ok {
+                continue;
+            }
+            if entry.source() != "syscall" {
+                other_sources += 1;
+                continue;
+            }
+            if entry.priority > opts.min_priority {
+                continue;
+            }
+            let expr = match rule_expr(collected, compiled, &entry.name) {
+                Ok(e) => e,
+                Err(e) => {
+                    notes.push(format!("rule '{}' not loaded: {e}", entry.name));
+                    continue;
+                }
+            };
+            let node = match program.compile(&expr, &fscope) {
+                Ok(n) => n,
+                Err(e) => {
+                    notes.push(format!("rule '{}' not loaded: {e}", entry.name));
+                    continue;
+                }
+            };
+            let mut text = entry.output.text.trim().replace("%container.info", "");
+            if opts.suggested_output {
+                for (plugin, field) in SUGGESTED_FIELDS {
+                    if scope.plugins().contains(plugin) {
+                        text.push_str(&format!(" {}=%{field}", field.replace('.', "_")));
+                    }
+                }
+            }
+            let output = compile_output(&mut program, &text, &fscope);
+            sets.push(cr.evttypes.clone());
+            rules.push(Rule {
+                name: entry.name.clone(),
+                priority: entry.priority,
+                source: "syscall".into(),
+                tags: entry.tags.clone(),
+                node,
+                output,
+            });
+        }
+        if other_sources > 0 {
+            notes.push(format!(
+                "{other_sources} rule(s) of other sources than syscall ignored (captures hold syscall events)"
+            ));
+        }
+        let mut by_code: Vec<Vec<u32>> = vec![Vec::new(); EVENT_CODE_UNIVERSE];
+        for (ri, set) in sets.iter().enumerate() {
+            for (code, list) in by_code.iter_mut().enumerate() {
+                let code = code as u16;
+                let hit = match set {
+                    Some(s) => s.contains(code) || code == ASYNC_EVENT_CODE,
+                    None => true,
+                };
+                if hit {
+                    list.push(ri as u32);
+                }
+            }
+        }
+        let mut e = Engine::assemble(program, rules, by_code, opts.rule_matching, notes);
+        e.drop_unextractable();
+        e
+    }
+
+    /// An engine for one condition (`--condition`), with the lists and
+    /// macros of the analysed rules available; it "matches" every event
+    /// the condition accepts, under the rule name `condition`.
+    pub fn from_condition(
+        host: &AnalysisHost,
+        condition: &str,
+        output: &str,
+    ) -> Result<Engine, String> {
+        let collected = host.collected();
+        let compiled = host.compiled();
+        let expr = expand_condition(collected, compiled, condition)?;
+        let plugins = host.plugins();
+        let scope = Scope::new("syscall", &plugins, host.config().imported.as_ref());
+        let fscope = scope.field_scope();
+        let mut program = Program::new();
+        let node = program.compile(&expr, &fscope)?;
+        let output = compile_output(&mut program, output, &fscope);
+        let rules = vec![Rule {
+            name: "condition".into(),
+            priority: Priority::Debug,
+            source: "syscall".into(),
+            tags: Vec::new(),
+            node,
+            output,
+        }];
+        let by_code = vec![vec![0u32]; EVENT_CODE_UNIVERSE];
+        let mut e = Engine::assemble(program, rules, by_code, RuleMatching::First, Vec::new());
+        let unsupported = e.unsupported_in(0);
+        if !unsupported.is_empty() {
+            return Err(format!(
+                "the condition uses fields the engine cannot extract: {}",
+                unsupported.join(", ")
+            ));
+        }
+        e.everything = true;
+        Ok(e)
+    }
+
+    fn assemble(
+        program: Program,
+        rules: Vec<Rule>,
+        by_code: Vec<Vec<u32>>,
+        matching: RuleMatching,
+        notes: Vec<String>,
+    ) -> Engine {
+        let mut program = program;
+        let time_slot = {
+            let f = falconer_syntax::ast::FieldRef {
+                name: "evt.time".into(),
+                name_span: Default::default(),
+                arg: None,
+                span: Default::default(),
+            };
+            program.field(&f, &FieldScope::syscall(&[])).ok()
+        };
+        let extractors: Vec<Option<FieldExtractor>> = program
+            .fields
+            .iter()
+            .map(|r| FieldExtractor::new(r).ok())
+            .collect();
+        for (i, x) in extractors.iter().enumerate() {
+            if let Some(x) = x {
+                let m = match x.multi() {
+                    crate::extract::Multi::AnyAncestor => Multi::Any,
+                    crate::extract::Multi::EitherEndpoint => Multi::Endpoints,
+                    crate::extract::Multi::Single | crate::extract::Multi::List => Multi::Single,
+                };
+                program.set_field_multi(i, m);
+            }
+        }
+        let frame = Frame::new(&program);
+        Engine {
+            program,
+            extractors,
+            rules,
+            by_code,
+            frame,
+            matching,
+            notes,
+            time_slot,
+            matched: Vec::new(),
+            everything: false,
+        }
+    }
+
+    /// Field names used by a rule's condition that have no extractor.
+    fn unsupported_in(&self, rule: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut fields = Vec::new();
+        node_fields(&self.program, self.rules[rule].node, &mut fields);
+        for f in fields {
+            if self.extractors[f].is_none() {
+                let n = self.program.fields[f].field.name.to_string();
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// Drops rules whose condition needs a field without extractor.
+    fn drop_unextractable(&mut self) {
+        let mut keep = vec![true; self.rules.len()];
+        for (i, k) in keep.iter_mut().enumerate() {
+            let u = self.unsupported_in(i);
+            if !u.is_empty() {
+                *k = false;
+                self.notes.push(format!(
+                    "rule '{}' not loaded: the engine cannot extract {}",
+                    self.rules[i].name,
+                    u.join(", ")
+                ));
+            }
+        }
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        let mut new_index = vec![u32::MAX; self.rules.len()];
+        let mut n = 0u32;
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                new_index[i] = n;
+                n += 1;
+            }
+        }
+        let mut i = 0;
+        self.rules.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for list in self.by_code.iter_mut() {
+            list.retain(|r| keep[*r as usize]);
+            for r in list.iter_mut() {
+                *r = new_index[*r as usize];
+            }
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Remarks about rules left out.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Evaluates the rules for one event whose state has been applied;
+    /// returns the indices of the matching rules (at most one with
+    /// `rule_matching: first`). Events flagged state-only are not
+    /// evaluated (libsinsp hides them from its users).
+    pub fn process(&mut self, ctx: &EventCtx<'_>) -> &[u32] {
+        self.matched.clear();
+        self.frame.next_event();
+        let ev = ctx.event;
+        if ev.is_state_only() {
+            return &self.matched;
+        }
+        let Engine {
+            program,
+            extractors,
+            rules,
+            by_code,
+            frame,
+            matching,
+            matched,
+            everything,
+            ..
+        } = self;
+        let list: &[u32] = if *everything {
+            &[0]
+        } else {
+            match by_code.get(ev.code as usize) {
+                Some(l) => l,
+                None => return matched,
+            }
+        };
+        let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
+            Some(x) => x.extract(ctx, out),
+            None => out.clear(),
+        };
+        for &r in list {
+            if frame.eval(program, rules[r as usize].node, &mut fill) {
+                matched.push(r);
+                if *matching == RuleMatching::First {
+                    break;
+                }
+            }
+        }
+        matched
+    }
+
+    /// Formats the alert of rule `rule` for the current event (after
+    /// [`Engine::process`] on the same event).
+    pub fn alert(&mut self, rule: u32, ctx: &EventCtx<'_>) -> Alert {
+        let ev: &Event = ctx.event;
+        let Engine {
+            program,
+            extractors,
+            rules,
+            frame,
+            time_slot,
+            ..
+        } = self;
+        let r = &rules[rule as usize];
+        let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
+            Some(x) => x.extract(ctx, out),
+            None => out.clear(),
+        };
+        let mut output = String::new();
+        let mut fields = serde_json::Map::new();
+        let mut tmp = String::new();
+        for seg in &r.output.segments {
+            match seg {
+                Segment::Text(t) => output.push_str(t),
+                Segment::Token { slot, width } => {
+                    tmp.clear();
+                    match slot {
+                        Some(s) => {
+                            let slot = &program.slots[*s as usize];
+                            let (is_list, pf, transformed, name, any) = (
+                                slot.is_list,
+                                slot.print_format,
+                                slot.transformed,
+                                slot.name.clone(),
+                                slot.multi == Multi::Any,
+                            );
+                            let vals = frame.values(program, *s, &mut fill);
+                            if any && !vals.is_empty() {
+                                // libsinsp prints every ancestor of an
+                                // index-less ancestor field, space-separated.
+                                for (k, v) in vals.iter().enumerate() {
+                                    if k > 0 {
+                                        tmp.push(' ');
+                                    }
+                                    crate::value::render(v, pf, &mut tmp);
+                                }
+                            } else {
+                                render_values(vals, is_list, pf, &mut tmp);
+                            }
+                            if !transformed {
+                                fields.insert(name, values_to_json(vals, is_list, pf));
+                            }
+                        }
+                        None => tmp.push_str("<NA>"),
+                    }
+                    match width {
+                        Some(w) => {
+                            // libsinsp pads or cuts to the width; we cap
+                            // absurd widths instead of allocating them.
+                            let w = (*w as usize).min(MAX_WIDTH);
+                            let mut b: Vec<u8> = tmp.as_bytes().to_vec();
+                            b.resize(w, b' ');
+                            output.push_str(&String::from_utf8_lossy(&b));
+                        }
+                        None => output.push_str(&tmp),
+                    }
+                }
+            }
+        }
+        let time_text = match time_slot {
+            Some(s) => {
+                let v = frame.values(program, *s, &mut fill);
+                match v.first() {
+                    Some(ParsedValue::Str(b)) => String::from_utf8_lossy(b).into_owned(),
+                    _ => time::clock(ev.ts),
+                }
+            }
+            None => time::clock(ev.ts),
+        };
+        fields.insert("evt.time".into(), serde_json::Value::String(time_text));
+        Alert {
+            evt_num: ev.num,
+            ts: ev.ts,
+            rule: r.name.clone(),
+            priority: r.priority,
+            source: r.source.clone(),
+            tags: r.tags.clone(),
+            output,
+            output_fields: fields,
+        }
+    }
+}
+
+fn node_fields(p: &Program, n: NodeId, out: &mut Vec<usize>) {
+    use crate::program::{RhsKind, SlotKind};
+    fn slot_fields(p: &Program, s: SlotId, out: &mut Vec<usize>) {
+        match &p.slots[s as usize].kind {
+            SlotKind::Field(f) => out.push(*f),
+            SlotKind::Const(_) => {}
+            SlotKind::List(v) | SlotKind::Concat(v) => {
+                v.iter().for_each(|s| slot_fields(p, *s, out))
+            }
+            SlotKind::Unary { arg, .. } => slot_fields(p, *arg, out),
+            SlotKind::Join { sep, list } => {
+                slot_fields(p, *sep, out);
+                slot_fields(p, *list, out);
+            }
+            SlotKind::Getopt {
+                argv, optstring, ..
+            } => {
+                slot_fields(p, *argv, out);
+                slot_fields(p, *optstring, out);
+            }
+        }
+    }
+    match &p.nodes[n as usize] {
+        NodeDef::And(c) | NodeDef::Or(c) => c.iter().for_each(|c| node_fields(p, *c, out)),
+        NodeDef::Not(c) => node_fields(p, *c, out),
+        NodeDef::Check(c) => {
+            slot_fields(p, c.lhs, out);
+            if let RhsKind::Slot(r) = &c.rhs {
+                slot_fields(p, *r, out);
+            }
+        }
+    }
+}
+
+/// Compiles an output format; tokens that do not compile print `<NA>`.
+fn compile_output(program: &mut Program, text: &str, scope: &FieldScope<'_>) -> Output {
+    let parsed = parse_output(text, &|lhs| lhs_resolves(lhs, scope));
+    let mut segments = Vec::new();
+    for seg in &parsed.segments {
+        match seg {
+            OutputSegment::Text { span } => {
+                let s = &text[span.start as usize..span.end as usize];
+                segments.push(Segment::Text(s.to_string()));
+            }
+            OutputSegment::Token { width, expr, .. } => {
+                let slot = program.lhs(expr, scope).ok();
+                segments.push(Segment::Token {
+                    slot,
+                    width: *width,
+                });
+            }
+        }
+    }
+    Output { segments }
+}
+
+/// A standalone condition with the rules' lists substituted (textually,
+/// as Falco does) and their macros expanded.
+pub fn expand_condition(
+    collected: &Collected,
+    compiled: &Compiled,
+    condition: &str,
+) -> Result<falconer_syntax::ast::Expr, String> {
+    let mut order: Vec<usize> = (0..collected.lists.len()).collect();
+    order.sort_by_key(|&i| collected.lists[i].index);
+    let views: Vec<ListView<'_>> = order
+        .iter()
+        .filter_map(|&i| {
+            compiled.list_items.get(i).map(|items| ListView {
+                name: &collected.lists[i].name,
+                items,
+            })
+        })
+        .collect();
+    let index = ListIndex::new(views);
+    let subst = substitute(condition, &index);
+    let parsed = falconer_syntax::parse_condition(&subst.text);
+    if let Some(e) = parsed.errors.first() {
+        return Err(format!("{} at offset {}", e.message, e.offset));
+    }
+    let expr = parsed.expr.ok_or("the condition is empty")?;
+    expand_expr(&expr, collected, compiled, &mut Vec::new()).map_err(|e| e.to_string())
+}

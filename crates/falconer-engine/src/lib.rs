@@ -1,0 +1,23 @@
+//! The rule engine: compiles analysed rules (macros and lists expanded,
+//! exceptions folded in) into evaluators, indexes them by event type and
+//! evaluates them over events read from captures, with libsinsp's
+//! semantics (LANGUAGE.md part F).
+//!
+//! Layout:
+//! - `extract/`: field extraction, one module per field class, over an
+//!   event and the process/fd state (`falconer_scap::state`).
+//! - [`program`]: conditions compiled to checks over shared, per-event
+//!   cached value slots; [`value`] the operators and value rendering;
+//!   [`glob`], [`pmatch`], [`transform`] the operator and transformer
+//!   details.
+
+pub mod capgen;
+pub mod engine;
+pub mod extract;
+pub mod glob;
+pub mod pmatch;
+pub mod program;
+pub mod replay;
+pub mod time;
+pub mod transform;
+pub mod value;

@@ -261,7 +261,13 @@ fn compare_on<'a>(
                 .into_iter()
                 .chain(condition_fields(theirs))
                 .collect();
-            let explained = events_with_differing_values(&host, cap, &fields, &differing);
+            let explained = events_with_differing_values(
+                &host,
+                cap,
+                &fields,
+                &differing,
+                uses_endpoint_fields(ours),
+            );
             let mine: std::collections::BTreeSet<u64> =
                 mine.difference(&explained).copied().collect();
             let sys: std::collections::BTreeSet<u64> =

@@ -122,19 +122,19 @@ pub fn bundled_host() -> AnalysisHost {
     h
 }
 
-/// Event numbers sysdig never prints: its display loop skips events of
-/// the internal category (`procinfo`, `drop`, container metadata...)
-/// unless in debug mode. Falco evaluates them; the comparison leaves them
-/// out.
+/// Event numbers sysdig never prints, whatever the filter: its display
+/// loop skips events of the internal category (`procinfo`, `drop`...)
+/// and some container metadata events. Falco evaluates them; the
+/// comparison leaves them out. Asked of sysdig itself (every event it
+/// prints without a filter).
 pub fn sysdig_hidden(capture: &Path) -> BTreeSet<u64> {
+    let shown = sysdig_nums(capture, "evt.num > 0").unwrap_or_default();
     let mut out = BTreeSet::new();
     let Ok(reader) = ScapReader::open(capture) else {
         return out;
     };
     for ev in reader.flatten() {
-        let internal =
-            matches!(ev.code, 272 | 324) || ev.info().is_some_and(|i| i.category == "internal");
-        if internal {
+        if !shown.contains(&ev.num) {
             out.insert(ev.num);
         }
     }
@@ -247,11 +247,18 @@ pub fn condition_fields(condition: &str) -> Vec<String> {
 /// our engine: the events where some value differs (an extraction or
 /// state divergence, covered field by field by the extraction
 /// differential test, not an evaluation one).
+/// With `endpoints_filter_only` (the condition uses `fd.ip`, `fd.port`,
+/// `fd.net` or `fd.proto`), an event whose endpoint fields sysdig shows
+/// as `<NA>` counts as differing too: sysdig 0.29's filter compares the
+/// socket's raw endpoints, which libs 2022 filled from the `connect`
+/// enter event (and kept after a failed connect) while its display
+/// fields, and current libs, have none yet.
 pub fn events_with_differing_values(
     host: &AnalysisHost,
     capture: &Path,
     fields: &[String],
     nums: &BTreeSet<u64>,
+    endpoints_filter_only: bool,
 ) -> BTreeSet<u64> {
     let mut out = BTreeSet::new();
     if fields.is_empty() || nums.is_empty() {
@@ -292,9 +299,23 @@ pub fn events_with_differing_values(
         }
     }
     for n in nums {
-        if sys.get(n) != ours.get(n) {
+        let unknown_endpoints = endpoints_filter_only
+            && sys
+                .get(n)
+                .is_some_and(|l| l.split('\u{1}').all(|v| v == "<NA>"));
+        if sys.get(n) != ours.get(n) || unknown_endpoints {
             out.insert(*n);
         }
     }
     out
+}
+
+/// Whether a condition uses the filter-only endpoint fields.
+pub fn uses_endpoint_fields(condition: &str) -> bool {
+    let parsed = falconer_syntax::parse_condition(condition);
+    parsed.expr.is_some_and(|e| {
+        falconer_syntax::visit::fields(&e)
+            .iter()
+            .any(|(f, _)| matches!(f.name.as_str(), "fd.ip" | "fd.port" | "fd.net" | "fd.proto"))
+    })
 }

@@ -29,19 +29,26 @@ pub fn render_diagnostics(diags: &[Diagnostic]) -> String {
                 t
             }
         };
-        if let Some(line) = text
-            .as_deref()
-            .and_then(|t| t.lines().nth(d.line.saturating_sub(1) as usize))
-        {
+        let Some(t) = text.as_deref() else { continue };
+        let count = t.lines().count();
+        // A position just past the last line (an error at the end of the
+        // file) is shown after the last line's text.
+        let (lno, col) = if d.line as usize > count && count > 0 {
+            let last = t.lines().last().unwrap_or("");
+            (count as u32, last.chars().count() as u32 + 1)
+        } else {
+            (d.line, d.column)
+        };
+        if let Some(line) = t.lines().nth(lno.saturating_sub(1) as usize) {
             let width = if d.end_line == d.line && d.end_column > d.column {
                 (d.end_column - d.column) as usize
             } else {
                 1
             };
-            let _ = writeln!(out, "{:>6} | {line}", d.line);
+            let _ = writeln!(out, "{:>6} | {line}", lno);
             let pad: String = line
                 .chars()
-                .take(d.column.saturating_sub(1) as usize)
+                .take(col.saturating_sub(1) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(out, "{:>6} | {pad}{}", "", "^".repeat(width.min(200)));
@@ -81,7 +88,10 @@ fn because(trace: &Trace, indent: &str, out: &mut String) {
     }
     let _ = writeln!(out, "{indent}because:");
     for r in reasons {
-        let at = r.at.as_ref().map(|a| format!("  ({a})")).unwrap_or_default();
+        let at =
+            r.at.as_ref()
+                .map(|a| format!("  ({a})"))
+                .unwrap_or_default();
         let _ = writeln!(out, "{indent}  {r}{at}");
     }
 }
@@ -171,7 +181,12 @@ pub fn human(suite: &Suite, report: &Report, opts: HumanOptions) -> String {
         String::new()
     };
     let _ = writeln!(out, "\n{} cases{time}", report.results.len());
-    let _ = writeln!(out, "tests: {} passed, {} failed", report.passed(), report.failed());
+    let _ = writeln!(
+        out,
+        "tests: {} passed, {} failed",
+        report.passed(),
+        report.failed()
+    );
     out
 }
 
@@ -191,7 +206,10 @@ pub fn coverage_text(c: &Coverage) -> String {
     ] {
         let (n, t, f) = c.of_kind(kind);
         if n > 0 {
-            let _ = writeln!(out, "  {label:<18} {n:>4}: {t} evaluated true, {f} evaluated false");
+            let _ = writeln!(
+                out,
+                "  {label:<18} {n:>4}: {t} evaluated true, {f} evaluated false"
+            );
         }
     }
     let missing: Vec<String> = c
@@ -204,8 +222,15 @@ pub fn coverage_text(c: &Coverage) -> String {
                 (false, true) => "never true",
                 _ => "never false",
             };
-            let detail = i.detail.as_ref().map(|d| format!(" {d}")).unwrap_or_default();
-            let at = i.at.as_ref().map(|a| format!("  ({a})")).unwrap_or_default();
+            let detail = i
+                .detail
+                .as_ref()
+                .map(|d| format!(" {d}"))
+                .unwrap_or_default();
+            let at =
+                i.at.as_ref()
+                    .map(|a| format!("  ({a})"))
+                    .unwrap_or_default();
             format!("    {} {}{detail}: {never}{at}", i.kind.as_str(), i.name)
         })
         .collect();

@@ -208,10 +208,13 @@ pub fn run(suite: &Suite, opts: &RunOptions) -> Report {
                 let mut mine = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(case) = suite.cases.get(i) else { break };
+                    let Some(case) = suite.cases.get(i) else {
+                        break;
+                    };
                     let slot = slots.entry(case.config).or_insert_with(|| {
                         let host = suite.configs[case.config].host();
-                        let engine = Engine::from_analysis(&host, &suite.configs[case.config].options);
+                        let engine =
+                            Engine::from_analysis(&host, &suite.configs[case.config].options);
                         Slot {
                             host,
                             engine,
@@ -251,7 +254,11 @@ pub fn run(suite: &Suite, opts: &RunOptions) -> Report {
     let mut results = results.into_inner().expect("not poisoned");
     results.sort_by_key(|r| r.case);
     let coverage = opts.coverage.then(|| Coverage {
-        items: coverage.into_inner().expect("not poisoned").into_values().collect(),
+        items: coverage
+            .into_inner()
+            .expect("not poisoned")
+            .into_values()
+            .collect(),
     });
     Report {
         results,
@@ -263,16 +270,17 @@ pub fn run(suite: &Suite, opts: &RunOptions) -> Report {
 
 fn describe_process(state: &State) -> String {
     match state.event_thread() {
-        Some(t) => format!(
-            "{} pid {}",
-            String::from_utf8_lossy(&t.comm),
-            t.pid
-        ),
+        Some(t) => format!("{} pid {}", String::from_utf8_lossy(&t.comm), t.pid),
         None => "an unknown thread".into(),
     }
 }
 
-fn run_case(index: usize, case: &Case, slot: &mut Slot, coverage: bool) -> (CaseResult, Vec<String>) {
+fn run_case(
+    index: usize,
+    case: &Case,
+    slot: &mut Slot,
+    coverage: bool,
+) -> (CaseResult, Vec<String>) {
     let t0 = Instant::now();
     let mut problems = Vec::new();
     let mut alerts = Vec::new();
@@ -357,7 +365,7 @@ fn mismatch(e: &Expectation, a: &AlertSummary) -> Option<String> {
     }
     if let Some(o) = &e.output {
         if a.output != o.value {
-            return Some("its output is not the expected text".to_string());
+            return Some(first_difference(&o.value, &a.output));
         }
     }
     for (f, want) in &e.fields {
@@ -382,6 +390,28 @@ fn mismatch(e: &Expectation, a: &AlertSummary) -> Option<String> {
         }
     }
     None
+}
+
+/// Where two texts first differ, with a little context.
+fn first_difference(want: &str, got: &str) -> String {
+    let w: Vec<char> = want.chars().collect();
+    let g: Vec<char> = got.chars().collect();
+    let i = w.iter().zip(&g).take_while(|(a, b)| a == b).count();
+    let from = i.saturating_sub(10);
+    let part = |v: &[char]| -> String {
+        let s: String = v.iter().skip(from).take(30).collect();
+        if s.is_empty() {
+            "the end".into()
+        } else {
+            format!("'{s}'")
+        }
+    };
+    format!(
+        "its output differs from the expected text at character {}: expected {}, got {}",
+        i + 1,
+        part(&w),
+        part(&g)
+    )
 }
 
 fn matchers_text(e: &Expectation) -> String {
@@ -419,15 +449,24 @@ const MAX_LISTED: usize = 5;
 pub fn check(case: &Case, alerts: &[AlertSummary]) -> Vec<Failure> {
     let mut out = Vec::new();
     for e in &case.expect {
-        let of_rule: Vec<&AlertSummary> = alerts.iter().filter(|a| a.rule == e.rule.value).collect();
-        let selected: Vec<&AlertSummary> = of_rule.iter().copied().filter(|a| mismatch(e, a).is_none()).collect();
+        let of_rule: Vec<&AlertSummary> =
+            alerts.iter().filter(|a| a.rule == e.rule.value).collect();
+        let selected: Vec<&AlertSummary> = of_rule
+            .iter()
+            .copied()
+            .filter(|a| mismatch(e, a).is_none())
+            .collect();
         let n = selected.len() as u64;
         if e.count.accepts(n) {
             continue;
         }
         let mut details = Vec::new();
         let wanted = if e.count.max == Some(0) {
-            format!("expected '{}' not to fire{}", e.rule.value, matchers_text(e))
+            format!(
+                "expected '{}' not to fire{}",
+                e.rule.value,
+                matchers_text(e)
+            )
         } else {
             format!(
                 "expected '{}' to fire {}{}",
@@ -440,7 +479,11 @@ pub fn check(case: &Case, alerts: &[AlertSummary]) -> Vec<Failure> {
             "{wanted}, it fired {n} time{}{}",
             plural(n as usize),
             if e.has_matchers() && of_rule.len() > selected.len() {
-                format!(" ({} other alert{} of the rule did not match)", of_rule.len() - selected.len(), plural(of_rule.len() - selected.len()))
+                format!(
+                    " ({} other alert{} of the rule did not match)",
+                    of_rule.len() - selected.len(),
+                    plural(of_rule.len() - selected.len())
+                )
             } else {
                 String::new()
             }
@@ -461,7 +504,11 @@ pub fn check(case: &Case, alerts: &[AlertSummary]) -> Vec<Failure> {
                 details.push(format!("... {} more", selected.len() - MAX_LISTED));
             }
         } else {
-            for a in of_rule.iter().filter(|a| mismatch(e, a).is_some()).take(MAX_LISTED) {
+            for a in of_rule
+                .iter()
+                .filter(|a| mismatch(e, a).is_some())
+                .take(MAX_LISTED)
+            {
                 details.push(format!(
                     "event #{}: {} ({})",
                     a.evt_num,
@@ -626,7 +673,9 @@ fn explain(case: &Case, slot: &mut Slot, failures: &mut [Failure]) {
                     }
                 }
             },
-            (None, Want::At(..)) => Explanation::Unavailable("the event could not be traced".into()),
+            (None, Want::At(..)) => {
+                Explanation::Unavailable("the event could not be traced".into())
+            }
         };
         failures[*fi].explanation = Some(e);
     }

@@ -156,26 +156,43 @@ const EXPECT_KEYS: &[&str] = &[
     "fields",
 ];
 
-/// Parses a test file's text. Errors are schema errors with positions
-/// (fixtures and rule names are checked when the suite is loaded).
-pub fn parse(src: Arc<SourceText>) -> Result<TestFile, Vec<Diagnostic>> {
+/// Parses a test file's text: the file with every case that could be
+/// read, and the schema errors (with positions) of the others. Fixtures
+/// and rule names are checked when the suite is loaded.
+pub fn parse_partial(src: Arc<SourceText>) -> (Option<TestFile>, Vec<Diagnostic>) {
     let yaml = falconer_yaml::parse(&src.text);
     if let Some(e) = yaml.errors.first() {
-        return Err(vec![src.error("yaml-syntax", e.span, e.message.clone())]);
+        return (
+            None,
+            vec![src.error("yaml-syntax", e.span, e.message.clone())],
+        );
     }
     let Some(root) = yaml.documents.iter().find_map(|d| d.root.as_ref()) else {
-        return Err(vec![src.error(
-            "test-schema",
-            Span::empty(0),
-            "the test file is empty (it needs cases:)",
-        )]);
+        return (
+            None,
+            vec![src.error(
+                "test-schema",
+                Span::empty(0),
+                "the test file is empty (it needs cases:)",
+            )],
+        );
     };
     let mut r = Reader::new(&src, "test-schema");
     let file = read_file(&mut r, src.clone(), root);
-    if r.has_errors() {
-        return Err(r.diags);
+    (file, r.diags)
+}
+
+/// Parses a test file's text; any schema error fails the whole file.
+pub fn parse(src: Arc<SourceText>) -> Result<TestFile, Vec<Diagnostic>> {
+    match parse_partial(src.clone()) {
+        (Some(f), d) if d.is_empty() => Ok(f),
+        (_, d) if !d.is_empty() => Err(d),
+        _ => Err(vec![src.error(
+            "test-schema",
+            Span::empty(0),
+            "invalid test file",
+        )]),
     }
-    file.ok_or_else(|| vec![src.error("test-schema", root.span, "invalid test file")])
 }
 
 fn matching(r: &mut Reader<'_>, n: &Node) -> Option<Matching> {
@@ -184,7 +201,10 @@ fn matching(r: &mut Reader<'_>, n: &Node) -> Option<Matching> {
         "first" => Some(Matching::First),
         "all" => Some(Matching::All),
         other => {
-            r.error(n.span, format!("rule_matching must be first or all, not '{other}'"));
+            r.error(
+                n.span,
+                format!("rule_matching must be first or all, not '{other}'"),
+            );
             None
         }
     }
@@ -232,17 +252,34 @@ fn read_file(r: &mut Reader<'_>, src: Arc<SourceText>, n: &Node) -> Option<TestF
     };
     let items = r.sequence(cases, "cases")?;
     if items.is_empty() {
-        r.error(cases.span, "cases is empty: a test file needs at least one case");
+        r.error(
+            cases.span,
+            "cases is empty: a test file needs at least one case",
+        );
     }
+    let mut names: Vec<(String, Span)> = Vec::new();
     for c in items {
-        if let Some(c) = read_case(r, &src, c) {
-            if let Some(prev) = f.cases.iter().find(|p| p.name.value == c.name.value) {
-                let (line, _) = src.line_col(prev.name.span.start);
+        let before = r.diags.len();
+        if let Some(n) = c
+            .as_mapping()
+            .and_then(|m| r.get(m, "name"))
+            .and_then(|n| n.as_str().map(|s| (s.to_string(), n.span)))
+        {
+            if let Some((_, prev)) = names.iter().find(|(p, _)| *p == n.0) {
+                let (line, _) = src.line_col(prev.start);
                 r.error(
-                    c.name.span,
-                    format!("a case named '{}' is already defined on line {line}", c.name.value),
+                    n.1,
+                    format!("a case named '{}' is already defined on line {line}", n.0),
                 );
             }
+            names.push(n);
+        }
+        let case = read_case(r, &src, c);
+        if r.diags.len() > before {
+            // A case with an error is reported, not run.
+            continue;
+        }
+        if let Some(c) = case {
             f.cases.push(c);
         }
     }
@@ -251,10 +288,15 @@ fn read_file(r: &mut Reader<'_>, src: Arc<SourceText>, n: &Node) -> Option<TestF
 
 fn read_case(r: &mut Reader<'_>, src: &Arc<SourceText>, n: &Node) -> Option<CaseSpec> {
     let e = r.mapping(n, "a case", CASE_KEYS)?;
-    let name = r.require(e, "name", "a case", n.span).and_then(|v| r.nonempty(v, "name"))?;
+    let name = r
+        .require(e, "name", "a case", n.span)
+        .and_then(|v| r.nonempty(v, "name"))?;
     let fixture = match (r.get(e, "capture"), r.get(e, "scenario")) {
         (Some(_), Some(_)) => {
-            r.error(n.span, "a case has either 'capture' or 'scenario', not both");
+            r.error(
+                n.span,
+                "a case has either 'capture' or 'scenario', not both",
+            );
             return None;
         }
         (None, None) => {
@@ -333,9 +375,15 @@ fn read_expectation(r: &mut Reader<'_>, n: &Node) -> Option<Expectation> {
     let at_least = num(r, "at_least")?;
     let at_most = num(r, "at_most")?;
     let count = match (count, at_least, at_most) {
-        (Some(c), None, None) => Count { min: c, max: Some(c) },
+        (Some(c), None, None) => Count {
+            min: c,
+            max: Some(c),
+        },
         (Some(_), _, _) => {
-            r.error(n.span, "give either 'count' or 'at_least'/'at_most', not both");
+            r.error(
+                n.span,
+                "give either 'count' or 'at_least'/'at_most', not both",
+            );
             return None;
         }
         (None, a, b) => {
@@ -370,7 +418,10 @@ fn read_expectation(r: &mut Reader<'_>, n: &Node) -> Option<Expectation> {
                 NodeKind::Null => FieldValue::Missing,
                 NodeKind::Scalar(s) => FieldValue::Text(s.value.clone()),
                 _ => {
-                    r.error(en.value.span, "a field's expected value must be a scalar (or null for no value)");
+                    r.error(
+                        en.value.span,
+                        "a field's expected value must be a scalar (or null for no value)",
+                    );
                     return None;
                 }
             };

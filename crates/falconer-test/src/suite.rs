@@ -81,7 +81,9 @@ pub struct Suite {
 
 impl Suite {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -145,7 +147,9 @@ pub fn find_test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -162,13 +166,41 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// `p` relative to `base` (absolute paths as they are), with `.` and
+/// `..` resolved lexically so reports show `rules/x.yaml`, not
+/// `rules/tests/../x.yaml`.
 fn rel(base: &Path, p: &str) -> PathBuf {
     let pb = Path::new(p);
-    if pb.is_absolute() {
+    let joined = if pb.is_absolute() {
         pb.to_path_buf()
     } else {
         base.join(pb)
+    };
+    normalize(&joined)
+}
+
+/// Resolves `.` and `..` lexically (a `..` after a normal component
+/// removes it; leading `..` stay).
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            c => out.push(c),
+        }
     }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }
 
 fn key_of(p: &Path) -> PathBuf {
@@ -279,12 +311,10 @@ impl Loader {
             },
         };
         let src = Arc::new(SourceText::new(path, text));
-        let file = match schema::parse(src.clone()) {
-            Ok(f) => f,
-            Err(d) => {
-                self.suite.diagnostics.extend(d);
-                return;
-            }
+        let (file, diags) = schema::parse_partial(src.clone());
+        self.suite.diagnostics.extend(diags);
+        let Some(file) = file else {
+            return;
         };
         let file_index = self.suite.files.len();
         self.suite.files.push(SuiteFile {
@@ -320,7 +350,10 @@ impl Loader {
                             self.suite.diagnostics.push(src.error(
                                 "missing-rules",
                                 r.span,
-                                format!("no rules files (*.yaml) in {}", rel(dir, &r.value).display()),
+                                format!(
+                                    "no rules files (*.yaml) in {}",
+                                    rel(dir, &r.value).display()
+                                ),
                             ));
                         }
                         Err(e) => {
@@ -328,7 +361,10 @@ impl Loader {
                             self.suite.diagnostics.push(src.error(
                                 "missing-rules",
                                 r.span,
-                                format!("cannot read the rules {}: {e}", rel(dir, &r.value).display()),
+                                format!(
+                                    "cannot read the rules {}: {e}",
+                                    rel(dir, &r.value).display()
+                                ),
                             ));
                         }
                     }
@@ -337,7 +373,10 @@ impl Loader {
             (None, cfg) => {
                 let (cfg_path, span) = match cfg {
                     Some(c) => (Some(rel(dir, &c.value)), c.span),
-                    None => (config::find(&std::fs::canonicalize(dir).unwrap_or(dir.to_path_buf())), Span::empty(0)),
+                    None => (
+                        config::find(&std::fs::canonicalize(dir).unwrap_or(dir.to_path_buf())),
+                        Span::empty(0),
+                    ),
                 };
                 let Some(cfg_path) = cfg_path else {
                     self.suite.diagnostics.push(src.error(
@@ -350,13 +389,19 @@ impl Loader {
                 let fc = match config::load(&cfg_path) {
                     Ok(c) => c,
                     Err(e) => {
-                        self.suite.diagnostics.push(src.error("missing-rules", span, e));
+                        self.suite
+                            .diagnostics
+                            .push(src.error("missing-rules", span, e));
                         return None;
                     }
                 };
                 let cdir = cfg_path.parent().map(Path::to_path_buf).unwrap_or_default();
                 for r in &fc.rules_files {
-                    let p = if r.is_absolute() { r.clone() } else { cdir.join(r) };
+                    let p = if r.is_absolute() {
+                        r.clone()
+                    } else {
+                        cdir.join(r)
+                    };
                     match expand_rules_path(&p) {
                         Ok(v) => files.extend(v.into_iter().map(|p| (p, span))),
                         Err(e) => {
@@ -530,7 +575,15 @@ impl Loader {
             },
         };
         // The rules.
-        let config = self.config(&key, &files, src, base, plugins, matching, file.suggested_output);
+        let config = self.config(
+            &key,
+            &files,
+            src,
+            base,
+            plugins,
+            matching,
+            file.suggested_output,
+        );
         if let Some(ci) = config {
             let cfg = self.suite.configs[ci].clone();
             for e in &c.expect {
@@ -621,7 +674,11 @@ impl Loader {
                 let i = d.loc.file as usize;
                 let path = host.file_path(d.loc.file).to_string();
                 let st = SourceText::new(path, texts.get(i).map_or("", |t| t.1.as_str()));
-                st.error("rules-load", d.loc.span, format!("{} [{}]", d.message, d.code))
+                st.error(
+                    "rules-load",
+                    d.loc.span,
+                    format!("{} [{}]", d.message, d.code),
+                )
             })
             .collect();
         if !errors.is_empty() {
@@ -688,14 +745,17 @@ impl Loader {
                     }
                 }
                 None => {
-                    let names: Vec<&str> = collected.rules.iter().map(|r| r.name.as_str()).collect();
+                    let names: Vec<&str> =
+                        collected.rules.iter().map(|r| r.name.as_str()).collect();
                     match suggest(name, names.iter().copied()) {
                         Some(s) => format!("unknown rule '{name}' (did you mean '{s}'?)"),
                         None => format!("unknown rule '{name}': the rules loaded do not define it"),
                     }
                 }
             };
-            self.suite.diagnostics.push(src.error("unknown-rule", e.rule.span, msg));
+            self.suite
+                .diagnostics
+                .push(src.error("unknown-rule", e.rule.span, msg));
             return;
         }
         let fields = cfg.output_fields.get(name).cloned().unwrap_or_default();
@@ -720,8 +780,8 @@ impl Loader {
 }
 
 fn read_capture(path: &Path) -> Result<Arc<Vec<u8>>, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("capture {} not found ({e})", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("capture {} not found ({e})", path.display()))?;
     falconer_scap::ScapReader::new(std::io::Cursor::new(bytes.as_slice()))
         .map_err(|e| format!("{} is not a readable scap capture: {e}", path.display()))?;
     Ok(Arc::new(bytes))
@@ -736,7 +796,8 @@ pub fn output_field_names(output: &str, suggested: bool, plugins: &[String]) -> 
     let mut out: Vec<String> = Vec::new();
     for seg in &parsed.segments {
         if let OutputSegment::Token {
-            expr: Lhs::Field(f), ..
+            expr: Lhs::Field(f),
+            ..
         } = seg
         {
             let n = f.joined();

@@ -69,7 +69,10 @@ impl<'a> Reader<'a> {
         allowed: &[&str],
     ) -> Option<&'n [Entry]> {
         let Some(entries) = n.as_mapping() else {
-            self.error(n.span, format!("{what} must be a mapping, not {}", kind_name(n)));
+            self.error(
+                n.span,
+                format!("{what} must be a mapping, not {}", kind_name(n)),
+            );
             return None;
         };
         let mut seen: Vec<&str> = Vec::new();
@@ -144,7 +147,10 @@ impl<'a> Reader<'a> {
         match parse_int(s.value.trim()) {
             Some(v) => Some(Spanned::new(v, s.span)),
             None => {
-                self.error(n.span, format!("{what} must be an integer, not '{}'", s.value));
+                self.error(
+                    n.span,
+                    format!("{what} must be an integer, not '{}'", s.value),
+                );
                 None
             }
         }
@@ -166,7 +172,10 @@ impl<'a> Reader<'a> {
             "true" | "True" | "TRUE" => Some(true),
             "false" | "False" | "FALSE" => Some(false),
             other => {
-                self.error(n.span, format!("{what} must be true or false, not '{other}'"));
+                self.error(
+                    n.span,
+                    format!("{what} must be true or false, not '{other}'"),
+                );
                 None
             }
         }
@@ -197,7 +206,10 @@ impl<'a> Reader<'a> {
             NodeKind::Sequence { items, .. } => Some(items),
             NodeKind::Null => Some(&[]),
             _ => {
-                self.error(n.span, format!("{what} must be a list, not {}", kind_name(n)));
+                self.error(
+                    n.span,
+                    format!("{what} must be a list, not {}", kind_name(n)),
+                );
                 None
             }
         }

@@ -69,7 +69,11 @@ pub fn run(args: &Args) -> Result<i32, String> {
         eprintln!(
             "falconer: error: the tests cannot run ({} problem{} above)",
             suite.diagnostics.len(),
-            if suite.diagnostics.len() == 1 { "" } else { "s" }
+            if suite.diagnostics.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
         return Ok(2);
     }
@@ -79,14 +83,18 @@ pub fn run(args: &Args) -> Result<i32, String> {
     }
     let coverage = args.coverage || args.fail_under.is_some();
     let opts = RunOptions {
-        jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs).max(1),
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| RunOptions::default().jobs)
+            .max(1),
         coverage,
     };
     let rep = run_suite(&suite, &opts);
     let text = match args.format {
         Format::Human => report::human(&suite, &rep, HumanOptions { timings: true }),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&report::json(&suite, &rep)).unwrap_or_default();
+            let mut s =
+                serde_json::to_string_pretty(&report::json(&suite, &rep)).unwrap_or_default();
             s.push('\n');
             s
         }
@@ -94,7 +102,11 @@ pub fn run(args: &Args) -> Result<i32, String> {
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    let mut code = if rep.failed() > 0 || !rep.internal.is_empty() { 1 } else { 0 };
+    let mut code = if rep.failed() > 0 || !rep.internal.is_empty() {
+        1
+    } else {
+        0
+    };
     if let (Some(min), Some(c)) = (args.fail_under, &rep.coverage) {
         if c.percent() + 1e-9 < min {
             eprintln!(

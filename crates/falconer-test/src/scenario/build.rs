@@ -129,8 +129,11 @@ pub fn build(s: &Scenario) -> Result<Vec<u8>, Vec<Diagnostic>> {
 }
 
 fn internal(s: &Scenario, msg: String) -> Diagnostic {
-    s.src
-        .error("scenario", s.span, format!("cannot write the capture: {msg}"))
+    s.src.error(
+        "scenario",
+        s.span,
+        format!("cannot write the capture: {msg}"),
+    )
 }
 
 fn nul_list<S: AsRef<str>>(items: &[S]) -> Vec<u8> {
@@ -172,7 +175,11 @@ impl B<'_> {
             span: Span::empty(0),
         });
         for u in &self.s.users {
-            if let Some(o) = self.users.iter().find(|o| o.uid == u.uid || o.name == u.name) {
+            if let Some(o) = self
+                .users
+                .iter()
+                .find(|o| o.uid == u.uid || o.name == u.name)
+            {
                 let what = if o.uid == u.uid {
                     format!("uid {}", u.uid)
                 } else {
@@ -254,11 +261,9 @@ impl B<'_> {
 
     fn container_of(&mut self, c: &Spanned<String>) -> Option<usize> {
         let t = c.value.to_ascii_lowercase();
-        let i = self
-            .s
-            .containers
-            .iter()
-            .position(|k| k.name == c.value || k.full_id == t || (t.len() >= 12 && k.full_id.starts_with(&t)));
+        let i = self.s.containers.iter().position(|k| {
+            k.name == c.value || k.full_id == t || (t.len() >= 12 && k.full_id.starts_with(&t))
+        });
         if i.is_none() {
             let names: Vec<&str> = self.s.containers.iter().map(|k| k.name.as_str()).collect();
             let hint = match falconer_text::suggest(&c.value, names.iter().copied()) {
@@ -298,10 +303,15 @@ impl B<'_> {
                     .map(|s| format!("{s}=/docker/{id}"))
                     .collect()
             }
-            None => ["cpuset=/", "cpu=/system.slice", "memory=/system.slice", "pids=/system.slice"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            None => [
+                "cpuset=/",
+                "cpu=/system.slice",
+                "memory=/system.slice",
+                "pids=/system.slice",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         }
     }
 
@@ -631,30 +641,33 @@ impl B<'_> {
                 if p.fds.contains_key(&n.value) {
                     Some(n.value)
                 } else {
-                    self.error(n.span, format!("process {} has no fd {} open", p.pid, n.value));
+                    self.error(
+                        n.span,
+                        format!("process {} has no fd {} open", p.pid, n.value),
+                    );
                     None
                 }
             }
             FdRef::Path(path) => {
                 let want = absolute(&p.cwd, &path.value);
                 let found = p.fds.iter().rev().find_map(|(fd, m)| match m {
-                    FdModel::File { path, .. } | FdModel::Unix { path } if *path == want => Some(*fd),
+                    FdModel::File { path, .. } | FdModel::Unix { path } if *path == want => {
+                        Some(*fd)
+                    }
                     _ => None,
                 });
                 if found.is_none() {
-                    self.error(path.span, format!("process {} has no fd open on {want}", p.pid));
+                    self.error(
+                        path.span,
+                        format!("process {} has no fd open on {want}", p.pid),
+                    );
                 }
                 found
             }
         }
     }
 
-    fn proc_values<'v>(
-        p: &'v Proc,
-        res: V<'v>,
-        args: &'v [u8],
-        cwd: &'v str,
-    ) -> Vec<V<'v>> {
+    fn proc_values<'v>(p: &'v Proc, res: V<'v>, args: &'v [u8], cwd: &'v str) -> Vec<V<'v>> {
         vec![
             res,
             V::Str(p.program.argv0.as_bytes()),
@@ -692,7 +705,13 @@ impl B<'_> {
         self.procs.insert(child.pid, child);
     }
 
-    fn execve(&mut self, pid: i64, program: &Program, env: Option<&Vec<String>>, error: Option<i64>) {
+    fn execve(
+        &mut self,
+        pid: i64,
+        program: &Program,
+        env: Option<&Vec<String>>,
+        error: Option<i64>,
+    ) {
         let Some(mut p) = self.procs.get(&pid).cloned() else {
             return;
         };
@@ -705,7 +724,9 @@ impl B<'_> {
             if let Some(e) = env {
                 p.env = e.clone();
             }
-            p.fds.retain(|_, m| !matches!(m, FdModel::File { flags, .. } if *flags & O_CLOEXEC != 0));
+            p.fds.retain(
+                |_, m| !matches!(m, FdModel::File { flags, .. } if *flags & O_CLOEXEC != 0),
+            );
         }
         let args = nul_list(&p.program.args);
         let cwd = dir_text(&p.cwd);
@@ -734,7 +755,12 @@ impl B<'_> {
 
     fn setuid_in(&mut self, pid: i64, uid: u32, gid: u32, error: Option<i64>) {
         self.ts += STEP_NS;
-        self.pair(pid, 198, &[V::Uid(uid)], &[V::Errno(error.map_or(0, |e| -e))]);
+        self.pair(
+            pid,
+            198,
+            &[V::Uid(uid)],
+            &[V::Errno(error.map_or(0, |e| -e))],
+        );
         if error.is_none() {
             if let Some(p) = self.procs.get_mut(&pid) {
                 p.uid = uid;
@@ -764,7 +790,11 @@ impl B<'_> {
         self.pair(
             p.pid,
             18,
-            &[V::Flags(domain), V::Uint(if udp { 2 } else { 1 }), V::Uint(0)],
+            &[
+                V::Flags(domain),
+                V::Uint(if udp { 2 } else { 1 }),
+                V::Uint(0),
+            ],
             &[V::Fd(fd)],
         );
         p.fds.insert(
@@ -790,7 +820,9 @@ impl B<'_> {
                 env,
                 container,
             } => {
-                let Some(parent) = self.live(ppid) else { return };
+                let Some(parent) = self.live(ppid) else {
+                    return;
+                };
                 if !self.new_pid(pid) {
                     return;
                 }
@@ -803,7 +835,15 @@ impl B<'_> {
                 };
                 let vpid = self.vpid_for(pid.value, container);
                 let mut fds = parent.fds.clone();
-                fds.retain(|_, m| !matches!(m, FdModel::Inet { listening: true, .. }));
+                fds.retain(|_, m| {
+                    !matches!(
+                        m,
+                        FdModel::Inet {
+                            listening: true,
+                            ..
+                        }
+                    )
+                });
                 let child = Proc {
                     pid: pid.value,
                     ppid: parent.pid,
@@ -828,7 +868,9 @@ impl B<'_> {
                 self.execve(pid.value, program, env.as_ref(), None);
             }
             EventKind::Fork { pid, ppid } => {
-                let Some(parent) = self.live(ppid) else { return };
+                let Some(parent) = self.live(ppid) else {
+                    return;
+                };
                 if !self.new_pid(pid) {
                     return;
                 }
@@ -883,7 +925,10 @@ impl B<'_> {
                 let n = match fd {
                     Some(f) => {
                         if p.fds.contains_key(&f.value) && error.is_none() {
-                            self.error(f.span, format!("fd {} is already open in process {}", f.value, p.pid));
+                            self.error(
+                                f.span,
+                                format!("fd {} is already open in process {}", f.value, p.pid),
+                            );
                             return;
                         }
                         f.value
@@ -902,7 +947,14 @@ impl B<'_> {
                         p.pid,
                         306,
                         &[V::Fd(AT_FDCWD), V::Str(name), fl.clone(), md.clone()],
-                        &[V::Fd(res), V::Fd(AT_FDCWD), V::Str(name), fl, md, V::Uint(0x803)],
+                        &[
+                            V::Fd(res),
+                            V::Fd(AT_FDCWD),
+                            V::Str(name),
+                            fl,
+                            md,
+                            V::Uint(0x803),
+                        ],
                     ),
                     OpenCall::Open => self.pair(
                         p.pid,
@@ -913,8 +965,21 @@ impl B<'_> {
                     OpenCall::Openat2 => self.pair(
                         p.pid,
                         326,
-                        &[V::Fd(AT_FDCWD), V::Str(name), fl.clone(), md.clone(), V::Flags(0)],
-                        &[V::Fd(res), V::Fd(AT_FDCWD), V::Str(name), fl, md, V::Flags(0)],
+                        &[
+                            V::Fd(AT_FDCWD),
+                            V::Str(name),
+                            fl.clone(),
+                            md.clone(),
+                            V::Flags(0),
+                        ],
+                        &[
+                            V::Fd(res),
+                            V::Fd(AT_FDCWD),
+                            V::Str(name),
+                            fl,
+                            md,
+                            V::Flags(0),
+                        ],
                     ),
                     OpenCall::Creat => self.pair(
                         p.pid,
@@ -924,7 +989,11 @@ impl B<'_> {
                     ),
                 }
                 if error.is_none() {
-                    let flags = if *call == OpenCall::Creat { 2 | 4 | 256 } else { *flags };
+                    let flags = if *call == OpenCall::Creat {
+                        2 | 4 | 256
+                    } else {
+                        *flags
+                    };
                     p.fds.insert(
                         n,
                         FdModel::File {
@@ -937,7 +1006,9 @@ impl B<'_> {
             }
             EventKind::Close { pid, fd } => {
                 let Some(mut p) = self.live(pid) else { return };
-                let Some(n) = self.resolve_fd(&p, fd) else { return };
+                let Some(n) = self.resolve_fd(&p, fd) else {
+                    return;
+                };
                 self.ts += STEP_NS;
                 self.pair(p.pid, 4, &[V::Fd(n)], &[V::Errno(0)]);
                 p.fds.remove(&n);
@@ -956,8 +1027,14 @@ impl B<'_> {
                 error,
             } => {
                 let Some(p) = self.live(pid) else { return };
-                let Some(n) = self.resolve_fd(&p, fd) else { return };
-                let code = if matches!(k, EventKind::Read { .. }) { 6 } else { 8 };
+                let Some(n) = self.resolve_fd(&p, fd) else {
+                    return;
+                };
+                let code = if matches!(k, EventKind::Read { .. }) {
+                    6
+                } else {
+                    8
+                };
                 let res = match error {
                     Some(e) => -e,
                     None => data.len() as i64,
@@ -986,7 +1063,10 @@ impl B<'_> {
                         match p.fds.get(&f.value) {
                             Some(FdModel::Inet { .. }) | Some(FdModel::Unix { .. }) => {}
                             _ => {
-                                self.error(f.span, format!("fd {} of process {} is not a socket", f.value, p.pid));
+                                self.error(
+                                    f.span,
+                                    format!("fd {} of process {} is not a socket", f.value, p.pid),
+                                );
                                 return;
                             }
                         }
@@ -1018,7 +1098,12 @@ impl B<'_> {
                         self.pair(
                             p.pid,
                             22,
-                            &[V::Fd(n), V::SockAddr(SockAddr::Unix { path: path.as_bytes() })],
+                            &[
+                                V::Fd(n),
+                                V::SockAddr(SockAddr::Unix {
+                                    path: path.as_bytes(),
+                                }),
+                            ],
                             &[V::Errno(res), tuple],
                         );
                         p.fds.insert(n, FdModel::Unix { path: path.clone() });
@@ -1028,37 +1113,61 @@ impl B<'_> {
                             Some(a) => *a,
                             None => {
                                 let port = self.next_port;
-                                self.next_port = self.next_port.wrapping_add(1).max(EPHEMERAL_START);
+                                self.next_port =
+                                    self.next_port.wrapping_add(1).max(EPHEMERAL_START);
                                 match dst {
-                                    SocketAddr::V4(_) => SocketAddr::new(IpAddr::V4(self.local_ip(&p)), port),
-                                    SocketAddr::V6(_) => SocketAddr::new("fd00::5".parse().expect("an IPv6 address"), port),
+                                    SocketAddr::V4(_) => {
+                                        SocketAddr::new(IpAddr::V4(self.local_ip(&p)), port)
+                                    }
+                                    SocketAddr::V6(_) => SocketAddr::new(
+                                        "fd00::5".parse().expect("an IPv6 address"),
+                                        port,
+                                    ),
                                 }
                             }
                         };
                         let addr = match dst {
-                            SocketAddr::V4(a) => SockAddr::Inet { ip: *a.ip(), port: a.port() },
-                            SocketAddr::V6(a) => SockAddr::Inet6 { ip: *a.ip(), port: a.port() },
+                            SocketAddr::V4(a) => SockAddr::Inet {
+                                ip: *a.ip(),
+                                port: a.port(),
+                            },
+                            SocketAddr::V6(a) => SockAddr::Inet6 {
+                                ip: *a.ip(),
+                                port: a.port(),
+                            },
                         };
                         let tuple = match (error, local, dst) {
                             (Some(e), _, _) if *e != 115 => V::Empty,
-                            (_, SocketAddr::V4(l), SocketAddr::V4(d)) => V::SockTuple(SockTuple::Inet {
-                                sip: *l.ip(),
-                                sport: l.port(),
-                                dip: *d.ip(),
-                                dport: d.port(),
-                            }),
-                            (_, SocketAddr::V6(l), SocketAddr::V6(d)) => V::SockTuple(SockTuple::Inet6 {
-                                sip: *l.ip(),
-                                sport: l.port(),
-                                dip: *d.ip(),
-                                dport: d.port(),
-                            }),
+                            (_, SocketAddr::V4(l), SocketAddr::V4(d)) => {
+                                V::SockTuple(SockTuple::Inet {
+                                    sip: *l.ip(),
+                                    sport: l.port(),
+                                    dip: *d.ip(),
+                                    dport: d.port(),
+                                })
+                            }
+                            (_, SocketAddr::V6(l), SocketAddr::V6(d)) => {
+                                V::SockTuple(SockTuple::Inet6 {
+                                    sip: *l.ip(),
+                                    sport: l.port(),
+                                    dip: *d.ip(),
+                                    dport: d.port(),
+                                })
+                            }
                             _ => {
-                                self.error(span, "'from' and 'to' must be of the same address family");
+                                self.error(
+                                    span,
+                                    "'from' and 'to' must be of the same address family",
+                                );
                                 return;
                             }
                         };
-                        self.pair(p.pid, 22, &[V::Fd(n), V::SockAddr(addr)], &[V::Errno(res), tuple]);
+                        self.pair(
+                            p.pid,
+                            22,
+                            &[V::Fd(n), V::SockAddr(addr)],
+                            &[V::Errno(res), tuple],
+                        );
                         if error.is_none() || *error == Some(115) {
                             p.fds.insert(
                                 n,
@@ -1079,7 +1188,10 @@ impl B<'_> {
                 let n = match fd {
                     Some(f) => {
                         if p.fds.contains_key(&f.value) {
-                            self.error(f.span, format!("fd {} is already open in process {}", f.value, p.pid));
+                            self.error(
+                                f.span,
+                                format!("fd {} is already open in process {}", f.value, p.pid),
+                            );
                             return;
                         }
                         f.value
@@ -1088,8 +1200,14 @@ impl B<'_> {
                 };
                 self.socket(&mut p, n, on.is_ipv6(), *udp);
                 let addr = match on {
-                    SocketAddr::V4(a) => SockAddr::Inet { ip: *a.ip(), port: a.port() },
-                    SocketAddr::V6(a) => SockAddr::Inet6 { ip: *a.ip(), port: a.port() },
+                    SocketAddr::V4(a) => SockAddr::Inet {
+                        ip: *a.ip(),
+                        port: a.port(),
+                    },
+                    SocketAddr::V6(a) => SockAddr::Inet6 {
+                        ip: *a.ip(),
+                        port: a.port(),
+                    },
                 };
                 self.ts += STEP_NS;
                 self.pair(p.pid, 20, &[V::Fd(n)], &[V::Errno(0), V::SockAddr(addr)]);
@@ -1133,7 +1251,13 @@ impl B<'_> {
                     Some(f) => match listening.iter().find(|(n, _)| *n == f.value) {
                         Some(x) => *x,
                         None => {
-                            self.error(f.span, format!("fd {} of process {} is not a listening TCP socket", f.value, p.pid));
+                            self.error(
+                                f.span,
+                                format!(
+                                    "fd {} of process {} is not a listening TCP socket",
+                                    f.value, p.pid
+                                ),
+                            );
                             return;
                         }
                     },
@@ -1144,7 +1268,13 @@ impl B<'_> {
                             return;
                         }
                         _ => {
-                            self.error(span, format!("process {} listens on several sockets: say which with fd:", p.pid));
+                            self.error(
+                                span,
+                                format!(
+                                    "process {} listens on several sockets: say which with fd:",
+                                    p.pid
+                                ),
+                            );
                             return;
                         }
                     },
@@ -1152,7 +1282,10 @@ impl B<'_> {
                 let n = match newfd {
                     Some(f) => {
                         if p.fds.contains_key(&f.value) {
-                            self.error(f.span, format!("fd {} is already open in process {}", f.value, p.pid));
+                            self.error(
+                                f.span,
+                                format!("fd {} is already open in process {}", f.value, p.pid),
+                            );
                             return;
                         }
                         f.value
@@ -1172,14 +1305,19 @@ impl B<'_> {
                         dip: *l.ip(),
                         dport: l.port(),
                     }),
-                    (None, SocketAddr::V6(c), SocketAddr::V6(l)) => V::SockTuple(SockTuple::Inet6 {
-                        sip: *c.ip(),
-                        sport: c.port(),
-                        dip: *l.ip(),
-                        dport: l.port(),
-                    }),
+                    (None, SocketAddr::V6(c), SocketAddr::V6(l)) => {
+                        V::SockTuple(SockTuple::Inet6 {
+                            sip: *c.ip(),
+                            sport: c.port(),
+                            dip: *l.ip(),
+                            dport: l.port(),
+                        })
+                    }
                     _ => {
-                        self.error(span, "'from' must be of the listening socket's address family");
+                        self.error(
+                            span,
+                            "'from' must be of the listening socket's address family",
+                        );
                         return;
                     }
                 };
@@ -1216,9 +1354,24 @@ impl B<'_> {
                 self.ts += STEP_NS;
                 let res = V::Errno(err(error));
                 if *at {
-                    self.pair(p.pid, 312, &[], &[res, V::Fd(AT_FDCWD), V::Str(path.as_bytes()), V::Mode(*mode)]);
+                    self.pair(
+                        p.pid,
+                        312,
+                        &[],
+                        &[
+                            res,
+                            V::Fd(AT_FDCWD),
+                            V::Str(path.as_bytes()),
+                            V::Mode(*mode),
+                        ],
+                    );
                 } else {
-                    self.pair(p.pid, 314, &[], &[res, V::Str(path.as_bytes()), V::Mode(*mode)]);
+                    self.pair(
+                        p.pid,
+                        314,
+                        &[],
+                        &[res, V::Str(path.as_bytes()), V::Mode(*mode)],
+                    );
                 }
             }
             EventKind::Rename {
@@ -1234,9 +1387,12 @@ impl B<'_> {
                 let (a, b) = (V::Str(from.as_bytes()), V::Str(to.as_bytes()));
                 match call {
                     RenameCall::Rename => self.pair(p.pid, 174, &[], &[res, a, b]),
-                    RenameCall::Renameat => {
-                        self.pair(p.pid, 176, &[], &[res, V::Fd(AT_FDCWD), a, V::Fd(AT_FDCWD), b])
-                    }
+                    RenameCall::Renameat => self.pair(
+                        p.pid,
+                        176,
+                        &[],
+                        &[res, V::Fd(AT_FDCWD), a, V::Fd(AT_FDCWD), b],
+                    ),
                     RenameCall::Renameat2 => self.pair(
                         p.pid,
                         318,
@@ -1255,7 +1411,12 @@ impl B<'_> {
                 self.ts += STEP_NS;
                 let res = V::Errno(err(error));
                 if *at {
-                    self.pair(p.pid, 302, &[], &[res, V::Fd(AT_FDCWD), V::Str(path.as_bytes()), V::Flags(0)]);
+                    self.pair(
+                        p.pid,
+                        302,
+                        &[],
+                        &[res, V::Fd(AT_FDCWD), V::Str(path.as_bytes()), V::Flags(0)],
+                    );
                 } else {
                     self.pair(p.pid, 300, &[], &[res, V::Str(path.as_bytes())]);
                 }
@@ -1272,7 +1433,12 @@ impl B<'_> {
                     p.pid,
                     304,
                     &[],
-                    &[V::Errno(err(error)), V::Fd(AT_FDCWD), V::Str(path.as_bytes()), V::Uint(*mode as u64)],
+                    &[
+                        V::Errno(err(error)),
+                        V::Fd(AT_FDCWD),
+                        V::Str(path.as_bytes()),
+                        V::Uint(*mode as u64),
+                    ],
                 );
             }
             EventKind::Setuid { pid, user, error } => {
@@ -1304,8 +1470,18 @@ impl B<'_> {
         match to {
             Peer::Unix(_) => {
                 self.ts += STEP_NS;
-                self.pair(p.pid, 18, &[V::Flags(1), V::Uint(1), V::Uint(0)], &[V::Fd(fd)]);
-                p.fds.insert(fd, FdModel::Unix { path: String::new() });
+                self.pair(
+                    p.pid,
+                    18,
+                    &[V::Flags(1), V::Uint(1), V::Uint(0)],
+                    &[V::Fd(fd)],
+                );
+                p.fds.insert(
+                    fd,
+                    FdModel::Unix {
+                        path: String::new(),
+                    },
+                );
             }
             Peer::Inet(_) => self.socket(p, fd, v6, udp),
         }
@@ -1434,6 +1610,14 @@ pub fn split_image(image: &str) -> (String, String, String) {
             name[slash + i + 1..].to_string(),
             digest,
         ),
-        None => (name.to_string(), if digest.is_empty() { "latest".into() } else { String::new() }, digest),
+        None => (
+            name.to_string(),
+            if digest.is_empty() {
+                "latest".into()
+            } else {
+                String::new()
+            },
+            digest,
+        ),
     }
 }

@@ -409,7 +409,10 @@ fn read_scenario(r: &mut Reader<'_>, src: Arc<SourceText>, n: &Node) -> Option<S
         if let Some(t) = r.string(v, "host_ip") {
             match t.value.parse::<Ipv4Addr>() {
                 Ok(ip) => s.host_ip = ip,
-                Err(_) => r.error(v.span, format!("host_ip must be an IPv4 address, not '{}'", t.value)),
+                Err(_) => r.error(
+                    v.span,
+                    format!("host_ip must be an IPv4 address, not '{}'", t.value),
+                ),
             }
         }
     }
@@ -421,7 +424,12 @@ fn read_scenario(r: &mut Reader<'_>, src: Arc<SourceText>, n: &Node) -> Option<S
         }
     }
     if let Some(v) = r.get(entries, "containers") {
-        for (i, c) in r.sequence(v, "containers").unwrap_or(&[]).iter().enumerate() {
+        for (i, c) in r
+            .sequence(v, "containers")
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
             if let Some(c) = read_container(r, c, i) {
                 if s.containers.iter().any(|o| o.name == c.name) {
                     r.error(c.span, format!("container '{}' is declared twice", c.name));
@@ -464,7 +472,11 @@ pub fn parse_time(s: &str) -> Option<u64> {
         d.next()?.parse().ok()?,
         d.next()?.parse().ok()?,
     );
-    if d.next().is_some() || !(1970..=2200).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    if d.next().is_some()
+        || !(1970..=2200).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&day)
+    {
         return None;
     }
     let (hms, frac) = match time.split_once('.') {
@@ -501,8 +513,12 @@ pub fn parse_time(s: &str) -> Option<u64> {
 
 fn read_user(r: &mut Reader<'_>, n: &Node) -> Option<UserSpec> {
     let e = r.mapping(n, "a user", &["name", "uid", "gid", "home", "shell"])?;
-    let name = r.require(e, "name", "a user", n.span).and_then(|v| r.nonempty(v, "name"))?;
-    let uid = r.require(e, "uid", "a user", n.span).and_then(|v| r.uint(v, "uid", u32::MAX as u64 - 1))?;
+    let name = r
+        .require(e, "name", "a user", n.span)
+        .and_then(|v| r.nonempty(v, "name"))?;
+    let uid = r
+        .require(e, "uid", "a user", n.span)
+        .and_then(|v| r.uint(v, "uid", u32::MAX as u64 - 1))?;
     let gid = match r.get(e, "gid") {
         Some(v) => r.uint(v, "gid", u32::MAX as u64 - 1)?.value as u32,
         None => uid.value as u32,
@@ -544,9 +560,17 @@ fn hex_id(seed: &str) -> String {
 }
 
 fn read_container(r: &mut Reader<'_>, n: &Node, index: usize) -> Option<ContainerSpec> {
-    let e = r.mapping(n, "a container", &["id", "name", "image", "privileged", "ip"])?;
-    let name = r.require(e, "name", "a container", n.span).and_then(|v| r.nonempty(v, "name"))?;
-    let image = r.require(e, "image", "a container", n.span).and_then(|v| r.nonempty(v, "image"))?;
+    let e = r.mapping(
+        n,
+        "a container",
+        &["id", "name", "image", "privileged", "ip"],
+    )?;
+    let name = r
+        .require(e, "name", "a container", n.span)
+        .and_then(|v| r.nonempty(v, "name"))?;
+    let image = r
+        .require(e, "image", "a container", n.span)
+        .and_then(|v| r.nonempty(v, "image"))?;
     let full_id = match r.get(e, "id") {
         Some(v) => {
             let id = r.string(v, "id")?;
@@ -555,7 +579,10 @@ fn read_container(r: &mut Reader<'_>, n: &Node, index: usize) -> Option<Containe
             if !hex || !(t.len() == 12 || t.len() == 64) {
                 r.error(
                     v.span,
-                    format!("a container id is 12 or 64 hexadecimal digits, not '{}'", id.value),
+                    format!(
+                        "a container id is 12 or 64 hexadecimal digits, not '{}'",
+                        id.value
+                    ),
                 );
                 return None;
             }
@@ -578,7 +605,10 @@ fn read_container(r: &mut Reader<'_>, n: &Node, index: usize) -> Option<Containe
             match t.value.parse::<Ipv4Addr>() {
                 Ok(ip) => ip,
                 Err(_) => {
-                    r.error(v.span, format!("ip must be an IPv4 address, not '{}'", t.value));
+                    r.error(
+                        v.span,
+                        format!("ip must be an IPv4 address, not '{}'", t.value),
+                    );
                     return None;
                 }
             }
@@ -642,7 +672,12 @@ pub fn comm_of(exe: &str) -> String {
 
 const PROGRAM_KEYS: &[&str] = &["exe", "command", "args", "name"];
 
-fn read_program(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], at: Span, what: &str) -> Option<Program> {
+fn read_program(
+    r: &mut Reader<'_>,
+    e: &[falconer_yaml::Entry],
+    at: Span,
+    what: &str,
+) -> Option<Program> {
     let exe = match r.get(e, "exe") {
         Some(v) => Some(r.nonempty(v, "exe")?),
         None => None,
@@ -662,7 +697,10 @@ fn read_program(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], at: Span, what: 
     };
     let args_node = r.get(e, "args");
     if command.is_some() && args_node.is_some() {
-        r.error(at, format!("{what}: give either 'command' or 'args', not both"));
+        r.error(
+            at,
+            format!("{what}: give either 'command' or 'args', not both"),
+        );
         return None;
     }
     let mut p = Program::default();
@@ -702,7 +740,11 @@ fn read_program(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], at: Span, what: 
     Some(p)
 }
 
-fn read_user_ref(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], n: &Node) -> Option<Option<UserRef>> {
+fn read_user_ref(
+    r: &mut Reader<'_>,
+    e: &[falconer_yaml::Entry],
+    n: &Node,
+) -> Option<Option<UserRef>> {
     match (r.get(e, "user"), r.get(e, "uid")) {
         (Some(_), Some(_)) => {
             r.error(n.span, "give either 'user' (a name) or 'uid', not both");
@@ -735,7 +777,10 @@ fn read_env(r: &mut Reader<'_>, n: &Node) -> Option<Vec<String>> {
             let list = r.strings(n, "env")?;
             for s in &list {
                 if !s.value.contains('=') {
-                    r.error(s.span, format!("env entries are NAME=value, not '{}'", s.value));
+                    r.error(
+                        s.span,
+                        format!("env entries are NAME=value, not '{}'", s.value),
+                    );
                     return None;
                 }
             }
@@ -776,7 +821,11 @@ fn parse_flags(r: &mut Reader<'_>, n: &Node) -> Option<u32> {
     let mut bits = 0u32;
     for w in &words {
         let name = w.value.to_ascii_uppercase();
-        let name = if name.starts_with("O_") { name } else { format!("O_{name}") };
+        let name = if name.starts_with("O_") {
+            name
+        } else {
+            format!("O_{name}")
+        };
         match OPEN_FLAGS.iter().find(|(k, _)| *k == name) {
             Some((_, b)) => bits |= b,
             None => {
@@ -825,7 +874,10 @@ fn parse_sockaddr(r: &mut Reader<'_>, n: &Node, what: &str) -> Option<SocketAddr
         Err(_) => {
             r.error(
                 n.span,
-                format!("{what} must be ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), not '{}'", s.value),
+                format!(
+                    "{what} must be ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), not '{}'",
+                    s.value
+                ),
             );
             None
         }
@@ -848,7 +900,9 @@ fn parse_proto(r: &mut Reader<'_>, e: &[falconer_yaml::Entry]) -> Option<bool> {
 
 fn read_fdspec(r: &mut Reader<'_>, n: &Node) -> Option<FdSpec> {
     let e = r.mapping(n, "an fd", &["fd", "file", "flags", "listen", "proto"])?;
-    let fd = r.require(e, "fd", "an fd", n.span).and_then(|v| fd_of(r, v, "fd"))?;
+    let fd = r
+        .require(e, "fd", "an fd", n.span)
+        .and_then(|v| fd_of(r, v, "fd"))?;
     let kind = match (r.get(e, "file"), r.get(e, "listen")) {
         (Some(f), None) => FdKindSpec::File {
             path: r.nonempty(f, "file")?.value,
@@ -870,10 +924,23 @@ fn read_fdspec(r: &mut Reader<'_>, n: &Node) -> Option<FdSpec> {
 }
 
 fn read_process(r: &mut Reader<'_>, n: &Node) -> Option<ProcessSpec> {
-    let mut keys: Vec<&str> = vec!["pid", "ppid", "cwd", "user", "uid", "gid", "env", "container", "tty", "fds"];
+    let mut keys: Vec<&str> = vec![
+        "pid",
+        "ppid",
+        "cwd",
+        "user",
+        "uid",
+        "gid",
+        "env",
+        "container",
+        "tty",
+        "fds",
+    ];
     keys.extend_from_slice(PROGRAM_KEYS);
     let e = r.mapping(n, "a process", &keys)?;
-    let pid = r.require(e, "pid", "a process", n.span).and_then(|v| pid_of(r, v, "pid"))?;
+    let pid = r
+        .require(e, "pid", "a process", n.span)
+        .and_then(|v| pid_of(r, v, "pid"))?;
     let ppid = match r.get(e, "ppid") {
         Some(v) => {
             let p = r.int(v, "ppid")?;
@@ -933,7 +1000,10 @@ fn read_fdref(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], n: &Node) -> Optio
         (Some(v), None) => Some(FdRef::Num(fd_of(r, v, "fd")?)),
         (None, Some(v)) => Some(FdRef::Path(r.nonempty(v, "path")?)),
         (Some(_), Some(_)) => {
-            r.error(n.span, "give either 'fd' or 'path' (the file the process has open), not both");
+            r.error(
+                n.span,
+                "give either 'fd' or 'path' (the file the process has open), not both",
+            );
             None
         }
         (None, None) => {
@@ -963,7 +1033,10 @@ fn mode_of(r: &mut Reader<'_>, n: &Node) -> Option<u32> {
     match u32::from_str_radix(digits, 8) {
         Ok(v) if v <= 0o7777 => Some(v),
         _ => {
-            r.error(n.span, format!("mode must be octal permissions such as 0644, not '{t}'"));
+            r.error(
+                n.span,
+                format!("mode must be octal permissions such as 0644, not '{t}'"),
+            );
             None
         }
     }
@@ -971,11 +1044,20 @@ fn mode_of(r: &mut Reader<'_>, n: &Node) -> Option<u32> {
 
 fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
     let Some(entries) = n.as_mapping() else {
-        r.error(n.span, format!("an event is a mapping with one key, the event kind ({})", EVENT_KINDS.join(", ")));
+        r.error(
+            n.span,
+            format!(
+                "an event is a mapping with one key, the event kind ({})",
+                EVENT_KINDS.join(", ")
+            ),
+        );
         return None;
     };
     if entries.len() != 1 {
-        r.error(n.span, "an event has exactly one key, its kind (write `- open: {pid: 1, path: /etc/x}`)");
+        r.error(
+            n.span,
+            "an event has exactly one key, its kind (write `- open: {pid: 1, path: /etc/x}`)",
+        );
         return None;
     }
     let key = &entries[0].key;
@@ -994,7 +1076,8 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
     let body = &entries[0].value;
     let what = format!("a {kind} event");
     let pid_key = |r: &mut Reader<'_>, e: &[falconer_yaml::Entry]| {
-        r.require(e, "pid", &what, body.span).and_then(|v| pid_of(r, v, "pid"))
+        r.require(e, "pid", &what, body.span)
+            .and_then(|v| pid_of(r, v, "pid"))
     };
     let ev = match kind {
         "spawn" => {
@@ -1002,18 +1085,30 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
             keys.extend_from_slice(PROGRAM_KEYS);
             let e = r.mapping(body, &what, &keys)?;
             let pid = pid_key(r, e)?;
-            let ppid = r.require(e, "ppid", &what, body.span).and_then(|v| pid_of(r, v, "ppid"))?;
+            let ppid = r
+                .require(e, "ppid", &what, body.span)
+                .and_then(|v| pid_of(r, v, "ppid"))?;
             let program = read_program(r, e, body.span, &what)?;
             let cwd = opt(r, e, "cwd", |r, v| r.nonempty(v, "cwd").map(|s| s.value))?;
             let user = read_user_ref(r, e, body)?;
             let env = opt(r, e, "env", read_env)?;
             let container = opt(r, e, "container", |r, v| r.nonempty(v, "container"))?;
-            EventKind::Spawn { pid, ppid, program, cwd, user, env, container }
+            EventKind::Spawn {
+                pid,
+                ppid,
+                program,
+                cwd,
+                user,
+                env,
+                container,
+            }
         }
         "fork" => {
             let e = r.mapping(body, &what, &["pid", "ppid"])?;
             let pid = pid_key(r, e)?;
-            let ppid = r.require(e, "ppid", &what, body.span).and_then(|v| pid_of(r, v, "ppid"))?;
+            let ppid = r
+                .require(e, "ppid", &what, body.span)
+                .and_then(|v| pid_of(r, v, "ppid"))?;
             EventKind::Fork { pid, ppid }
         }
         "exec" => {
@@ -1024,18 +1119,31 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
             let program = read_program(r, e, body.span, &what)?;
             let env = opt(r, e, "env", read_env)?;
             let error = opt(r, e, "error", parse_error)?;
-            EventKind::Exec { pid, program, env, error }
+            EventKind::Exec {
+                pid,
+                program,
+                env,
+                error,
+            }
         }
         "exit" => {
             let e = r.mapping(body, &what, &["pid", "status"])?;
             let pid = pid_key(r, e)?;
-            let status = opt(r, e, "status", |r, v| r.int(v, "status").map(|s| s.value))?.unwrap_or(0);
+            let status =
+                opt(r, e, "status", |r, v| r.int(v, "status").map(|s| s.value))?.unwrap_or(0);
             EventKind::Exit { pid, status }
         }
         "open" => {
-            let e = r.mapping(body, &what, &["pid", "path", "flags", "mode", "fd", "error", "syscall"])?;
+            let e = r.mapping(
+                body,
+                &what,
+                &["pid", "path", "flags", "mode", "fd", "error", "syscall"],
+            )?;
             let pid = pid_key(r, e)?;
-            let path = r.require(e, "path", &what, body.span).and_then(|v| r.nonempty(v, "path"))?.value;
+            let path = r
+                .require(e, "path", &what, body.span)
+                .and_then(|v| r.nonempty(v, "path"))?
+                .value;
             let flags = opt(r, e, "flags", parse_flags)?.unwrap_or(1);
             let mode = opt(r, e, "mode", mode_of)?.unwrap_or(0);
             let fd = opt(r, e, "fd", |r, v| fd_of(r, v, "fd"))?;
@@ -1048,12 +1156,25 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                     "openat2" => OpenCall::Openat2,
                     "creat" => OpenCall::Creat,
                     other => {
-                        r.error(v.span, format!("syscall must be open, openat, openat2 or creat, not '{other}'"));
+                        r.error(
+                            v.span,
+                            format!(
+                                "syscall must be open, openat, openat2 or creat, not '{other}'"
+                            ),
+                        );
                         return None;
                     }
                 },
             };
-            EventKind::Open { pid, path, flags, mode, fd, error, call }
+            EventKind::Open {
+                pid,
+                path,
+                flags,
+                mode,
+                fd,
+                error,
+                call,
+            }
         }
         "close" => {
             let e = r.mapping(body, &what, &["pid", "fd", "path"])?;
@@ -1065,12 +1186,25 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
             let e = r.mapping(body, &what, &["pid", "fd", "path", "data", "error"])?;
             let pid = pid_key(r, e)?;
             let fd = read_fdref(r, e, body)?;
-            let data = opt(r, e, "data", |r, v| r.string(v, "data").map(|s| s.value.into_bytes()))?.unwrap_or_default();
+            let data = opt(r, e, "data", |r, v| {
+                r.string(v, "data").map(|s| s.value.into_bytes())
+            })?
+            .unwrap_or_default();
             let error = opt(r, e, "error", parse_error)?;
             if kind == "read" {
-                EventKind::Read { pid, fd, data, error }
+                EventKind::Read {
+                    pid,
+                    fd,
+                    data,
+                    error,
+                }
             } else {
-                EventKind::Write { pid, fd, data, error }
+                EventKind::Write {
+                    pid,
+                    fd,
+                    data,
+                    error,
+                }
             }
         }
         "connect" => {
@@ -1091,12 +1225,21 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                 r.error(body.span, "'from' is for IP connections");
                 return None;
             }
-            EventKind::Connect { pid, to, from, udp, fd, error }
+            EventKind::Connect {
+                pid,
+                to,
+                from,
+                udp,
+                fd,
+                error,
+            }
         }
         "listen" => {
             let e = r.mapping(body, &what, &["pid", "on", "proto", "fd"])?;
             let pid = pid_key(r, e)?;
-            let on = r.require(e, "on", &what, body.span).and_then(|v| parse_sockaddr(r, v, "on"))?;
+            let on = r
+                .require(e, "on", &what, body.span)
+                .and_then(|v| parse_sockaddr(r, v, "on"))?;
             let udp = parse_proto(r, e)?;
             let fd = opt(r, e, "fd", |r, v| fd_of(r, v, "fd"))?;
             EventKind::Listen { pid, on, udp, fd }
@@ -1105,16 +1248,29 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
             let e = r.mapping(body, &what, &["pid", "fd", "from", "newfd", "error"])?;
             let pid = pid_key(r, e)?;
             let fd = opt(r, e, "fd", |r, v| fd_of(r, v, "fd"))?;
-            let from = r.require(e, "from", &what, body.span).and_then(|v| parse_sockaddr(r, v, "from"))?;
+            let from = r
+                .require(e, "from", &what, body.span)
+                .and_then(|v| parse_sockaddr(r, v, "from"))?;
             let newfd = opt(r, e, "newfd", |r, v| fd_of(r, v, "newfd"))?;
             let error = opt(r, e, "error", parse_error)?;
-            EventKind::Accept { pid, fd, from, newfd, error }
+            EventKind::Accept {
+                pid,
+                fd,
+                from,
+                newfd,
+                error,
+            }
         }
         "chmod" => {
             let e = r.mapping(body, &what, &["pid", "path", "mode", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let path = r.require(e, "path", &what, body.span).and_then(|v| r.nonempty(v, "path"))?.value;
-            let mode = r.require(e, "mode", &what, body.span).and_then(|v| mode_of(r, v))?;
+            let path = r
+                .require(e, "path", &what, body.span)
+                .and_then(|v| r.nonempty(v, "path"))?
+                .value;
+            let mode = r
+                .require(e, "mode", &what, body.span)
+                .and_then(|v| mode_of(r, v))?;
             let error = opt(r, e, "error", parse_error)?;
             let at = match r.get(e, "syscall") {
                 None => false,
@@ -1122,18 +1278,33 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                     "chmod" => false,
                     "fchmodat" => true,
                     other => {
-                        r.error(v.span, format!("syscall must be chmod or fchmodat, not '{other}'"));
+                        r.error(
+                            v.span,
+                            format!("syscall must be chmod or fchmodat, not '{other}'"),
+                        );
                         return None;
                     }
                 },
             };
-            EventKind::Chmod { pid, path, mode, error, at }
+            EventKind::Chmod {
+                pid,
+                path,
+                mode,
+                error,
+                at,
+            }
         }
         "rename" => {
             let e = r.mapping(body, &what, &["pid", "from", "to", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let from = r.require(e, "from", &what, body.span).and_then(|v| r.nonempty(v, "from"))?.value;
-            let to = r.require(e, "to", &what, body.span).and_then(|v| r.nonempty(v, "to"))?.value;
+            let from = r
+                .require(e, "from", &what, body.span)
+                .and_then(|v| r.nonempty(v, "from"))?
+                .value;
+            let to = r
+                .require(e, "to", &what, body.span)
+                .and_then(|v| r.nonempty(v, "to"))?
+                .value;
             let error = opt(r, e, "error", parse_error)?;
             let call = match r.get(e, "syscall") {
                 None => RenameCall::Renameat2,
@@ -1142,17 +1313,29 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                     "renameat" => RenameCall::Renameat,
                     "renameat2" => RenameCall::Renameat2,
                     other => {
-                        r.error(v.span, format!("syscall must be rename, renameat or renameat2, not '{other}'"));
+                        r.error(
+                            v.span,
+                            format!("syscall must be rename, renameat or renameat2, not '{other}'"),
+                        );
                         return None;
                     }
                 },
             };
-            EventKind::Rename { pid, from, to, error, call }
+            EventKind::Rename {
+                pid,
+                from,
+                to,
+                error,
+                call,
+            }
         }
         "unlink" => {
             let e = r.mapping(body, &what, &["pid", "path", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let path = r.require(e, "path", &what, body.span).and_then(|v| r.nonempty(v, "path"))?.value;
+            let path = r
+                .require(e, "path", &what, body.span)
+                .and_then(|v| r.nonempty(v, "path"))?
+                .value;
             let error = opt(r, e, "error", parse_error)?;
             let at = match r.get(e, "syscall") {
                 None => true,
@@ -1160,20 +1343,36 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                     "unlink" => false,
                     "unlinkat" => true,
                     other => {
-                        r.error(v.span, format!("syscall must be unlink or unlinkat, not '{other}'"));
+                        r.error(
+                            v.span,
+                            format!("syscall must be unlink or unlinkat, not '{other}'"),
+                        );
                         return None;
                     }
                 },
             };
-            EventKind::Unlink { pid, path, error, at }
+            EventKind::Unlink {
+                pid,
+                path,
+                error,
+                at,
+            }
         }
         "mkdir" => {
             let e = r.mapping(body, &what, &["pid", "path", "mode", "error"])?;
             let pid = pid_key(r, e)?;
-            let path = r.require(e, "path", &what, body.span).and_then(|v| r.nonempty(v, "path"))?.value;
+            let path = r
+                .require(e, "path", &what, body.span)
+                .and_then(|v| r.nonempty(v, "path"))?
+                .value;
             let mode = opt(r, e, "mode", mode_of)?.unwrap_or(0o755);
             let error = opt(r, e, "error", parse_error)?;
-            EventKind::Mkdir { pid, path, mode, error }
+            EventKind::Mkdir {
+                pid,
+                path,
+                mode,
+                error,
+            }
         }
         "setuid" => {
             let e = r.mapping(body, &what, &["pid", "user", "uid", "error"])?;
@@ -1188,14 +1387,20 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "setgid" => {
             let e = r.mapping(body, &what, &["pid", "gid", "error"])?;
             let pid = pid_key(r, e)?;
-            let gid = r.require(e, "gid", &what, body.span).and_then(|v| r.uint(v, "gid", u32::MAX as u64 - 1))?.value as u32;
+            let gid = r
+                .require(e, "gid", &what, body.span)
+                .and_then(|v| r.uint(v, "gid", u32::MAX as u64 - 1))?
+                .value as u32;
             let error = opt(r, e, "error", parse_error)?;
             EventKind::Setgid { pid, gid, error }
         }
         "chdir" => {
             let e = r.mapping(body, &what, &["pid", "path", "error"])?;
             let pid = pid_key(r, e)?;
-            let path = r.require(e, "path", &what, body.span).and_then(|v| r.nonempty(v, "path"))?.value;
+            let path = r
+                .require(e, "path", &what, body.span)
+                .and_then(|v| r.nonempty(v, "path"))?
+                .value;
             let error = opt(r, e, "error", parse_error)?;
             EventKind::Chdir { pid, path, error }
         }
@@ -1210,7 +1415,6 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         name: kind.to_string(),
     })
 }
-
 
 /// Reads, parses and builds a scenario file: the capture's bytes.
 pub fn build_file(path: &std::path::Path) -> Result<Vec<u8>, Vec<Diagnostic>> {

@@ -24,7 +24,7 @@
 //!
 //! Semantics follow current libsinsp and Falco's `container` plugin (the
 //! standard); where Debian's sysdig 0.29 (libs 2022) differs, the
-//! differential test (`tests/sysdig_diff.rs`) documents it.
+//! differential test (`extract/sysdig_diff.rs`) documents it.
 
 mod container;
 mod evt;
@@ -254,6 +254,8 @@ pub(crate) fn s(v: impl Into<Vec<u8>>) -> ParsedValue {
     ParsedValue::Str(v.into())
 }
 
+#[cfg(test)]
+mod prop;
 #[cfg(test)]
 mod scenario;
 #[cfg(test)]

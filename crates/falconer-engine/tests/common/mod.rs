@@ -62,6 +62,8 @@ pub fn generated(seed: u64, events: u64) -> PathBuf {
         "falconer-gen-{seed}-{events}.{}.tmp",
         std::process::id()
     ));
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     if !path.exists() {
         let f = std::fs::File::create(&tmp).unwrap();
         write_capture(
@@ -118,6 +120,25 @@ pub fn bundled_host() -> AnalysisHost {
     let mut h = AnalysisHost::new(Config::default());
     h.set_files(vec![(path.display().to_string(), text)]);
     h
+}
+
+/// Event numbers sysdig never prints: its display loop skips events of
+/// the internal category (`procinfo`, `drop`, container metadata...)
+/// unless in debug mode. Falco evaluates them; the comparison leaves them
+/// out.
+pub fn sysdig_hidden(capture: &Path) -> BTreeSet<u64> {
+    let mut out = BTreeSet::new();
+    let Ok(reader) = ScapReader::open(capture) else {
+        return out;
+    };
+    for ev in reader.flatten() {
+        let internal =
+            matches!(ev.code, 272 | 324) || ev.info().is_some_and(|i| i.category == "internal");
+        if internal {
+            out.insert(ev.num);
+        }
+    }
+    out
 }
 
 /// Our engine's matching event numbers for a condition.

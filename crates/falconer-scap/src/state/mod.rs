@@ -94,7 +94,9 @@ pub use thread::{clone_flags, Thread};
 pub const MAX_THREADS: usize = 131_072;
 /// Bound on the container table.
 pub const MAX_CONTAINERS: usize = 65_536;
-/// Bound on each user / group table.
+/// Bound on the user entries (and on the group entries) over every
+/// container's table; the number of tables is bounded by
+/// [`MAX_CONTAINERS`].
 pub const MAX_USERS: usize = 65_536;
 /// Largest enter event kept for its exit (libsinsp `SP_EVT_BUF_SIZE`).
 pub const MAX_STORED_ENTER_EVENT: usize = 4096;
@@ -142,6 +144,10 @@ pub struct State {
     threads: FxHashMap<i64, Thread>,
     users: HashMap<Vec<u8>, FxHashMap<u32, User>>,
     groups: HashMap<Vec<u8>, FxHashMap<u32, Group>>,
+    /// Entries of `users` / `groups` over every container (bounded by
+    /// [`MAX_USERS`]).
+    n_users: usize,
+    n_groups: usize,
     containers: HashMap<Vec<u8>, Container>,
     host: Container,
     interfaces: Vec<Interface>,
@@ -171,6 +177,8 @@ impl State {
             threads: FxHashMap::default(),
             users: HashMap::new(),
             groups: HashMap::new(),
+            n_users: 0,
+            n_groups: 0,
             containers: HashMap::new(),
             host: Container::host(),
             interfaces: Vec::new(),
@@ -254,13 +262,9 @@ impl State {
     }
 
     fn add_user_list(&mut self, u: &UserList) {
-        let users = self.users.entry(Vec::new()).or_default();
         for x in &u.users {
-            if users.len() >= MAX_USERS {
-                break;
-            }
-            users.insert(
-                x.uid,
+            self.add_user(
+                b"",
                 User {
                     uid: x.uid,
                     gid: x.gid,
@@ -270,13 +274,9 @@ impl State {
                 },
             );
         }
-        let groups = self.groups.entry(Vec::new()).or_default();
         for g in &u.groups {
-            if groups.len() >= MAX_USERS {
-                break;
-            }
-            groups.insert(
-                g.gid,
+            self.add_group(
+                b"",
                 Group {
                     gid: g.gid,
                     name: g.name.as_bytes().to_vec(),
@@ -540,16 +540,20 @@ impl State {
         }
     }
 
+    /// The root user of a container's table, added when a thread of the
+    /// container runs as root and the table has none (current libs add it
+    /// when they meet the container).
     pub(crate) fn ensure_user(&mut self, container: &[u8], uid: u32) {
-        if uid == u32::MAX {
+        if uid != 0
+            || self
+                .users
+                .get(container)
+                .is_some_and(|t| t.contains_key(&0))
+        {
             return;
         }
-        let table = self.users.entry(container.to_vec()).or_default();
-        if table.contains_key(&uid) || table.len() >= MAX_USERS || uid != 0 {
-            return;
-        }
-        table.insert(
-            0,
+        self.add_user(
+            container,
             User {
                 uid: 0,
                 gid: 0,
@@ -561,15 +565,16 @@ impl State {
     }
 
     pub(crate) fn ensure_group(&mut self, container: &[u8], gid: u32) {
-        if gid == u32::MAX {
+        if gid != 0
+            || self
+                .groups
+                .get(container)
+                .is_some_and(|t| t.contains_key(&0))
+        {
             return;
         }
-        let table = self.groups.entry(container.to_vec()).or_default();
-        if table.contains_key(&gid) || table.len() >= MAX_USERS || gid != 0 {
-            return;
-        }
-        table.insert(
-            0,
+        self.add_group(
+            container,
             Group {
                 gid: 0,
                 name: b"root".to_vec(),
@@ -577,29 +582,64 @@ impl State {
         );
     }
 
+    /// Adds or replaces a user; a new entry beyond [`MAX_USERS`] entries
+    /// (over all containers) or [`MAX_CONTAINERS`] tables is dropped.
     pub(crate) fn add_user(&mut self, container: &[u8], u: User) {
-        let table = self.users.entry(container.to_vec()).or_default();
-        if table.len() < MAX_USERS || table.contains_key(&u.uid) {
-            table.insert(u.uid, u);
+        if let Some(t) = self.users.get_mut(container) {
+            if let Some(old) = t.get_mut(&u.uid) {
+                *old = u;
+                return;
+            }
+            if self.n_users < MAX_USERS {
+                t.insert(u.uid, u);
+                self.n_users += 1;
+            }
+        } else if self.n_users < MAX_USERS && self.users.len() < MAX_CONTAINERS {
+            let mut t = FxHashMap::default();
+            t.insert(u.uid, u);
+            self.users.insert(container.to_vec(), t);
+            self.n_users += 1;
         }
     }
 
     pub(crate) fn remove_user(&mut self, container: &[u8], uid: u32) {
         if let Some(t) = self.users.get_mut(container) {
-            t.remove(&uid);
+            if t.remove(&uid).is_some() {
+                self.n_users -= 1;
+            }
+            if t.is_empty() {
+                self.users.remove(container);
+            }
         }
     }
 
+    /// Adds or replaces a group (bounded like [`State::add_user`]).
     pub(crate) fn add_group(&mut self, container: &[u8], g: Group) {
-        let table = self.groups.entry(container.to_vec()).or_default();
-        if table.len() < MAX_USERS || table.contains_key(&g.gid) {
-            table.insert(g.gid, g);
+        if let Some(t) = self.groups.get_mut(container) {
+            if let Some(old) = t.get_mut(&g.gid) {
+                *old = g;
+                return;
+            }
+            if self.n_groups < MAX_USERS {
+                t.insert(g.gid, g);
+                self.n_groups += 1;
+            }
+        } else if self.n_groups < MAX_USERS && self.groups.len() < MAX_CONTAINERS {
+            let mut t = FxHashMap::default();
+            t.insert(g.gid, g);
+            self.groups.insert(container.to_vec(), t);
+            self.n_groups += 1;
         }
     }
 
     pub(crate) fn remove_group(&mut self, container: &[u8], gid: u32) {
         if let Some(t) = self.groups.get_mut(container) {
-            t.remove(&gid);
+            if t.remove(&gid).is_some() {
+                self.n_groups -= 1;
+            }
+            if t.is_empty() {
+                self.groups.remove(container);
+            }
         }
     }
 

@@ -383,8 +383,9 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     } else if name == "procexit" {
         if let Some(tid) = s.cur.tid {
             s.schedule_thread_removal(tid);
-            let ptid = s.threads[&tid].ptid;
-            s.record_exit(tid, ptid, ev.ts);
+            if let Some(ptid) = s.threads.get(&tid).map(|t| t.ptid) {
+                s.record_exit(tid, ptid, ev.ts);
+            }
         }
     }
 
@@ -624,7 +625,8 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
         caller.invalid = false;
     }
     s.cur.tid = Some(caller_tid);
-    let caller_vtid = s.threads[&caller_tid].vtid;
+    let caller = s.threads[&caller_tid].clone_shallow();
+    let caller_vtid = caller.vtid;
     if flags & (cf::CHILD_IN_PIDNS | cf::CLONE_NEWPID | cf::CLONE_PARENT) != 0
         || caller_tid != caller_vtid
     {
@@ -640,9 +642,10 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
         if existing.flags & cf::CLONE_INVERTED != 0 {
             return;
         }
+        // A clone returning the caller's own tid (corrupt input) replaces
+        // the caller, as in libsinsp (which holds the caller by pointer).
         s.remove_thread(child_tid, true);
     }
-    let caller = s.threads[&caller_tid].clone_shallow();
     let mut child = Thread::placeholder(child_tid);
     child.invalid = false;
     child.lastexec_ts = 0;
@@ -1318,8 +1321,9 @@ fn parse_close_exit(s: &mut State, a: Args<'_>) {
     if s.event_fd().is_none() {
         return;
     }
-    let fd = s.threads[&tid].lastevent_fd;
-    s.schedule_fd_removal(tid, fd);
+    if let Some(fd) = s.threads.get(&tid).map(|t| t.lastevent_fd) {
+        s.schedule_fd_removal(tid, fd);
+    }
 }
 
 fn parse_close_range_exit(s: &mut State, a: Args<'_>) {

@@ -1,7 +1,8 @@
 //! Replay throughput: `cargo bench -p falconer-engine`.
 //!
 //! All rules of a ~100-rule set (our bundled rules plus renamed copies
-//! from falconer-testgen) over captures made by our writer (generated
+//! from falconer-testgen, each copy's lists given an item of their own so
+//! that the copies' conditions differ) over captures made by our writer (generated
 //! into target/, not committed), on one core, alerts formatted; then
 //! `sysdig -r` on the same capture with one expanded condition, side by
 //! side. Peak RSS is printed after each capture size to show that memory
@@ -63,7 +64,25 @@ fn ruleset() -> AnalysisHost {
     let mut n = 0;
     while falconer_testgen::rule_count(&bundled) + falconer_testgen::rule_count(&extra) < 100 {
         n += 1;
-        extra.push_str(&falconer_testgen::copy(n));
+        // Each copy's lists get an item of their own, so that the copies'
+        // conditions differ (only macros without lists stay shared, as in
+        // real rulesets); identical copies would be evaluated once.
+        let copy = falconer_testgen::copy(n);
+        let mut k = 0;
+        let mut out = String::new();
+        for line in copy.lines() {
+            // (Network lists stay as they are: an item must be a CIDR.)
+            if let Some(i) = line.find("items: [").filter(|_| !line.contains("0/")) {
+                k += 1;
+                out.push_str(&line[..i + 8]);
+                out.push_str(&format!("gen_{n}_{k}, "));
+                out.push_str(&line[i + 8..]);
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        extra.push_str(&out);
     }
     let mut h = AnalysisHost::new(Config::default());
     h.set_files(vec![
@@ -71,6 +90,27 @@ fn ruleset() -> AnalysisHost {
         ("generated.yaml".into(), extra),
     ]);
     h
+}
+
+/// Fields of /proc/self/stat after the command name.
+fn stat_fields(path: &str) -> Vec<f64> {
+    let s = std::fs::read_to_string(path).unwrap_or_default();
+    let rest = s.rsplit(')').next().unwrap_or("");
+    rest.split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect()
+}
+
+/// CPU time (user + system) of this thread, in seconds.
+fn thread_cpu() -> f64 {
+    let f = stat_fields("/proc/thread-self/stat");
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
+/// CPU time of the waited-for children of this process, in seconds.
+fn children_cpu() -> f64 {
+    let f = stat_fields("/proc/self/stat");
+    (f.get(13).unwrap_or(&0.0) + f.get(14).unwrap_or(&0.0)) / 100.0
 }
 
 fn peak_rss_kb() -> Option<u64> {
@@ -83,7 +123,8 @@ fn peak_rss_kb() -> Option<u64> {
         .ok()
 }
 
-fn run_engine(host: &AnalysisHost, cap: &Path) -> (u64, u64, f64) {
+/// (events, alerts, wall seconds, CPU seconds).
+fn run_engine(host: &AnalysisHost, cap: &Path) -> (u64, u64, f64, f64) {
     let mut engine = Engine::from_analysis(
         host,
         &Options {
@@ -94,14 +135,16 @@ fn run_engine(host: &AnalysisHost, cap: &Path) -> (u64, u64, f64) {
     let mut reader = ScapReader::open(cap).unwrap();
     let mut bytes = 0usize;
     let t = Instant::now();
+    let c0 = thread_cpu();
     let stats = replay(&mut reader, &mut engine, |a| {
         // Format the line as `falconer replay` prints it.
         bytes += a.line().len();
     })
     .unwrap_or_else(|(s, e)| panic!("replay failed after {} events: {e}", s.events));
     let secs = t.elapsed().as_secs_f64();
+    let cpu = thread_cpu() - c0;
     std::hint::black_box(bytes);
-    (stats.events, stats.alerts, secs)
+    (stats.events, stats.alerts, secs, cpu)
 }
 
 fn bracketed(e: &Expr) -> String {
@@ -151,16 +194,37 @@ fn main() {
     let mut last = None;
     for events in [big / 4, big] {
         let cap = capture(events);
-        let (n, alerts, secs) = run_engine(&host, &cap);
-        let rate = n as f64 / secs;
+        let (n, alerts, secs, cpu) = run_engine(&host, &cap);
+        let rate = n as f64 / cpu.max(0.01);
         println!(
-            "falconer replay: {n} events, {alerts} alerts, {secs:.3}s, {:.0} events/s (one core), peak RSS {} MB",
+            "falconer replay: {n} events, {alerts} alerts, wall {secs:.2}s, CPU {cpu:.2}s: {:.0} events/s per core (CPU time), peak RSS {} MB",
             rate,
             peak_rss_kb().map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0))
         );
         last = Some((cap, n, rate));
     }
     let (cap, n, rate) = last.unwrap();
+
+    // Where the time goes: reading alone, reading plus the state.
+    let c0 = thread_cpu();
+    let mut count = 0u64;
+    for e in ScapReader::open(&cap).unwrap() {
+        std::hint::black_box(e.unwrap());
+        count += 1;
+    }
+    let read_cpu = thread_cpu() - c0;
+    let c0 = thread_cpu();
+    let mut reader = ScapReader::open(&cap).unwrap();
+    let mut state = falconer_scap::state::State::from_reader_metadata(&reader);
+    while let Some(e) = reader.next_event() {
+        state.apply(&e.unwrap());
+    }
+    let state_cpu = thread_cpu() - c0;
+    println!(
+        "  of which: reading {read_cpu:.2}s CPU ({:.0} events/s), reading + state {state_cpu:.2}s CPU ({:.0} events/s); rules and outputs the rest",
+        count as f64 / read_cpu.max(0.01),
+        count as f64 / state_cpu.max(0.01)
+    );
 
     // sysdig with one expanded condition on the same capture.
     if Command::new("sysdig").arg("--version").output().is_err() {
@@ -172,6 +236,7 @@ fn main() {
     let e = rule_expr(collected, compiled, "Write Below Etc").unwrap();
     let cond = bracketed(&e);
     let t = Instant::now();
+    let c0 = children_cpu();
     let out = Command::new("sysdig")
         .arg("-r")
         .arg(&cap)
@@ -181,10 +246,11 @@ fn main() {
         .output()
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
+    let cpu = children_cpu() - c0;
     let matches = out.stdout.iter().filter(|b| **b == b'\n').count();
-    let srate = n as f64 / secs;
+    let srate = n as f64 / cpu.max(0.01);
     println!(
-        "sysdig -r (1 condition, 'Write Below Etc'): {n} events, {matches} matches, {secs:.3}s, {srate:.0} events/s"
+        "sysdig -r (1 condition, 'Write Below Etc'): {n} events, {matches} matches, wall {secs:.2}s, CPU {cpu:.2}s: {srate:.0} events/s per core (CPU time)"
     );
     println!(
         "falconer ({} rules) / sysdig (1 condition): {:.1}x",

@@ -16,7 +16,7 @@ use falconer_syntax::ast::Lhs;
 use falconer_syntax::output::{parse_output, OutputSegment};
 
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, Node, Program, SlotId};
+use crate::program::{Frame, NodeDef, NodeId, Program, SlotId};
 use crate::time;
 use crate::value::{render_values, values_to_json};
 
@@ -90,7 +90,7 @@ pub struct Rule {
     pub priority: Priority,
     pub source: String,
     pub tags: Vec<String>,
-    node: Node,
+    node: NodeId,
     output: Output,
 }
 
@@ -334,7 +334,7 @@ impl Engine {
     fn unsupported_in(&self, rule: usize) -> Vec<String> {
         let mut out = Vec::new();
         let mut fields = Vec::new();
-        node_fields(&self.program, &self.rules[rule].node, &mut fields);
+        node_fields(&self.program, self.rules[rule].node, &mut fields);
         for f in fields {
             if self.extractors[f].is_none() {
                 let n = self.program.fields[f].field.name.to_string();
@@ -449,7 +449,7 @@ impl Engine {
             None => out.clear(),
         };
         for &r in list {
-            if frame.eval(program, &rules[r as usize].node, &mut fill) {
+            if frame.eval(program, rules[r as usize].node, &mut fill) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -539,7 +539,7 @@ impl Engine {
     }
 }
 
-fn node_fields(p: &Program, n: &Node, out: &mut Vec<usize>) {
+fn node_fields(p: &Program, n: NodeId, out: &mut Vec<usize>) {
     use crate::program::{RhsKind, SlotKind};
     fn slot_fields(p: &Program, s: SlotId, out: &mut Vec<usize>) {
         match &p.slots[s as usize].kind {
@@ -561,10 +561,10 @@ fn node_fields(p: &Program, n: &Node, out: &mut Vec<usize>) {
             }
         }
     }
-    match n {
-        Node::And(c) | Node::Or(c) => c.iter().for_each(|c| node_fields(p, c, out)),
-        Node::Not(c) => node_fields(p, c, out),
-        Node::Check(c) => {
+    match &p.nodes[n as usize] {
+        NodeDef::And(c) | NodeDef::Or(c) => c.iter().for_each(|c| node_fields(p, *c, out)),
+        NodeDef::Not(c) => node_fields(p, *c, out),
+        NodeDef::Check(c) => {
             slot_fields(p, c.lhs, out);
             if let RhsKind::Slot(r) = &c.rhs {
                 slot_fields(p, *r, out);

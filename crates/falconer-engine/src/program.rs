@@ -121,13 +121,35 @@ pub struct Check {
     pub rhs: RhsKind,
 }
 
-/// A compiled condition.
+/// A node of a compiled condition: an index into [`Program::nodes`].
+pub type NodeId = u32;
+
+/// A compiled condition node. Nodes are hash-consed: an identical
+/// sub-condition (the same macro expanded in many rules, the same check
+/// written twice) is one node, evaluated at most once per event.
 #[derive(Debug)]
-pub enum Node {
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
+pub enum NodeDef {
+    And(Vec<NodeId>),
+    Or(Vec<NodeId>),
+    Not(NodeId),
     Check(Box<Check>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum NodeKey {
+    And(Vec<NodeId>),
+    Or(Vec<NodeId>),
+    Not(NodeId),
+    /// lhs slot, operator, modifier, right-hand side (constant bytes or
+    /// a slot).
+    Check(SlotId, OpKind, Option<Modifier>, RhsKey),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum RhsKey {
+    None,
+    Consts(Vec<Vec<u8>>),
+    Slot(SlotId),
 }
 
 /// Slots and fields shared by the conditions and outputs compiled into it.
@@ -138,8 +160,11 @@ pub struct Program {
     pub fields: Vec<Resolved>,
     /// Their texts (`proc.aname[2]`), same order.
     pub field_names: Vec<String>,
+    /// Condition nodes (see [`NodeDef`]).
+    pub nodes: Vec<NodeDef>,
     by_name: FxHashMap<String, SlotId>,
     field_by_name: FxHashMap<String, usize>,
+    node_by_key: FxHashMap<NodeKey, NodeId>,
 }
 
 /// A compile error: libsinsp-style message.
@@ -150,22 +175,34 @@ impl Program {
         Program::default()
     }
 
+    fn node(&mut self, key: NodeKey, def: impl FnOnce() -> NodeDef) -> NodeId {
+        if let Some(&id) = self.node_by_key.get(&key) {
+            return id;
+        }
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(def());
+        self.node_by_key.insert(key, id);
+        id
+    }
+
     /// Compiles a fully expanded condition (no macro references left).
-    pub fn compile(&mut self, expr: &Expr, scope: &FieldScope<'_>) -> Result<Node, CompileError> {
+    pub fn compile(&mut self, expr: &Expr, scope: &FieldScope<'_>) -> Result<NodeId, CompileError> {
         Ok(match expr {
-            Expr::And { children, .. } => Node::And(
-                children
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                let ids: Vec<NodeId> = children
                     .iter()
                     .map(|c| self.compile(c, scope))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Or { children, .. } => Node::Or(
-                children
-                    .iter()
-                    .map(|c| self.compile(c, scope))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Expr::Not { child, .. } => Node::Not(Box::new(self.compile(child, scope)?)),
+                    .collect::<Result<_, _>>()?;
+                if matches!(expr, Expr::And { .. }) {
+                    self.node(NodeKey::And(ids.clone()), || NodeDef::And(ids))
+                } else {
+                    self.node(NodeKey::Or(ids.clone()), || NodeDef::Or(ids))
+                }
+            }
+            Expr::Not { child, .. } => {
+                let c = self.compile(child, scope)?;
+                self.node(NodeKey::Not(c), || NodeDef::Not(c))
+            }
             Expr::Macro(n) => {
                 return Err(format!("filter error: unexpected identifier '{}'", n.text))
             }
@@ -173,7 +210,7 @@ impl Program {
             Expr::Unary { lhs, .. } => {
                 let id = self.lhs(lhs, scope)?;
                 let s = &self.slots[id as usize];
-                Node::Check(Box::new(Check {
+                let check = Check {
                     lhs: id,
                     op: OpKind::Exists,
                     modifier: None,
@@ -181,7 +218,11 @@ impl Program {
                     ty: s.ty,
                     multi: s.multi,
                     rhs: RhsKind::None,
-                }))
+                };
+                self.node(
+                    NodeKey::Check(id, OpKind::Exists, None, RhsKey::None),
+                    || NodeDef::Check(Box::new(check)),
+                )
             }
             Expr::Binary { lhs, op, rhs, .. } => {
                 let id = self.lhs(lhs, scope)?;
@@ -190,20 +231,34 @@ impl Program {
                     (s.ty, s.is_list, s.multi, s.name.clone())
                 };
                 let modifier = op.modifier.map(|(m, _)| m);
-                let rhs = match rhs {
-                    Rhs::Val { field, .. } => RhsKind::Slot(self.field(field, scope)?),
-                    Rhs::Transformer(t) => RhsKind::Slot(self.transformer(t, scope)?),
-                    Rhs::Value(v) => self.consts(ty, op.kind, modifier, std::slice::from_ref(v))?,
-                    Rhs::List(l) => self.consts(ty, op.kind, modifier, &l.items)?,
+                let ident;
+                let items: &[Value] = match rhs {
+                    Rhs::Value(v) => std::slice::from_ref(v),
+                    Rhs::List(l) => &l.items,
                     Rhs::Ident(n) => {
-                        let v = Value {
+                        ident = Value {
                             text: n.text.clone(),
                             bytes: None,
                             quoted: None,
                             span: n.span,
                         };
-                        self.consts(ty, op.kind, modifier, std::slice::from_ref(&v))?
+                        std::slice::from_ref(&ident)
                     }
+                    _ => &[],
+                };
+                let (rhs, rkey) = match rhs {
+                    Rhs::Val { field, .. } => {
+                        let r = self.field(field, scope)?;
+                        (RhsKind::Slot(r), RhsKey::Slot(r))
+                    }
+                    Rhs::Transformer(t) => {
+                        let r = self.transformer(t, scope)?;
+                        (RhsKind::Slot(r), RhsKey::Slot(r))
+                    }
+                    _ => (
+                        self.consts(ty, op.kind, modifier, items)?,
+                        RhsKey::Consts(items.iter().map(|v| v.as_bytes().to_vec()).collect()),
+                    ),
                 };
                 let mut check = Check {
                     lhs: id,
@@ -222,7 +277,15 @@ impl Program {
                         c.set = c.set.as_ref().map(|_| ValueSet::new(&c.values));
                     }
                 }
-                Node::Check(Box::new(check))
+                // `=` and `==` are the same operator.
+                let kop = if op.kind == OpKind::EqEq {
+                    OpKind::Eq
+                } else {
+                    op.kind
+                };
+                self.node(NodeKey::Check(id, kop, modifier, rkey), || {
+                    NodeDef::Check(Box::new(check))
+                })
             }
         })
     }
@@ -489,6 +552,10 @@ pub struct Frame {
     epoch: u32,
     stamp: Vec<u32>,
     values: Vec<Vec<ParsedValue>>,
+    /// Per-node result of the current event (valid when the stamp is the
+    /// epoch).
+    node_stamp: Vec<u32>,
+    node_value: Vec<bool>,
 }
 
 impl Frame {
@@ -497,6 +564,8 @@ impl Frame {
             epoch: 1,
             stamp: vec![0; program.slots.len()],
             values: vec![Vec::new(); program.slots.len()],
+            node_stamp: vec![0; program.nodes.len()],
+            node_value: vec![false; program.nodes.len()],
         };
         for (i, s) in program.slots.iter().enumerate() {
             if let SlotKind::Const(v) = &s.kind {
@@ -518,6 +587,7 @@ impl Frame {
                     *s = 0;
                 }
             }
+            self.node_stamp.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
     }
@@ -622,19 +692,27 @@ impl Frame {
         self.values[i] = out;
     }
 
-    /// Evaluates a compiled condition for the current event.
+    /// Evaluates a compiled condition for the current event (each node
+    /// at most once per event: results are memoized by node).
     pub fn eval(
         &mut self,
         p: &Program,
-        node: &Node,
+        node: NodeId,
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
-        match node {
-            Node::And(c) => c.iter().all(|n| self.eval(p, n, fill)),
-            Node::Or(c) => c.iter().any(|n| self.eval(p, n, fill)),
-            Node::Not(c) => !self.eval(p, c, fill),
-            Node::Check(c) => self.check(p, c, fill),
+        let i = node as usize;
+        if self.node_stamp[i] == self.epoch {
+            return self.node_value[i];
         }
+        let v = match &p.nodes[i] {
+            NodeDef::And(c) => c.iter().all(|&n| self.eval(p, n, fill)),
+            NodeDef::Or(c) => c.iter().any(|&n| self.eval(p, n, fill)),
+            NodeDef::Not(c) => !self.eval(p, *c, fill),
+            NodeDef::Check(c) => self.check(p, c, fill),
+        };
+        self.node_stamp[i] = self.epoch;
+        self.node_value[i] = v;
+        v
     }
 
     fn check(

@@ -28,7 +28,7 @@ fn eval_counting(cond: &str, values: &[(&str, Vec<P>)]) -> (bool, HashMap<String
     let names = p.field_names.clone();
     let mut frame = Frame::new(&p);
     frame.next_event();
-    let r = frame.eval(&p, &node, &mut |i, out| {
+    let r = frame.eval(&p, node, &mut |i, out| {
         out.clear();
         *counts.entry(names[i].clone()).or_default() += 1;
         if let Some(v) = map.get(names[i].as_str()) {

@@ -313,7 +313,7 @@ proptest! {
             let mut r2 = Rng::new(r.next_u64());
             for _ in 0..8 {
                 frame.next_event();
-                let _ = frame.eval(&p, &node, &mut |_, out| {
+                let _ = frame.eval(&p, node, &mut |_, out| {
                     out.clear();
                     out.extend(arbitrary_values(&mut r2));
                 });

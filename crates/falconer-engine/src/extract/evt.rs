@@ -249,34 +249,43 @@ fn raw_value(ty: FieldType, v: &ParamValue<'_>, raw: &[u8]) -> Option<ParsedValu
 fn abspath(ctx: &EventCtx<'_>, which: u8, out: &mut Vec<ParsedValue>) {
     let ev = ctx.event;
     let Some(t) = ctx.thread() else { return };
-    let Some(info) = ev.info() else { return };
-    let exit = is_exit(ev);
-    let (dirfd, path) = match (info.name, exit) {
-        ("renameat" | "renameat2", true) => match which {
-            0 | 1 => ("olddirfd", "oldpath"),
-            _ => ("newdirfd", "newpath"),
-        },
-        ("symlinkat", true) => ("linkdirfd", "linkpath"),
-        ("openat", false) | ("openat", true) | ("openat2", true) => {
-            if info.name == "openat" && exit && ev.value("dirfd").is_none() {
-                return;
+    // The exit events current libs resolve (by code: older layouts of the
+    // same system calls have no value).
+    let (dirfd, path) = match ev.code {
+        // renameat, renameat2, linkat: `.dst` the new path, else the old.
+        177 | 319 if which == 2 => ("newdirfd", "newpath"),
+        177 | 319 => ("olddirfd", "oldpath"),
+        311 if which == 2 => ("newdir", "newpath"),
+        311 => ("olddir", "oldpath"),
+        181 => ("linkdirfd", "linkpath"),
+        307 | 327 => ("dirfd", "name"),
+        303 => ("dirfd", "name"),
+        305 => ("dirfd", "path"),
+        313 => ("dirfd", "filename"),
+        385 => ("dirfd", "pathname"),
+        // open_by_handle_at: the path the driver read, when the open
+        // succeeded.
+        337 => {
+            if return_value(ev).is_some_and(|fd| fd > 0) {
+                if let Some(p) = ev.value("path").as_ref().and_then(|v| v.as_bytes()) {
+                    out.push(s(falconer_scap::state::path::concatenate_paths(b"", p)));
+                }
             }
-            ("dirfd", "name")
+            return;
         }
-        ("linkat", _) => match which {
-            0 | 1 => ("olddir", "oldpath"),
-            _ => ("newdir", "newpath"),
-        },
-        ("unlinkat", _) => ("dirfd", "name"),
-        ("mkdirat", true) => ("dirfd", "path"),
-        ("fchmodat", true) => ("dirfd", "filename"),
         _ => return,
     };
-    let (Some(d), Some(p)) = (ev.value(dirfd), ev.value(path)) else {
+    let (Some(d), Some(p)) = (ev.param_by_name(dirfd), ev.param_by_name(path)) else {
         return;
     };
-    let Some(dirfd) = d.as_i64() else { return };
-    let path = p.as_bytes().unwrap_or_default();
+    if d.raw.is_empty() || p.raw.is_empty() {
+        return;
+    }
+    let Some(dirfd) = d.value().as_i64() else {
+        return;
+    };
+    let pv = p.value();
+    let path = pv.as_bytes().unwrap_or_default();
     let st = ctx.state;
     let sdir: Vec<u8> = if path.first() == Some(&b'/') {
         b".".to_vec()
@@ -287,9 +296,7 @@ fn abspath(ctx: &EventCtx<'_>, which: u8, out: &mut Vec<ParsedValue>) {
             None => b"<UNKNOWN>/".to_vec(),
             Some(f) => {
                 let mut n = f.name.clone();
-                if n.last() != Some(&b'/') {
-                    n.push(b'/');
-                }
+                n.push(b'/');
                 n
             }
         }
@@ -384,43 +391,22 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                 o.push(s(m.hostname.clone()));
             }
         }),
-        "evt.latency"
-        | "evt.latency.s"
-        | "evt.latency.ns"
-        | "evt.latency.human"
-        | "evt.latency.quantized" => {
-            let which = name;
-            single(move |c, o| {
-                let internal = c.event.info().is_some_and(|i| i.category == "internal");
-                if internal {
-                    return;
-                }
-                let lat = if c.thread().is_some() {
-                    c.state.event_latency()
-                } else {
-                    0
-                };
-                match which {
-                    "evt.latency.s" => o.push(ParsedValue::Uint(lat / NS)),
-                    "evt.latency.ns" => o.push(ParsedValue::Uint(lat % NS)),
-                    "evt.latency.human" => o.push(s(human_time(lat))),
-                    "evt.latency.quantized" => {
-                        if lat != 0 {
-                            let l = (lat as f64).log10().min(11.0);
-                            o.push(ParsedValue::Uint((l * 80.0 / 11.0) as u64 + 1));
-                        }
-                    }
-                    _ => o.push(ParsedValue::Uint(lat)),
-                }
-            })
+        // Deprecated: current libs report 0 for every event ("0ns").
+        "evt.latency" | "evt.latency.s" | "evt.latency.ns" | "evt.latency.quantized" => {
+            single(|_, o| o.push(ParsedValue::Uint(0)))
         }
+        "evt.latency.human" => single(|_, o| o.push(s("0ns"))),
+        // The time since the previous event this extractor was evaluated
+        // on (libsinsp keeps it in the filter check instance): 0 the first
+        // time.
         "evt.deltatime" | "evt.deltatime.s" | "evt.deltatime.ns" => {
             let which = name;
+            let last = std::sync::atomic::AtomicU64::new(0);
             single(move |c, o| {
-                let d = c
-                    .state
-                    .prev_ts()
-                    .map_or(0, |p| c.event.ts.saturating_sub(p));
+                use std::sync::atomic::Ordering::Relaxed;
+                let ts = c.event.ts;
+                let prev = last.swap(ts, Relaxed);
+                let d = if prev == 0 { 0 } else { ts.wrapping_sub(prev) };
                 o.push(ParsedValue::Uint(match which {
                     "evt.deltatime.s" => d / NS,
                     "evt.deltatime.ns" => d % NS,
@@ -590,16 +576,8 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                 flags_of(c.event).contains(EventFlags::WAITS),
             ))
         }),
-        "evt.wait_latency" => single(|c, o| {
-            if flags_of(c.event).contains(EventFlags::WAITS) && is_exit(c.event) {
-                let lat = if c.thread().is_some() {
-                    c.state.event_latency()
-                } else {
-                    0
-                };
-                o.push(ParsedValue::Uint(lat));
-            }
-        }),
+        // Deprecated: 0 for every event in current libs.
+        "evt.wait_latency" => single(|_, o| o.push(ParsedValue::Uint(0))),
         "evt.is_syslog" => single(|c, o| {
             let mut yes = false;
             if flags_of(c.event).contains(EventFlags::WRITES_TO_FD) {
@@ -741,19 +719,4 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             })
         }
     })
-}
-
-/// libsinsp's human-readable time (`tostring_nice` of a RELTIME):
-/// `12ns`, `3.41us`, `1.20ms`, `2.00s`.
-fn human_time(ns: u64) -> String {
-    let v = ns as f64;
-    if ns >= NS {
-        format!("{:.2}s", v / 1e9)
-    } else if ns >= 1_000_000 {
-        format!("{:.2}ms", v / 1e6)
-    } else if ns >= 1000 {
-        format!("{:.2}us", v / 1e3)
-    } else {
-        format!("{ns}ns")
-    }
 }

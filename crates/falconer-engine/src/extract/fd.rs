@@ -468,110 +468,208 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
     })
 }
 
-/// `fs.path.*`: the paths of file system events (current libs'
-/// `sinsp_filter_check_fspath`): for each event type, the parameter holding
-/// the path (or source/target), resolved against the cwd or the dirfd.
-fn fs_path(name: &'static str) -> Compiled {
-    single(move |c, o| {
-        let ev = c.event;
-        let Some(info) = ev.info() else { return };
-        let exit = ev.direction() == falconer_catalog::Direction::Exit;
-        let want = match name {
-            "fs.path.name" | "fs.path.nameraw" => 0,
-            "fs.path.source" | "fs.path.sourceraw" => 1,
-            _ => 2,
-        };
-        let raw = name.ends_with("raw");
-        // (path param, dirfd param) per event and role.
-        let spec: Option<(&str, Option<&str>)> = match (info.name, want) {
-            ("mkdir" | "rmdir" | "chmod" | "chown" | "lchown" | "truncate", 0) => {
-                Some(("path", None))
-            }
-            ("unlink", 0) => Some(("path", None)),
-            ("unlinkat", 0) => Some(("name", Some("dirfd"))),
-            ("mkdirat", 0) => Some(("path", Some("dirfd"))),
-            ("fchmodat", 0) => Some(("filename", Some("dirfd"))),
-            ("fchownat", 0) => Some(("pathname", Some("dirfd"))),
-            ("open", 0) | ("creat", 0) => Some(("name", None)),
-            ("openat" | "openat2", 0) => Some(("name", Some("dirfd"))),
-            ("rename", 1) | ("link", 1) => Some(("oldpath", None)),
-            ("rename", 2) | ("link", 2) => Some(("newpath", None)),
-            ("renameat" | "renameat2", 1) => Some(("oldpath", Some("olddirfd"))),
-            ("renameat" | "renameat2", 2) => Some(("newpath", Some("newdirfd"))),
-            ("linkat", 1) => Some(("oldpath", Some("olddir"))),
-            ("linkat", 2) => Some(("newpath", Some("newdir"))),
-            ("symlink", 1) => Some(("target", None)),
-            ("symlink", 2) => Some(("linkpath", None)),
-            ("symlinkat", 1) => Some(("target", None)),
-            ("symlinkat", 2) => Some(("linkpath", Some("linkdirfd"))),
-            _ => None,
-        };
-        let Some((pname, dirfd)) = spec else { return };
-        if !exit {
-            return;
-        }
-        let Some(path) = ev
-            .value(pname)
-            .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
-        else {
-            return;
-        };
-        if raw {
-            o.push(s(path));
-            return;
-        }
-        let Some(t) = c.thread() else {
-            o.push(s(path));
-            return;
-        };
-        let base = match dirfd.and_then(|d| ev.value(d)).and_then(|v| v.as_i64()) {
-            Some(d) => dirfd_base(c.state, t, &path, d),
-            None => c.state.cwd(t).to_vec(),
-        };
-        if base == b"<UNKNOWN>" {
-            o.push(s(path));
-        } else {
-            o.push(s(falconer_scap::state::path::concatenate_paths(
-                &base, &path,
-            )));
-        }
+/// Where `fs.path.*` finds a path in an event.
+#[derive(Clone, Copy)]
+enum PathArg {
+    /// An event parameter (`evt.rawarg.NAME`).
+    Param(&'static str),
+    /// The event's fd name (`fchmod`, `fchown`).
+    FdName,
+}
+
+/// Success test (`true`: `fd != -1`, else `res == 0`), then where the
+/// path, the source and the target are.
+type FsPathSpec = (bool, Option<PathArg>, Option<PathArg>, Option<PathArg>);
+
+/// The `fs.path` table of current libs (`sinsp_filter_check_fspath`), per
+/// exit event code.
+fn fs_path_spec(code: u16) -> Option<FsPathSpec> {
+    use PathArg::*;
+    let name = |p| Some(Param(p));
+    Some(match code {
+        277 | 305 | 279 | 301 | 379 | 381 => (false, name("path"), None, None),
+        303 => (false, name("name"), None, None),
+        3 | 307 | 327 => (true, name("name"), None, None),
+        313 | 315 => (false, name("filename"), None, None),
+        317 | 383 => (false, Some(FdName), None, None),
+        385 => (false, name("pathname"), None, None),
+        191 => (false, name("special"), None, None),
+        387 | 391 => (false, name("name"), None, None),
+        175 | 177 | 319 => (false, None, name("oldpath"), name("newpath")),
+        309 | 311 => (false, None, name("newpath"), name("oldpath")),
+        179 | 181 => (false, None, name("linkpath"), name("target")),
+        257 => (false, None, name("dev"), name("dir")),
+        _ => return None,
     })
 }
 
-/// `fdlist.*`: the fds of a `poll`/`ppoll` event (`fds` parameter).
+/// `fs.path.*`: the path(s) of a successful file system event, made
+/// absolute (against the cwd, the dirfd or the event's fd, as current
+/// libs do) unless `raw`.
+fn fs_path(name: &'static str) -> Compiled {
+    let role = match name {
+        "fs.path.name" | "fs.path.nameraw" => 0,
+        "fs.path.source" | "fs.path.sourceraw" => 1,
+        _ => 2,
+    };
+    let raw = name.ends_with("raw");
+    single(move |c, o| {
+        let ev = c.event;
+        let Some((fd_success, path, source, target)) = fs_path_spec(ev.code) else {
+            return;
+        };
+        let ok = if fd_success {
+            ev.value("fd")
+                .and_then(|v| v.as_i64())
+                .is_some_and(|fd| fd != -1)
+        } else {
+            ev.value("res").and_then(|v| v.as_i64()) == Some(0)
+        };
+        if !ok {
+            return;
+        }
+        let Some(arg) = [path, source, target][role] else {
+            return;
+        };
+        let mut p: Vec<u8> = match arg {
+            PathArg::Param(pn) => match ev.value(pn).as_ref().and_then(|v| v.as_bytes()) {
+                Some(b) => b.to_vec(),
+                None => return,
+            },
+            PathArg::FdName => c.fd().map(|(_, f)| f.name.clone()).unwrap_or_default(),
+        };
+        if let Some(i) = p.iter().position(|&b| b == 0) {
+            p.truncate(i);
+        }
+        if raw {
+            o.push(s(p));
+            return;
+        }
+        let Some(t) = c.thread() else { return };
+        let concat = falconer_scap::state::path::concatenate_paths;
+        if p.first() == Some(&b'/') {
+            o.push(s(concat(b"", &p)));
+            return;
+        }
+        // The directory of a relative path.
+        let dirfd_dir = || match c.fd() {
+            Some((_, f)) if f.fd_type == falconer_scap::fd_types::DIRECTORY => {
+                let mut n = f.name.clone();
+                if !n.is_empty() && n.last() != Some(&b'/') {
+                    n.push(b'/');
+                }
+                n
+            }
+            _ => b"<UNKNOWN>".to_vec(),
+        };
+        let sdir: Vec<u8> = match ev.code {
+            // openat: the fd name the parser already made absolute.
+            307 | 327 => {
+                p = c
+                    .fd()
+                    .map_or(b"<UNKNOWN>".to_vec(), |(_, f)| f.name.clone());
+                Vec::new()
+            }
+            // The event's fd is the dirfd.
+            419 | 385 | 313 | 305 | 303 | 417 => dirfd_dir(),
+            181 if role == 1 => dirfd_dir(),
+            181 => b"<UNKNOWN>".to_vec(),
+            319 if role != 0 => {
+                let dp = if role == 2 { "newdirfd" } else { "olddirfd" };
+                match ev.value(dp).and_then(|v| v.as_i64()) {
+                    Some(d) => dirfd_base(c.state, t, &p, d),
+                    None => return,
+                }
+            }
+            319 => b"<UNKNOWN>".to_vec(),
+            _ => c.state.cwd(t).to_vec(),
+        };
+        o.push(s(concat(&sdir, &p)));
+    })
+}
+
+/// `fdlist.*`: the fds of a `poll`/`ppoll` exit (`fds` parameter), one
+/// entry per fd joined with commas as current libs do: names `<NA>` when
+/// unknown; addresses and ports only for connected IP sockets (server
+/// addresses also for listening sockets; an IPv6 one printed from its
+/// first four bytes, as libsinsp's `inet_ntop(AF_INET, ...)` does); no
+/// value when nothing was written.
 fn fdlist(name: &'static str) -> Compiled {
     single(move |c, o| {
         let ev = c.event;
-        let Some(ParamValue::FdList(list)) = ev.value("fds") else {
+        if !matches!(ev.code, 81 | 255) {
+            return;
+        }
+        let Some(ParamValue::FdList(list)) = ev.param(1).map(|p| p.value()) else {
             return;
         };
         let Some(t) = c.thread() else { return };
-        let mut parts: Vec<String> = Vec::new();
+        let mut out = String::new();
         for (fd, _) in list {
             let f = c.state.fd_of(t, fd);
-            match name {
-                "fdlist.nums" => parts.push(fd.to_string()),
-                "fdlist.names" => {
-                    if let Some(f) = f {
-                        parts.push(String::from_utf8_lossy(&f.name).into_owned());
-                    }
-                }
-                _ => {
-                    let Some(f) = f else { continue };
-                    let e = endpoints(f);
-                    let v = match (name, e) {
-                        ("fdlist.cips", Some((cip, ..))) => Some(cip.to_string()),
-                        ("fdlist.sips", Some((_, _, sip, _))) => Some(sip.to_string()),
-                        ("fdlist.cports", Some((_, cp, ..))) => Some(cp.to_string()),
-                        ("fdlist.sports", Some((.., sp))) => Some(sp.to_string()),
-                        ("fdlist.sips", None) => server(f).map(|(a, _)| a.to_string()),
-                        ("fdlist.sports", None) => server(f).map(|(_, p)| p.to_string()),
+            let item: Option<String> = match name {
+                "fdlist.nums" => Some(fd.to_string()),
+                "fdlist.names" => Some(match f {
+                    Some(f) if !f.name.is_empty() => String::from_utf8_lossy(&f.name).into_owned(),
+                    _ => "<NA>".to_string(),
+                }),
+                _ => f.and_then(|f| {
+                    let conn = match f.sock {
+                        Sock::V4 {
+                            sip,
+                            sport,
+                            dip,
+                            dport,
+                        } if f.fd_type == falconer_scap::fd_types::IPV4_SOCK => {
+                            Some((IpAddr::from(sip), sport, IpAddr::from(dip), dport))
+                        }
+                        Sock::V6 {
+                            sip,
+                            sport,
+                            dip,
+                            dport,
+                        } if f.fd_type == falconer_scap::fd_types::IPV6_SOCK => {
+                            Some((IpAddr::from(sip), sport, IpAddr::from(dip), dport))
+                        }
                         _ => None,
                     };
-                    parts.extend(v);
-                }
+                    let text = |a: IpAddr| match a {
+                        IpAddr::V4(v) => v.to_string(),
+                        IpAddr::V6(v) => falconer_scap::state::fd::inet6_ntop(&v),
+                    };
+                    match (name, conn) {
+                        ("fdlist.cips", Some((sip, ..))) => Some(text(sip)),
+                        ("fdlist.sips", Some((_, _, dip, _))) => Some(text(dip)),
+                        ("fdlist.cports", Some((_, sp, ..))) => Some(sp.to_string()),
+                        ("fdlist.sports", Some((.., dp))) => Some(dp.to_string()),
+                        ("fdlist.sips", None) => match f.sock {
+                            Sock::V4Server { ip, .. }
+                                if f.fd_type == falconer_scap::fd_types::IPV4_SERVSOCK =>
+                            {
+                                Some(ip.to_string())
+                            }
+                            Sock::V6Server { ip, .. }
+                                if f.fd_type == falconer_scap::fd_types::IPV6_SERVSOCK =>
+                            {
+                                let b = ip.octets();
+                                Some(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                }),
+            };
+            if let Some(i) = item {
+                out.push_str(&i);
+                out.push(',');
             }
         }
-        o.push(s(parts.join(",")));
+        if out.ends_with(',') {
+            out.pop();
+        }
+        if !out.is_empty() {
+            o.push(s(out));
+        }
     })
 }

@@ -285,10 +285,29 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
             o.push(ParsedValue::Uint(n))
         }),
         "thread.ismain" => tf(|_, t, o| o.push(ParsedValue::Bool(t.is_main_thread()))),
-        // CPU time between scheduler switch events; switch events carry no
-        // thread of their own here, so the value is 0 as for every
-        // non-switch event.
-        "thread.exectime" | "thread.totexectime" => single(|_, o| o.push(ParsedValue::Uint(0))),
+        // CPU time between scheduler switch events on the same CPU (the
+        // previous switch time is kept by the extractor, as libsinsp keeps
+        // it in the filter check); 0 on other events. `totexectime` adds it
+        // up per thread.
+        "thread.exectime" | "thread.totexectime" => {
+            let total = name == "thread.totexectime";
+            let st = std::sync::Mutex::new(ExecTimes::default());
+            single(move |c, o| {
+                let Ok(mut st) = st.lock() else { return };
+                let v = st.exectime(c);
+                if !total {
+                    o.push(ParsedValue::Uint(v));
+                    return;
+                }
+                let Some(t) = c.thread() else { return };
+                if st.totals.len() >= falconer_scap::state::MAX_THREADS {
+                    st.totals.clear();
+                }
+                let e = st.totals.entry((t.tid, t.clone_ts)).or_default();
+                *e = e.wrapping_add(v);
+                o.push(ParsedValue::Uint(*e));
+            })
+        }
         "proc.ppid" => tf(|c, t, o| {
             if let Some(p) = c.state.parent(t) {
                 o.extend(xid(p.pid));
@@ -458,11 +477,36 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
                 o.push(ParsedValue::Int(p.vpid));
             }
         }),
+        // procinfo events (CPU times of a thread): the change since the
+        // thread's previous procinfo, capped at 100 (libsinsp keeps the
+        // previous total per thread).
         "thread.cpu" | "thread.cpu.user" | "thread.cpu.system" => {
-            return Err(unsupported(
-                r,
-                "CPU usage comes from procinfo events of live captures; not available",
-            ))
+            let (user, system) = match name {
+                "thread.cpu.user" => (true, false),
+                "thread.cpu.system" => (false, true),
+                _ => (true, true),
+            };
+            let last = std::sync::Mutex::new(rustc_hash::FxHashMap::<(i64, u64), u64>::default());
+            single(move |c, o| {
+                let Some(t) = c.thread() else { return };
+                let ev = c.event;
+                if ev.code != PROCINFO_E {
+                    return;
+                }
+                let p = |i: usize| ev.param(i).and_then(|p| p.value().as_u64()).unwrap_or(0);
+                let tcpu = if user { p(0) } else { 0 }.wrapping_add(if system { p(1) } else { 0 });
+                let Ok(mut last) = last.lock() else { return };
+                if last.len() >= falconer_scap::state::MAX_THREADS {
+                    last.clear();
+                }
+                let prev = last.insert((t.tid, t.clone_ts), tcpu).unwrap_or(0);
+                let d = if prev != 0 {
+                    (tcpu.wrapping_sub(prev) as f64).min(100.0)
+                } else {
+                    0.0
+                };
+                o.push(ParsedValue::Double(d));
+            })
         }
         "thread.nametid" => tf(|c, t, o| {
             let mut v = t.comm.clone();
@@ -589,4 +633,43 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
 
 fn m_fd_count(st: &State, m: &Thread) -> usize {
     st.fd_table(m).map_or(0, |t| t.len())
+}
+
+/// `PPME_PROCINFO_E`.
+const PROCINFO_E: u16 = 234;
+/// `PPME_SCHEDSWITCH_6_E`.
+const SCHEDSWITCH_6_E: u16 = 152;
+
+/// The switch times of `thread.exectime` / `thread.totexectime`.
+#[derive(Default)]
+struct ExecTimes {
+    /// Last switch time per CPU.
+    last: Vec<u64>,
+    /// Accumulated time per thread (tid, clone time).
+    totals: rustc_hash::FxHashMap<(i64, u64), u64>,
+}
+
+impl ExecTimes {
+    fn exectime(&mut self, c: &EventCtx<'_>) -> u64 {
+        if c.event.code != SCHEDSWITCH_6_E {
+            return 0;
+        }
+        if self.last.is_empty() {
+            let cpus = c.state.machine_info().map_or(0, |m| m.num_cpus) as usize;
+            if cpus == 0 {
+                return 0;
+            }
+            self.last = vec![0; cpus.min(65_536)];
+        }
+        let ts = c.event.ts;
+        let Some(slot) = self.last.get_mut(c.event.cpu as usize) else {
+            return 0;
+        };
+        let prev = std::mem::replace(slot, ts);
+        if prev != 0 {
+            ts.wrapping_sub(prev)
+        } else {
+            0
+        }
+    }
 }

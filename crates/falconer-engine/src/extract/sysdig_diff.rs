@@ -108,6 +108,53 @@ pub(crate) const FIELDS: &[&str] = &[
     "container.image",
     "container.type",
     "container.privileged",
+    "container.image.repository",
+    "container.image.tag",
+    "container.image.id",
+    "evt.num",
+    "evt.time",
+    "evt.time.s",
+    "evt.datetime",
+    "evt.datetime.s",
+    "evt.rawtime.s",
+    "evt.rawtime.ns",
+    "evt.reltime",
+    "evt.deltatime",
+    "evt.latency",
+    "evt.latency.ns",
+    "evt.info",
+    "evt.io_dir",
+    "evt.is_open_exec",
+    "evt.is_syslog",
+    "evt.count",
+    "evt.count.error",
+    "evt.count.exit",
+    "evt.abspath",
+    "evt.wait_latency",
+    "fd.cproto",
+    "fd.sproto",
+    "fd.lproto",
+    "fd.rproto",
+    "fd.connected",
+    "fd.name_changed",
+    "fd.dev",
+    "fd.containerdirectory",
+    "fdlist.nums",
+    "fdlist.names",
+    "proc.env",
+    "proc.aname[1]",
+    "proc.duration",
+    "proc.nchilds",
+    "proc.vmrss",
+    "proc.vmswap",
+    "proc.fdusage",
+    "thread.exectime",
+    "thread.pfmajor",
+    "thread.pfminor",
+    "thread.vmrss",
+    "thread.vmsize",
+    "user.loginname",
+    "proc.is_container_healthcheck",
 ];
 
 pub(crate) fn sysdig() -> Option<PathBuf> {
@@ -177,9 +224,14 @@ pub(crate) fn to_text(field: &str, v: &[ParsedValue]) -> String {
     if v.is_empty() {
         return "<NA>".into();
     }
-    // The event-argument fields are printed as rendered; the others are
-    // sanitised by sysdig's formatter.
-    let raw = field.starts_with("evt.arg") || field == "evt.info";
+    // Numbers as libsinsp prints them with the field's print format.
+    let fmt = catalog()
+        .resolve_text(field, &FieldScope::falco_default())
+        .map(|r| r.field.print_format)
+        .unwrap_or(falconer_catalog::PrintFormat::Na);
+    // The event-argument fields and proc.env are printed as they are; the
+    // others are sanitised by sysdig's formatter.
+    let raw = field.starts_with("evt.arg") || field == "evt.info" || field == "proc.env";
     let mut parts = Vec::new();
     for x in v {
         parts.push(match x {
@@ -187,10 +239,12 @@ pub(crate) fn to_text(field: &str, v: &[ParsedValue]) -> String {
                 String::from_utf8_lossy(b).into_owned()
             }
             ParsedValue::Str(b) | ParsedValue::Bytes(b) => sanitize(b),
-            ParsedValue::Int(i) => i.to_string(),
-            ParsedValue::Uint(u) => u.to_string(),
+            ParsedValue::Int(_) | ParsedValue::Uint(_) | ParsedValue::Double(_) => {
+                let mut out = String::new();
+                crate::value::render(x, fmt, &mut out);
+                out
+            }
             ParsedValue::Bool(b) => b.to_string(),
-            ParsedValue::Double(d) => format!("{d:.6}"),
             ParsedValue::Ip(ip) => match ip {
                 std::net::IpAddr::V4(a) => a.to_string(),
                 std::net::IpAddr::V6(a) => falconer_scap::state::fd::inet6_ntop(a),
@@ -223,7 +277,14 @@ pub(crate) struct FieldReport {
 
 /// Ours for each event of a capture: `evt.num` → values (state-only events
 /// are skipped, as sysdig hides them).
-fn our_values(cap: &Path, fields: &[&str]) -> Result<BTreeMap<u64, (Event, Vec<String>)>, String> {
+/// `only`: the events to evaluate the extractors on (those sysdig
+/// printed: extractors with per-instance state, like `evt.deltatime`, must
+/// see the same events as sysdig's formatter); `None` for every event.
+fn our_values(
+    cap: &Path,
+    fields: &[&str],
+    only: Option<&BTreeMap<u64, Vec<String>>>,
+) -> Result<BTreeMap<u64, (Event, Vec<String>)>, String> {
     let scope = FieldScope::falco_default();
     let exs: Vec<FieldExtractor> = fields
         .iter()
@@ -244,7 +305,7 @@ fn our_values(cap: &Path, fields: &[&str]) -> Result<BTreeMap<u64, (Event, Vec<S
             Err(_) => break,
         };
         st.apply(&ev);
-        if ev.is_state_only() {
+        if ev.is_state_only() || only.is_some_and(|o| !o.contains_key(&ev.num)) {
             continue;
         }
         let ctx = EventCtx::new(&ev, &st);
@@ -265,7 +326,7 @@ pub(crate) fn compare_capture(
     fields: &[&str],
 ) -> Result<BTreeMap<String, FieldReport>, String> {
     let theirs = sysdig_values(sysdig, cap, fields)?;
-    let ours = our_values(cap, fields)?;
+    let ours = our_values(cap, fields, Some(&theirs))?;
     let mut rep: BTreeMap<String, FieldReport> = BTreeMap::new();
     for (num, tv) in &theirs {
         let Some((ev, ov)) = ours.get(num) else {
@@ -333,6 +394,10 @@ pub(crate) fn justified(
     let name = ev.name();
     let exit = ev.direction() == falconer_catalog::Direction::Exit;
     let na = "<NA>";
+    // For system call events evt.info is evt.args.
+    if field == "evt.info" {
+        return justified("evt.args", ev, ours_row, theirs_row, ours, theirs);
+    }
     // Events of a container record: current libs give them no thread.
     if is_container_event(ev) && ours == na {
         return Some("container events have no thread (0.29: a synthetic `container:<id>` thread)");
@@ -361,6 +426,30 @@ pub(crate) fn justified(
         return Some("unknown thread: current libs' placeholder has pid -1 and no main thread (0.29: pid = tid)");
     }
     match field {
+        "fd.dev" if ours == "0" && o("fd.type") != "file" && theirs != na => {
+            Some("fd.dev of a non-file fd: 0.29 printed an uninitialised device (current libs 0)")
+        }
+        "proc.env" if !ours.is_empty() && ours.trim_end_matches(' ') == theirs => {
+            Some("proc.env: current libs keep the empty entries of a zero-padded environment (0.29 stopped at the zeros)")
+        }
+        "fdlist.nums" | "fdlist.names" | "fdlist.cips" | "fdlist.sips" | "fdlist.cports"
+        | "fdlist.sports"
+            if ours == na && !exit =>
+        {
+            Some("fdlist.*: current libs only read poll/ppoll exits (0.29 also the enter events)")
+        }
+        "evt.count.error" if ours == "0" && theirs == na => {
+            Some("evt.count.error: 0 for a call that did not fail (0.29: no value)")
+        }
+        "evt.latency" | "evt.latency.ns" | "evt.wait_latency" if ours == "0" || ours == "000000000" => {
+            Some("deprecated latency fields: current libs report 0 (0.29: the enter-to-exit time)")
+        }
+        "proc.nchilds"
+            if o("proc.nthreads").parse::<u64>().ok().and_then(|n| n.checked_sub(1))
+                == ours.parse::<u64>().ok() =>
+        {
+            Some("proc.nchilds: current libs count the process's threads but the leader (0.29: the thread's own counter)")
+        }
         "evt.failed" if ours == na && theirs == "false" => {
             Some("evt.failed: no value without a return value (0.29: false)")
         }
@@ -368,6 +457,7 @@ pub(crate) fn justified(
             Some("return value: current libs take the first exit parameter whatever its name (0.29: `res`/`fd` only)")
         }
         "container.image" | "container.privileged" | "container.name" | "container.type"
+        | "container.image.repository" | "container.image.tag" | "container.image.id"
             if o("container.id") == "host" && theirs == na && (ours.is_empty() || ours == "false") =>
         {
             Some("host processes: the container plugin's host entry has empty image and privileged=false (0.29: none)")
@@ -412,10 +502,10 @@ pub(crate) fn justified(
         "evt.arg.fd" | "evt.arg[0]" | "evt.args" if sanitize(ours.as_bytes()) == sanitize(theirs.as_bytes()) => {
             Some("0.29 rendered fd names in arguments sanitised (current libs keep the bytes)")
         }
-        "evt.args" if ours.len() > theirs.len() && ours.starts_with(theirs) && theirs.ends_with(' ') && exit => {
+        "evt.args" | "evt.info" if ours.len() > theirs.len() && ours.starts_with(theirs) && theirs.ends_with(' ') && exit => {
             Some("exit parameters past 0.29's (shorter) layout of the event: sysdig 0.29 does not print them")
         }
-        "evt.args" if normalise_args(ours) == theirs => Some(
+        "evt.args" | "evt.info" if normalise_args(ours) == theirs => Some(
             "event table changes since 0.29: empty buffers render as NULL, execve's `pgid` is `vpgid`, loginuid is a UID",
         ),
         "evt.arg.fd" | "evt.arg.name" | "evt.arg.flags" if exit && theirs == na => {
@@ -427,13 +517,15 @@ pub(crate) fn justified(
         "fd.num" | "fd.name" | "fd.type" | "fd.typechar" | "fd.directory" | "fd.filename"
         | "fd.is_server" | "fd.uid" | "fd.containername" | "fd.cport" | "fd.l4proto"
         | "fd.sockfamily" | "fd.cip" | "fd.sip" | "fd.lip" | "fd.rip" | "fd.sport" | "fd.lport"
-        | "fd.rport"
+        | "fd.rport" | "fd.containerdirectory" | "fd.connected" | "fd.name_changed" | "fd.dev"
+        | "fd.cproto" | "fd.sproto" | "fd.lproto" | "fd.rproto"
             if theirs == na && matches!(name, "mmap" | "mmap2") =>
         {
             Some("mmap uses an fd in current libs' event table (0.29: not an fd event)")
         }
         "fd.num" | "fd.name" | "fd.type" | "fd.typechar" | "fd.directory" | "fd.filename"
-        | "fd.is_server" | "fd.uid" | "fd.containername"
+        | "fd.is_server" | "fd.uid" | "fd.containername" | "fd.containerdirectory" | "fd.dev"
+        | "fd.connected" | "fd.name_changed"
             if o("fd.num") == "-1" && t("fd.num") == "0" =>
         {
             Some("a thread's first event is an exit: current libs reset the last fd to -1 (0.29 kept its initial 0, naming stdin)")
@@ -467,14 +559,18 @@ pub(crate) fn justified(
         {
             Some("failed connect: current libs leave the socket as it was (0.29 filled it from the tuple)")
         }
+        "fd.name_changed" if name == "connect" && o("fd.typechar") == "u" => {
+            Some("unix connect: 0.29 named the socket at the connect enter; current libs only at a successful exit")
+        }
         "fd.name" | "fd.containername" | "fd.sip" | "fd.rip" | "fd.sport" | "fd.rport" | "fd.is_server"
-        | "evt.arg.fd" | "evt.arg[0]" | "evt.args"
+        | "fd.sproto" | "fd.rproto" | "fd.name_changed" | "evt.arg.fd" | "evt.arg[0]" | "evt.args"
             if (name == "connect" || (name == "sendto" && t("fd.num") == o("fd.num")))
                 && o("fd.l4proto") == "udp" =>
         {
             Some("a connect on a connected UDP socket replaces the destination in current libs (0.29 kept the first)")
         }
         "fd.num" | "fd.name" | "fd.typechar" | "fd.directory" | "fd.uid" | "fd.containername"
+        | "fd.containerdirectory"
             if exit
                 && theirs == na
                 && DIRFD_EVENTS.contains(&name)
@@ -662,6 +758,18 @@ fn diff_all(sd: &Path, caps: &[PathBuf]) -> Vec<String> {
             "{name}: {events} events, {c} values: {a} agree, {j} justified, {} unexplained{line}",
             c - a - j
         );
+        // Per field: every field not in full agreement.
+        let partial: Vec<String> = rep
+            .iter()
+            .filter(|(_, r)| r.agree < r.compared)
+            .map(|(f, r)| format!("{f} {}+{}/{}", r.agree, r.justified, r.compared))
+            .collect();
+        if !partial.is_empty() {
+            println!(
+                "  fields not in full agreement (agree+justified/compared): {}",
+                partial.join(", ")
+            );
+        }
         if let Ok(dump) = std::env::var("DIFF_DUMP") {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
@@ -769,7 +877,7 @@ fn debug_dump() {
         std::env::var("DEBUG_FIELDS").unwrap_or_else(|_| "evt.type,evt.dir,fd.name".into());
     let fields: Vec<&str> = fields_s.split(',').collect();
     let cap = PathBuf::from(cap);
-    let ours = our_values(&cap, &fields).unwrap();
+    let ours = our_values(&cap, &fields, None).unwrap();
     let theirs = sysdig()
         .map(|sd| sysdig_values(&sd, &cap, &fields).unwrap())
         .unwrap_or_default();

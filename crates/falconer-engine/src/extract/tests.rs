@@ -166,7 +166,9 @@ fn event_fields_of_a_read() {
     assert_eq!(w.text("evt.dir"), "<");
     assert_eq!(w.values("evt.num"), vec![ParsedValue::Uint(num)]);
     assert_eq!(w.values("evt.rawtime"), vec![ParsedValue::Uint(ts)]);
-    assert_eq!(w.text("evt.latency"), (ts - enter_ts).to_string());
+    // Deprecated in current libs: always 0.
+    assert_eq!(w.text("evt.latency"), "0");
+    assert!(ts > enter_ts);
     assert_eq!(w.text("evt.is_io"), "true");
     assert_eq!(w.text("evt.is_io_read"), "true");
     assert_eq!(w.text("evt.is_io_write"), "false");
@@ -188,6 +190,10 @@ fn event_fields_of_a_read() {
     assert_eq!(w.text("fd.directory"), "/etc");
     assert_eq!(w.text("fd.filename"), "hosts");
     assert_eq!(w.text("fs.path.name"), "<NA>");
+    // Device 0x803 (8:3) in the driver's user-space encoding.
+    assert_eq!(w.text("fd.dev"), "803");
+    assert_eq!(w.text("fd.dev.major"), "8");
+    assert_eq!(w.text("fd.dev.minor"), "3");
     // Times are printed in UTC.
     let datetime = w.text("evt.datetime");
     assert!(datetime.starts_with("2023-11-14 22:13:20."), "{datetime}");
@@ -211,6 +217,9 @@ fn failed_open_keeps_the_name_and_reports_the_error() {
     assert_eq!(w.text("fd.name"), "/etc/curlrc");
     assert_eq!(w.text("evt.is_open_read"), "true");
     assert_eq!(w.text("evt.is_open_write"), "false");
+    // libsinsp's fs.path success test for opens is `fd != -1`: a failed
+    // open (fd = -errno) still has a path.
+    assert_eq!(w.text("fs.path.name"), "/etc/curlrc");
 }
 
 #[test]
@@ -549,4 +558,197 @@ fn output_joins_ancestors() {
     let mut out = Vec::new();
     x.extract_for_output(&ctx, &mut out);
     assert_eq!(out, vec![str_v("bash sshd systemd")]);
+}
+
+fn exit_event(code: u16, tid: u64, ts: u64, vals: &[V<'_>]) -> Event {
+    Event::from_values(code, ts, tid, 0, vals).unwrap()
+}
+
+#[test]
+fn fs_path_follows_current_libs() {
+    let mut w = Walk::scenario();
+    // openat: the name the parser made absolute; raw: as passed.
+    w.to(is("chdir", true, 1001));
+    w.to(is("openat", true, 1001));
+    assert_eq!(w.text("fs.path.name"), "/tmp/out.html");
+    assert_eq!(w.text("fs.path.nameraw"), "out.html");
+    assert_eq!(w.text("fs.path.source"), "<NA>");
+
+    // A shell (cwd /home/alice/) working on files.
+    let (r, _) = realistic_events();
+    let state = State::from_reader_metadata(&r);
+    let evs = vec![
+        exit_event(
+            307,
+            1000,
+            1,
+            &[
+                V::Fd(3),
+                V::Fd(-100),
+                V::Str(b"/srv"),
+                V::Flags(1 | 1 << 10),
+                V::Uint(0),
+                V::Uint(0),
+            ],
+        ),
+        // unlinkat(AT_FDCWD, "x.txt"): the event's fd (the dirfd) is not a
+        // directory fd, so the directory is unknown, as in libsinsp.
+        exit_event(
+            303,
+            1000,
+            2,
+            &[V::Errno(0), V::Fd(-100), V::Str(b"x.txt"), V::Flags(0)],
+        ),
+        // unlinkat(3 = /srv, "y.txt").
+        exit_event(
+            303,
+            1000,
+            3,
+            &[V::Errno(0), V::Fd(3), V::Str(b"y.txt"), V::Flags(0)],
+        ),
+        // renameat2(AT_FDCWD, "a", 3, "../b").
+        exit_event(
+            319,
+            1000,
+            4,
+            &[
+                V::Errno(0),
+                V::Fd(-100),
+                V::Str(b"a"),
+                V::Fd(3),
+                V::Str(b"sub/../b"),
+                V::Flags(0),
+            ],
+        ),
+        // mkdir("new") relative to the cwd; then a failed one.
+        exit_event(277, 1000, 5, &[V::Errno(0), V::Str(b"new"), V::Uint(0o755)]),
+        exit_event(
+            277,
+            1000,
+            6,
+            &[V::Errno(-17), V::Str(b"new"), V::Uint(0o755)],
+        ),
+        // symlinkat("t", AT_FDCWD, "l").
+        exit_event(
+            181,
+            1000,
+            7,
+            &[V::Errno(0), V::Str(b"t"), V::Fd(-100), V::Str(b"l")],
+        ),
+        // link("/a//b/../c", "d"): source is the new path.
+        exit_event(
+            309,
+            1000,
+            8,
+            &[V::Errno(0), V::Str(b"/a//b/../c"), V::Str(b"d")],
+        ),
+    ];
+    let mut w = Walk::of(state, evs);
+    w.step();
+    assert_eq!(w.text("fd.typechar"), "d");
+    assert_eq!(w.text("fs.path.name"), "/srv");
+    w.step();
+    assert_eq!(w.text("fs.path.name"), "<UNKNOWN>x.txt");
+    assert_eq!(w.text("fs.path.nameraw"), "x.txt");
+    w.step();
+    assert_eq!(w.text("fs.path.name"), "/srv/y.txt");
+    w.step();
+    assert_eq!(w.text("fs.path.name"), "<NA>");
+    assert_eq!(w.text("fs.path.source"), "/home/alice/a");
+    assert_eq!(w.text("fs.path.target"), "/srv/b");
+    assert_eq!(w.text("fs.path.targetraw"), "sub/../b");
+    w.step();
+    assert_eq!(w.text("fs.path.name"), "/home/alice/new");
+    w.step();
+    assert_eq!(w.text("fs.path.name"), "<NA>");
+    w.step();
+    assert_eq!(w.text("fs.path.source"), "<UNKNOWN>l");
+    assert_eq!(w.text("fs.path.target"), "<UNKNOWN>t");
+    w.step();
+    assert_eq!(w.text("fs.path.source"), "/home/alice/d");
+    assert_eq!(w.text("fs.path.target"), "/a/c");
+}
+
+#[test]
+fn deltatime_is_kept_per_extractor() {
+    let mut w = Walk::scenario();
+    let x = extractor("evt.deltatime");
+    let mut out = Vec::new();
+    let t1 = w.to(is("openat", true, 1001)).ts;
+    x.extract(&EventCtx::new(w.current(), &w.state), &mut out);
+    // First evaluation: 0.
+    assert_eq!(out, vec![ParsedValue::Uint(0)]);
+    let t2 = w.to(is("read", true, 1001)).ts;
+    x.extract(&EventCtx::new(w.current(), &w.state), &mut out);
+    // Since the last event this extractor saw, not the previous event.
+    assert_eq!(out, vec![ParsedValue::Uint(t2 - t1)]);
+    assert!(w.state.prev_ts().is_some_and(|p| p > t1));
+}
+
+#[test]
+fn fdlist_of_a_poll_exit() {
+    let (r, _) = realistic_events();
+    let state = State::from_reader_metadata(&r);
+    let fds = vec![(0i64, 1u16), (1, 4), (77, 1)];
+    let evs = vec![
+        exit_event(80, 1000, 1, &[V::FdList(fds.clone()), V::Int(1000)]),
+        exit_event(81, 1000, 2, &[V::Errno(1), V::FdList(fds), V::Int(1000)]),
+    ];
+    let mut w = Walk::of(state, evs);
+    w.step();
+    // Enter events: no value (current libs read the exit only).
+    assert_eq!(w.text("fdlist.nums"), "<NA>");
+    w.step();
+    assert_eq!(w.text("fdlist.nums"), "0,1,77");
+    assert_eq!(w.text("fdlist.names"), "/dev/pts/0,/dev/pts/0,<NA>");
+    // No socket among them: nothing written, no value.
+    assert_eq!(w.text("fdlist.cips"), "<NA>");
+}
+
+#[test]
+fn exectime_between_switches_on_a_cpu() {
+    let (r, _) = realistic_events();
+    let state = State::from_reader_metadata(&r);
+    let switch = |tid: u64, ts: u64, cpu: u16| {
+        Event::from_values(
+            152,
+            ts,
+            tid,
+            cpu,
+            &[
+                V::Pid(1),
+                V::Uint(0),
+                V::Uint(0),
+                V::Uint(0),
+                V::Uint(0),
+                V::Uint(0),
+            ],
+        )
+        .unwrap()
+    };
+    let evs = vec![
+        switch(1000, 1_000, 0),
+        switch(1000, 1_500, 1),
+        switch(1000, 4_000, 0),
+        switch(700, 9_000, 0),
+    ];
+    let mut w = Walk::of(state, evs);
+    let ex = extractor("thread.exectime");
+    let tot = extractor("thread.totexectime");
+    let mut got = Vec::new();
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        w.step();
+        let ctx = EventCtx::new(w.current(), &w.state);
+        ex.extract(&ctx, &mut out);
+        let e = to_text("thread.exectime", &out);
+        tot.extract(&ctx, &mut out);
+        got.push((e, to_text("thread.totexectime", &out)));
+    }
+    let want = [("0", "0"), ("0", "0"), ("3000", "3000"), ("5000", "5000")];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
 }

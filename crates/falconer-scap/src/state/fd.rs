@@ -391,14 +391,15 @@ impl Fd {
         }
     }
 
-    /// `fd.dev`, `fd.dev.major`, `fd.dev.minor` (kernel `MAJOR`/`MINOR` of
-    /// the stored device number).
+    /// `fd.dev.major`, `fd.dev.minor`: the driver stores the device in the
+    /// user-space encoding (`new_encode_dev`): major in bits 8–19, minor
+    /// in bits 0–7 and 20–31.
     pub fn dev_major(&self) -> u32 {
-        self.dev >> 20
+        (self.dev & 0xfff00) >> 8
     }
 
     pub fn dev_minor(&self) -> u32 {
-        self.dev & 0xfffff
+        (self.dev & 0xff) | ((self.dev >> 12) & 0xfff00)
     }
 }
 

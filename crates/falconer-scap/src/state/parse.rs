@@ -400,9 +400,13 @@ pub(super) fn process(s: &mut State, ev: &Event) {
         s.cur.fd = None;
         s.cur.fd_num = None;
     }
-    if let (Some(old), Some(new)) = (old_name, event_fd_name(s)) {
-        s.cur.fd_name_changed = old != new;
-    }
+    // libsinsp compares with the name at the fd's lookup before parsing;
+    // an entry created by this event starts with an empty old name.
+    s.cur.fd_name_changed = match (old_name, event_fd_name(s)) {
+        (Some(old), Some(new)) => old != new,
+        (None, Some(new)) => !new.is_empty(),
+        _ => false,
+    };
     s.cur.enter = stored;
 }
 

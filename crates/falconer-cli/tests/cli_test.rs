@@ -13,10 +13,16 @@ fn fixtures() -> std::path::PathBuf {
 fn bundled_tests_pass_from_the_repository_root() {
     let r = falconer(["test", "rules/"]).cwd(repo_root()).run();
     r.expect_no_crash().expect_code(0);
-    assert!(r.stdout.contains("rules/tests/web_fetch.yaml\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rules/tests/web_fetch.yaml\n"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("  ✓ curl in a container fires"));
     assert!(
-        r.stdout.lines().any(|l| l.starts_with("tests: ") && l.ends_with(" passed, 0 failed")),
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("tests: ") && l.ends_with(" passed, 0 failed")),
         "{}",
         r.stdout
     );
@@ -28,7 +34,9 @@ fn failures_exit_1_with_explanations() {
     r.expect_no_crash().expect_code(1);
     assert!(r.stdout.contains("tests: 0 passed, 6 failed"));
     assert!(r.stdout.contains("because:"));
-    assert!(r.stdout.contains("macro in_container > `container.id != host` is false (container.id = host)"));
+    assert!(r
+        .stdout
+        .contains("macro in_container > `container.id != host` is false (container.id = host)"));
 }
 
 #[test]
@@ -44,7 +52,9 @@ fn a_bad_test_file_exits_2_with_positions() {
         r.stderr
     );
     assert!(r.stderr.contains("error[missing-fixture]"));
-    let r = falconer(["test", "--run", "("]).arg(fixtures().join("passing")).run();
+    let r = falconer(["test", "--run", "("])
+        .arg(fixtures().join("passing"))
+        .run();
     r.expect_no_crash().expect_code(2);
     assert!(r.stderr.contains("--run"), "{}", r.stderr);
     let empty = TempDir::new("no-tests");
@@ -83,7 +93,12 @@ fn fail_under_sets_the_exit_status() {
         .arg(fixtures().join("coverage"))
         .run();
     r.expect_no_crash().expect_code(1);
-    assert!(r.stderr.contains("coverage 68.8% is under --fail-under 70%"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("coverage 68.8% is under --fail-under 70%"),
+        "{}",
+        r.stderr
+    );
     let r = falconer(["test", "--fail-under", "170"])
         .arg(fixtures().join("coverage"))
         .run();
@@ -111,7 +126,16 @@ fn scenario_build_writes_a_capture_replay_reads() {
     assert!(lines[0].contains("Informational Web fetch program run in container"));
     assert!(lines[1].contains("Notice Unexpected outbound connection from container"));
     let bad = dir.write("bad.yaml", "events:\n  - open: {pid: 7, path: /x}\n");
-    let r = falconer(["scenario", "build"]).arg(&bad).arg("-o").arg(&out).run();
+    let r = falconer(["scenario", "build"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .run();
     r.expect_no_crash().expect_code(2);
-    assert!(r.stderr.contains("bad.yaml:2:17: error[scenario]: no process 7 at this point"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("bad.yaml:2:17: error[scenario]: no process 7 at this point"),
+        "{}",
+        r.stderr
+    );
 }

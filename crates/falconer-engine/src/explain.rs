@@ -46,7 +46,7 @@ use falconer_text::{Encoding, LineIndex, Span};
 
 use crate::engine::{Engine, RuleMatching};
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, Multi, Node, Program, RhsKind, SlotId};
+use crate::program::{Frame, Multi, NodeDef, NodeId, Program, RhsKind, SlotId};
 use crate::value::render_values;
 
 /// A 1-based position in a rules file (column in characters).
@@ -144,7 +144,7 @@ pub struct Hits {
 
 struct TracedRule {
     name: String,
-    compiled: Option<(Node, ExplainNode)>,
+    compiled: Option<(NodeId, ExplainNode)>,
     event_types: Vec<String>,
 }
 
@@ -638,7 +638,7 @@ impl Tracer {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
-        let root = trace_node(program, frame, node, tree, true, &mut fill);
+        let root = trace_node(program, frame, *node, tree, true, &mut fill);
         Some(Trace {
             rule: rules[rule].name.clone(),
             evt_num: ctx.event.num,
@@ -675,7 +675,7 @@ impl Tracer {
             let Some((node, tree)) = rules.get(r as usize).and_then(|x| x.compiled.as_ref()) else {
                 continue;
             };
-            if cover_node(program, frame, node, tree, &mut fill, hits) {
+            if cover_node(program, frame, *node, tree, &mut fill, hits) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -710,15 +710,15 @@ fn record(hits: &mut [Hits], cov: &[u32], value: bool) {
 fn cover_node(
     p: &Program,
     frame: &mut Frame,
-    node: &Node,
+    node: NodeId,
     t: &ExplainNode,
     fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     hits: &mut [Hits],
 ) -> bool {
-    let v = match node {
-        Node::And(cs) => {
+    let v = match &p.nodes[node as usize] {
+        NodeDef::And(cs) => {
             let mut all = true;
-            for (c, tc) in cs.iter().zip(&t.children) {
+            for (&c, tc) in cs.iter().zip(&t.children) {
                 if !cover_node(p, frame, c, tc, fill, hits) {
                     all = false;
                     break;
@@ -726,9 +726,9 @@ fn cover_node(
             }
             all
         }
-        Node::Or(cs) => {
+        NodeDef::Or(cs) => {
             let mut any = false;
-            for (c, tc) in cs.iter().zip(&t.children) {
+            for (&c, tc) in cs.iter().zip(&t.children) {
                 if cover_node(p, frame, c, tc, fill, hits) {
                     any = true;
                     break;
@@ -736,11 +736,11 @@ fn cover_node(
             }
             any
         }
-        Node::Not(c) => match t.children.first() {
-            Some(tc) => !cover_node(p, frame, c, tc, fill, hits),
+        NodeDef::Not(c) => match t.children.first() {
+            Some(tc) => !cover_node(p, frame, *c, tc, fill, hits),
             None => frame.eval(p, node, fill),
         },
-        Node::Check(_) => frame.eval(p, node, fill),
+        NodeDef::Check(_) => frame.eval(p, node, fill),
     };
     if !t.cov.is_empty() {
         record(hits, &t.cov, v);
@@ -751,7 +751,7 @@ fn cover_node(
 fn trace_node(
     p: &Program,
     frame: &mut Frame,
-    node: &Node,
+    node: NodeId,
     t: &ExplainNode,
     reached: bool,
     fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
@@ -766,9 +766,9 @@ fn trace_node(
         children: Vec::new(),
         kind: TraceKind::Check,
     };
-    match node {
-        Node::And(cs) | Node::Or(cs) => {
-            let is_and = matches!(node, Node::And(_));
+    match &p.nodes[node as usize] {
+        NodeDef::And(cs) | NodeDef::Or(cs) => {
+            let is_and = matches!(&p.nodes[node as usize], NodeDef::And(_));
             out.kind = if is_and {
                 TraceKind::And
             } else {
@@ -776,7 +776,7 @@ fn trace_node(
             };
             let mut r = reached;
             let mut acc = is_and;
-            for (c, tc) in cs.iter().zip(&t.children) {
+            for (&c, tc) in cs.iter().zip(&t.children) {
                 let n = trace_node(p, frame, c, tc, r, fill);
                 if is_and && !n.value {
                     r = false;
@@ -790,18 +790,18 @@ fn trace_node(
             }
             out.value = acc;
         }
-        Node::Not(c) => {
+        NodeDef::Not(c) => {
             out.kind = TraceKind::Not;
             match t.children.first() {
                 Some(tc) => {
-                    let n = trace_node(p, frame, c, tc, reached, fill);
+                    let n = trace_node(p, frame, *c, tc, reached, fill);
                     out.value = !n.value;
                     out.children.push(n);
                 }
                 None => out.value = frame.eval(p, node, fill),
             }
         }
-        Node::Check(c) => {
+        NodeDef::Check(c) => {
             out.value = frame.eval(p, node, fill);
             let mut actual = field_render(p, frame, c.lhs, fill);
             if let RhsKind::Slot(r) = &c.rhs {

@@ -47,25 +47,48 @@ fn case(i: usize, rng: &mut Rng) -> String {
     let mut s = String::new();
     let kind = rng.below(5);
     let in_container = rng.below(3) != 0;
-    let image = ["docker.io/library/alpine:3.19", "ghcr.io/example/api:2", "registry.example.com/ci/builder:7"]
-        [rng.below(3) as usize];
+    let image = [
+        "docker.io/library/alpine:3.19",
+        "ghcr.io/example/api:2",
+        "registry.example.com/ci/builder:7",
+    ][rng.below(3) as usize];
     let _ = writeln!(s, "  - name: generated case {i}");
     let _ = writeln!(s, "    scenario:");
     if in_container {
         let _ = writeln!(s, "      containers: [{{name: c{i}, image: \"{image}\"}}]");
     }
     let _ = writeln!(s, "      processes:");
-    let _ = writeln!(s, "        - {{pid: 100, exe: /usr/bin/containerd-shim-runc-v2}}");
-    let parent = ["/bin/sh", "/usr/sbin/nginx", "/usr/bin/python3", "/usr/bin/tini"][rng.below(4) as usize];
+    let _ = writeln!(
+        s,
+        "        - {{pid: 100, exe: /usr/bin/containerd-shim-runc-v2}}"
+    );
+    let parent = [
+        "/bin/sh",
+        "/usr/sbin/nginx",
+        "/usr/bin/python3",
+        "/usr/bin/tini",
+    ][rng.below(4) as usize];
     if in_container {
-        let _ = writeln!(s, "        - {{pid: 110, ppid: 100, container: c{i}, exe: {parent}}}");
+        let _ = writeln!(
+            s,
+            "        - {{pid: 110, ppid: 100, container: c{i}, exe: {parent}}}"
+        );
     } else {
         let _ = writeln!(s, "        - {{pid: 110, ppid: 100, exe: {parent}}}");
     }
     let _ = writeln!(s, "      events:");
-    let prog = ["curl -s http://203.0.113.9/a", "wget http://x/y", "ls -l", "sh -c id", "apt-get update", "cat /etc/shadow"]
-        [kind as usize % 6];
-    let _ = writeln!(s, "        - spawn: {{pid: 120, ppid: 110, command: \"{prog}\"}}");
+    let prog = [
+        "curl -s http://203.0.113.9/a",
+        "wget http://x/y",
+        "ls -l",
+        "sh -c id",
+        "apt-get update",
+        "cat /etc/shadow",
+    ][kind as usize % 6];
+    let _ = writeln!(
+        s,
+        "        - spawn: {{pid: 120, ppid: 110, command: \"{prog}\"}}"
+    );
     let extra = 2 + rng.below(4);
     for k in 0..extra {
         match rng.below(5) {
@@ -76,10 +99,16 @@ fn case(i: usize, rng: &mut Rng) -> String {
                 let _ = writeln!(s, "        - open: {{pid: 120, path: /var/lib/app/f{k}}}");
             }
             2 => {
-                let _ = writeln!(s, "        - connect: {{pid: 120, to: \"10.0.{k}.7:5432\"}}");
+                let _ = writeln!(
+                    s,
+                    "        - connect: {{pid: 120, to: \"10.0.{k}.7:5432\"}}"
+                );
             }
             3 => {
-                let _ = writeln!(s, "        - connect: {{pid: 120, to: \"198.51.100.{k}:443\"}}");
+                let _ = writeln!(
+                    s,
+                    "        - connect: {{pid: 120, to: \"198.51.100.{k}:443\"}}"
+                );
             }
             _ => {
                 let _ = writeln!(s, "        - open: {{pid: 120, path: /etc/hosts}}");
@@ -98,7 +127,10 @@ fn case(i: usize, rng: &mut Rng) -> String {
         u8::from(fetch)
     );
     let _ = writeln!(s, "      - {{rule: Write Below Etc, at_most: 10}}");
-    let _ = writeln!(s, "      - {{rule: Unexpected Outbound Connection, at_most: 10}}");
+    let _ = writeln!(
+        s,
+        "      - {{rule: Unexpected Outbound Connection, at_most: 10}}"
+    );
     s
 }
 
@@ -125,14 +157,29 @@ fn measure(label: &str, path: &Path, rounds: usize) {
         let t = Instant::now();
         let s = load(&[path.to_path_buf()], &Filter::default(), &[]);
         let load_time = t.elapsed();
-        assert!(s.diagnostics.is_empty(), "{:?}", &s.diagnostics[..s.diagnostics.len().min(3)]);
+        assert!(
+            s.diagnostics.is_empty(),
+            "{:?}",
+            &s.diagnostics[..s.diagnostics.len().min(3)]
+        );
         let t = Instant::now();
-        let r = run(&s, &RunOptions { jobs: 2, coverage: false });
+        let r = run(
+            &s,
+            &RunOptions {
+                jobs: 2,
+                coverage: false,
+            },
+        );
         let run_time = t.elapsed();
         assert_eq!(r.failed(), 0, "{label}: a generated case failed");
         let total = load_time + run_time;
         if best.is_none_or(|b| total < b.0 + b.1) {
-            best = Some((load_time, run_time, s.cases.len(), r.results.iter().map(|x| x.events as usize).sum()));
+            best = Some((
+                load_time,
+                run_time,
+                s.cases.len(),
+                r.results.iter().map(|x| x.events as usize).sum(),
+            ));
         }
     }
     let (l, r, n, ev) = best.unwrap();

@@ -15,10 +15,25 @@ fn rules_dir() -> PathBuf {
 #[test]
 fn bundled_suite_passes() {
     let s = load(&[rules_dir()], &Filter::default(), &[]);
-    assert!(s.diagnostics.is_empty(), "{}", report::render_diagnostics(&s.diagnostics));
+    assert!(
+        s.diagnostics.is_empty(),
+        "{}",
+        report::render_diagnostics(&s.diagnostics)
+    );
     assert!(s.cases.len() >= 25, "{} cases", s.cases.len());
-    let r = run(&s, &RunOptions { jobs: 2, coverage: false });
-    assert_eq!(r.failed(), 0, "{}", report::human(&s, &r, HumanOptions::default()));
+    let r = run(
+        &s,
+        &RunOptions {
+            jobs: 2,
+            coverage: false,
+        },
+    );
+    assert_eq!(
+        r.failed(),
+        0,
+        "{}",
+        report::human(&s, &r, HumanOptions::default())
+    );
 }
 
 #[test]
@@ -28,11 +43,15 @@ fn every_bundled_rule_has_firing_and_quiet_cases() {
     assert_eq!(cfg.loaded.len(), 5);
     for rule in &cfg.loaded {
         let fires = s.cases.iter().filter(|c| {
-            c.expect.iter().any(|e| e.rule.value == *rule && e.count.min >= 1)
+            c.expect
+                .iter()
+                .any(|e| e.rule.value == *rule && e.count.min >= 1)
         });
         // Quiet: an expectation of 0, or a strict case not naming it.
         let quiet = s.cases.iter().filter(|c| {
-            c.expect.iter().any(|e| e.rule.value == *rule && e.count.max == Some(0))
+            c.expect
+                .iter()
+                .any(|e| e.rule.value == *rule && e.count.max == Some(0))
                 || (c.strict && !c.expect.iter().any(|e| e.rule.value == *rule))
         });
         let (f, q) = (fires.count(), quiet.count());

@@ -31,10 +31,19 @@ fn discover_finds_every_bundled_rule_with_positions() {
         .unwrap();
     assert!(t.test_file.ends_with("rules/tests/web_fetch.yaml"));
     let text = std::fs::read_to_string(&t.test_file).unwrap();
-    assert_eq!(&text[t.case_span.start as usize..t.case_span.end as usize], "curl on the host stays quiet");
-    assert_eq!(&text[t.rule_span.start as usize..t.rule_span.end as usize], "Run Web Fetch Program in Container");
+    assert_eq!(
+        &text[t.case_span.start as usize..t.case_span.end as usize],
+        "curl on the host stays quiet"
+    );
+    assert_eq!(
+        &text[t.rule_span.start as usize..t.rule_span.end as usize],
+        "Run Web Fetch Program in Container"
+    );
     let line = text.lines().nth(t.case_line as usize - 1).unwrap();
-    assert!(line.contains("- name: curl on the host stays quiet"), "{line}");
+    assert!(
+        line.contains("- name: curl on the host stays quiet"),
+        "{line}"
+    );
     assert_eq!(t.case_column, 11);
 }
 
@@ -43,9 +52,14 @@ fn run_rule_runs_only_that_rules_cases() {
     let r = run_rule(&root().join("rules"), "Shell Spawned in Container");
     assert!(r.passed(), "{r:?}");
     assert!(r.cases.len() >= 4);
-    assert!(r.cases.iter().all(|c| c.test_file.ends_with("shell_in_container.yaml")
-        || c.test_file.ends_with("write_below_etc.yaml")));
-    assert!(run_rule(&root().join("rules"), "No Such Rule").cases.is_empty());
+    assert!(r
+        .cases
+        .iter()
+        .all(|c| c.test_file.ends_with("shell_in_container.yaml")
+            || c.test_file.ends_with("write_below_etc.yaml")));
+    assert!(run_rule(&root().join("rules"), "No Such Rule")
+        .cases
+        .is_empty());
 }
 
 #[test]
@@ -69,7 +83,10 @@ fn diagnostics_of_an_unsaved_test_file() {
         ]
     );
     let x = &d[0];
-    assert_eq!(&text[x.span.start as usize..x.span.end as usize], "Run Web Fetch Program in Containr");
+    assert_eq!(
+        &text[x.span.start as usize..x.span.end as usize],
+        "Run Web Fetch Program in Containr"
+    );
     // The file is not on disk: nothing else is read from it.
     assert!(!path.exists());
 }

@@ -41,9 +41,11 @@ fn events(cap: &[u8]) -> Vec<(u64, String, char, u64, String, u32, String, Strin
             ev.type_name().to_string(),
             dir,
             ev.tid,
-            t.map(|t| String::from_utf8_lossy(&t.comm).into_owned()).unwrap_or_default(),
+            t.map(|t| String::from_utf8_lossy(&t.comm).into_owned())
+                .unwrap_or_default(),
             t.map_or(u32::MAX, |t| t.uid),
-            t.map(|t| String::from_utf8_lossy(&t.container_id).into_owned()).unwrap_or_default(),
+            t.map(|t| String::from_utf8_lossy(&t.container_id).into_owned())
+                .unwrap_or_default(),
             st.event_fd()
                 .map(|(_, f)| String::from_utf8_lossy(&f.name).into_owned())
                 .unwrap_or_default(),
@@ -76,9 +78,15 @@ fn spawn_is_clone_in_parent_and_child_then_execve() {
     assert!(ev.iter().all(|e| e.5 == 1000));
     let mut r = ScapReader::new(Cursor::new(&cap[..])).unwrap();
     let users = r.users().cloned().unwrap_or_default();
-    assert!(users.users.iter().any(|u| u.name == "alice" && u.uid == 1000));
+    assert!(users
+        .users
+        .iter()
+        .any(|u| u.name == "alice" && u.uid == 1000));
     // pid 1 was added.
-    assert!(r.processes().iter().any(|p| p.pid == 1 && p.comm == "systemd"));
+    assert!(r
+        .processes()
+        .iter()
+        .any(|p| p.pid == 1 && p.comm == "systemd"));
     let _ = r.next_event();
 }
 
@@ -105,7 +113,10 @@ events:
     let r = ScapReader::new(Cursor::new(&cap[..])).unwrap();
     let sh = r.processes().iter().find(|p| p.pid == 11).unwrap();
     assert_eq!(sh.vpid, 1, "the first process of a container is its pid 1");
-    assert!(sh.cgroups.iter().all(|c| c.contains("/docker/3ad7b26ded6d")));
+    assert!(sh
+        .cgroups
+        .iter()
+        .all(|c| c.contains("/docker/3ad7b26ded6d")));
     assert_eq!(comm("containerd-shim-runc-v2"), "containerd-shim");
 }
 
@@ -133,24 +144,48 @@ events:
         .filter(|e| !e.7.is_empty())
         .map(|e| (e.1.as_str(), e.2, e.7.as_str()))
         .collect();
-    assert!(names.contains(&("openat", '<', "/srv/logs/access.log")), "{names:?}");
-    assert!(names.contains(&("write", '<', "/srv/logs/access.log")), "{names:?}");
-    assert!(names.contains(&("accept", '<', "203.0.113.7:5000->10.0.0.5:80")), "{names:?}");
-    assert!(names.contains(&("connect", '<', "10.0.0.5:40000->10.1.2.3:5432")), "{names:?}");
+    assert!(
+        names.contains(&("openat", '<', "/srv/logs/access.log")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("write", '<', "/srv/logs/access.log")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("accept", '<', "203.0.113.7:5000->10.0.0.5:80")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("connect", '<', "10.0.0.5:40000->10.1.2.3:5432")),
+        "{names:?}"
+    );
 }
 
 #[test]
 fn times_images_and_commands() {
-    assert_eq!(parse_time("2024-01-01T00:00:00Z"), Some(scenario::DEFAULT_START_NS));
+    assert_eq!(
+        parse_time("2024-01-01T00:00:00Z"),
+        Some(scenario::DEFAULT_START_NS)
+    );
     assert_eq!(parse_time("1970-01-01T00:00:01.5Z"), Some(1_500_000_000));
     assert_eq!(parse_time("12345"), Some(12_345));
     assert_eq!(parse_time("2024-13-01T00:00:00Z"), None);
     assert_eq!(parse_time("2024-01-01 00:00:00"), None);
     let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
     assert_eq!(split_image("alpine"), s("alpine", "latest", ""));
-    assert_eq!(split_image("docker.io/library/alpine:3.19"), s("docker.io/library/alpine", "3.19", ""));
-    assert_eq!(split_image("localhost:5000/a/b"), s("localhost:5000/a/b", "latest", ""));
-    assert_eq!(split_image("localhost:5000/a/b:v1@sha256:ff"), s("localhost:5000/a/b", "v1", "sha256:ff"));
+    assert_eq!(
+        split_image("docker.io/library/alpine:3.19"),
+        s("docker.io/library/alpine", "3.19", "")
+    );
+    assert_eq!(
+        split_image("localhost:5000/a/b"),
+        s("localhost:5000/a/b", "latest", "")
+    );
+    assert_eq!(
+        split_image("localhost:5000/a/b:v1@sha256:ff"),
+        s("localhost:5000/a/b", "v1", "sha256:ff")
+    );
     // Quoted command words stay together.
     let cap = build("processes: [{pid: 10, exe: /bin/sh}]\nevents:\n  - exec: {pid: 10, command: \"sh -c 'echo a b' x\"}\n");
     let mut r = ScapReader::new(Cursor::new(&cap[..])).unwrap();
@@ -159,7 +194,11 @@ fn times_images_and_commands() {
         st.apply(&ev.unwrap());
     }
     let t = st.thread(10).unwrap();
-    let args: Vec<String> = t.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    let args: Vec<String> = t
+        .args
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
     assert_eq!(args, ["-c", "echo a b", "x"]);
 }
 

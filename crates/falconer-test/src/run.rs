@@ -186,6 +186,12 @@ impl Report {
     }
 }
 
+/// Coverage items are merged across threads by kind, name and file.
+type CoverageKey = (CoverageKind, String, Option<String>);
+
+/// The best trace so far for a "why not": ((held, total), trace, process).
+type Nearest = Option<((usize, usize), Trace, String)>;
+
 struct Slot {
     host: AnalysisHost,
     engine: Engine,
@@ -197,8 +203,7 @@ pub fn run(suite: &Suite, opts: &RunOptions) -> Report {
     let t0 = Instant::now();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<CaseResult>> = Mutex::new(Vec::with_capacity(suite.cases.len()));
-    let coverage: Mutex<BTreeMap<(CoverageKind, String, Option<String>), (CoverageItem, Hits)>> =
-        Mutex::new(BTreeMap::new());
+    let coverage: Mutex<BTreeMap<CoverageKey, (CoverageItem, Hits)>> = Mutex::new(BTreeMap::new());
     let internal: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let jobs = opts.jobs.max(1).min(suite.cases.len().max(1));
     std::thread::scope(|scope| {
@@ -596,7 +601,7 @@ fn explain(case: &Case, slot: &mut Slot, failures: &mut [Failure]) {
     };
     let mut state = State::from_reader_metadata(&reader);
     // Per want: the best trace so far ((held, total), trace, process).
-    let mut best: Vec<Option<((usize, usize), Trace, String)>> = vec![None; wants.len()];
+    let mut best: Vec<Nearest> = vec![None; wants.len()];
     let mut found: Vec<Option<Explanation>> = vec![None; wants.len()];
     let mut seen_types: Vec<String> = Vec::new();
     while let Some(Ok(ev)) = reader.next_event() {

@@ -247,9 +247,7 @@ fn read_file(r: &mut Reader<'_>, src: Arc<SourceText>, n: &Node) -> Option<TestF
     if let Some(v) = r.get(e, "suggested_output") {
         f.suggested_output = r.boolean(v, "suggested_output").unwrap_or(true);
     }
-    let Some(cases) = r.require(e, "cases", "a test file", n.span) else {
-        return None;
-    };
+    let cases = r.require(e, "cases", "a test file", n.span)?;
     let items = r.sequence(cases, "cases")?;
     if items.is_empty() {
         r.error(

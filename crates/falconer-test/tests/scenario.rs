@@ -26,8 +26,18 @@ fn errors(text: &str) -> Vec<String> {
     }
 }
 
-/// (evt.num, type, dir, tid, comm, uid, container id, fd name) per event.
-fn events(cap: &[u8]) -> Vec<(u64, String, char, u64, String, u32, String, String)> {
+/// What the state says about one event.
+struct Row {
+    ty: String,
+    dir: char,
+    tid: u64,
+    comm: String,
+    uid: u32,
+    container: String,
+    fd: String,
+}
+
+fn events(cap: &[u8]) -> Vec<Row> {
     let mut r = ScapReader::new(Cursor::new(cap)).unwrap();
     let mut st = State::from_reader_metadata(&r);
     let mut out = Vec::new();
@@ -35,21 +45,22 @@ fn events(cap: &[u8]) -> Vec<(u64, String, char, u64, String, u32, String, Strin
         let ev = ev.unwrap();
         st.apply(&ev);
         let t = st.event_thread();
-        let dir = if ev.code % 2 == 0 { '>' } else { '<' };
-        out.push((
-            ev.num,
-            ev.type_name().to_string(),
-            dir,
-            ev.tid,
-            t.map(|t| String::from_utf8_lossy(&t.comm).into_owned())
+        out.push(Row {
+            ty: ev.type_name().to_string(),
+            dir: if ev.code % 2 == 0 { '>' } else { '<' },
+            tid: ev.tid,
+            comm: t
+                .map(|t| String::from_utf8_lossy(&t.comm).into_owned())
                 .unwrap_or_default(),
-            t.map_or(u32::MAX, |t| t.uid),
-            t.map(|t| String::from_utf8_lossy(&t.container_id).into_owned())
+            uid: t.map_or(u32::MAX, |t| t.uid),
+            container: t
+                .map(|t| String::from_utf8_lossy(&t.container_id).into_owned())
                 .unwrap_or_default(),
-            st.event_fd()
+            fd: st
+                .event_fd()
                 .map(|(_, f)| String::from_utf8_lossy(&f.name).into_owned())
                 .unwrap_or_default(),
-        ));
+        });
     }
     out
 }
@@ -62,7 +73,7 @@ fn spawn_is_clone_in_parent_and_child_then_execve() {
     let ev = events(&cap);
     let shape: Vec<(String, char, u64, String)> = ev
         .iter()
-        .map(|e| (e.1.clone(), e.2, e.3, e.4.clone()))
+        .map(|e| (e.ty.clone(), e.dir, e.tid, e.comm.clone()))
         .collect();
     assert_eq!(
         shape,
@@ -75,7 +86,7 @@ fn spawn_is_clone_in_parent_and_child_then_execve() {
         ]
     );
     // alice was not declared: she gets uid 1000.
-    assert!(ev.iter().all(|e| e.5 == 1000));
+    assert!(ev.iter().all(|e| e.uid == 1000));
     let mut r = ScapReader::new(Cursor::new(&cap[..])).unwrap();
     let users = r.users().cloned().unwrap_or_default();
     assert!(users
@@ -105,10 +116,10 @@ events:
     );
     let ev = events(&cap);
     // The container metadata event comes first.
-    assert_eq!(ev[0].1, "container");
-    let child = ev.iter().find(|e| e.3 == 12).unwrap();
-    assert_eq!(child.6, "3ad7b26ded6d");
-    let host = ev.iter().find(|e| e.3 == 10);
+    assert_eq!(ev[0].ty, "container");
+    let child = ev.iter().find(|e| e.tid == 12).unwrap();
+    assert_eq!(child.container, "3ad7b26ded6d");
+    let host = ev.iter().find(|e| e.tid == 10);
     assert!(host.is_none(), "the shim does nothing here");
     let r = ScapReader::new(Cursor::new(&cap[..])).unwrap();
     let sh = r.processes().iter().find(|p| p.pid == 11).unwrap();
@@ -141,8 +152,8 @@ events:
     let ev = events(&cap);
     let names: Vec<(&str, char, &str)> = ev
         .iter()
-        .filter(|e| !e.7.is_empty())
-        .map(|e| (e.1.as_str(), e.2, e.7.as_str()))
+        .filter(|e| !e.fd.is_empty())
+        .map(|e| (e.ty.as_str(), e.dir, e.fd.as_str()))
         .collect();
     assert!(
         names.contains(&("openat", '<', "/srv/logs/access.log")),

@@ -281,3 +281,41 @@ fn coverage_mode_agrees_with_the_engine_on_the_bundled_suite() {
         report::human(&s, &r, HumanOptions::default())
     );
 }
+
+#[test]
+fn rules_come_from_config_or_the_nearest_falconer_toml() {
+    let dir = std::env::temp_dir().join(format!("falconer-test-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("rules/tests")).unwrap();
+    std::fs::copy(suites().join("rules.yaml"), dir.join("rules/base.yaml")).unwrap();
+    std::fs::write(
+        dir.join("falconer.toml"),
+        "rules_files = [\"rules/base.yaml\"]\ndefault_plugins = true\n",
+    )
+    .unwrap();
+    let case = "cases:\n  - name: etc write\n    scenario:\n      processes: [{pid: 10, exe: /bin/sh}]\n      events:\n        - open: {pid: 10, path: /etc/x, flags: O_WRONLY}\n    expect: [{rule: Etc Write, count: 1}]\n";
+    // No rules: the nearest falconer.toml (two directories up).
+    std::fs::write(dir.join("rules/tests/a.yaml"), case).unwrap();
+    // config: names it.
+    std::fs::write(
+        dir.join("rules/tests/b.yaml"),
+        format!("config: ../../falconer.toml\n{case}"),
+    )
+    .unwrap();
+    let s = suite::load(&[dir.join("rules/tests")], &Filter::default(), &[]);
+    assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+    assert_eq!(s.cases.len(), 2);
+    // Both files share one rules setup.
+    assert_eq!(s.configs.len(), 1);
+    let r = run(&s, &opts(false));
+    assert_eq!(r.failed(), 0);
+    // Without any falconer.toml: an error at the top of the file.
+    std::fs::remove_file(dir.join("falconer.toml")).unwrap();
+    let s = suite::load(&[dir.join("rules/tests/a.yaml")], &Filter::default(), &[]);
+    let d: Vec<String> = s.diagnostics.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.code)).collect();
+    // (A falconer.toml above the temp directory would be found instead.)
+    if falconer_test::config::find(&dir).is_none() {
+        assert_eq!(d, ["1:1 missing-rules"]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -16,7 +16,7 @@ use falconer_syntax::ast::Lhs;
 use falconer_syntax::output::{parse_output, OutputSegment};
 
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, NodeDef, NodeId, Program, SlotId};
+use crate::program::{Frame, Multi, NodeDef, NodeId, Program, SlotId};
 use crate::time;
 use crate::value::{render_values, values_to_json};
 
@@ -310,11 +310,21 @@ impl Engine {
             };
             program.field(&f, &FieldScope::syscall(&[])).ok()
         };
-        let extractors = program
+        let extractors: Vec<Option<FieldExtractor>> = program
             .fields
             .iter()
             .map(|r| FieldExtractor::new(r).ok())
             .collect();
+        for (i, x) in extractors.iter().enumerate() {
+            if let Some(x) = x {
+                let m = match x.multi() {
+                    crate::extract::Multi::AnyAncestor => Multi::Any,
+                    crate::extract::Multi::EitherEndpoint => Multi::Endpoints,
+                    crate::extract::Multi::Single | crate::extract::Multi::List => Multi::Single,
+                };
+                program.set_field_multi(i, m);
+            }
+        }
         let frame = Frame::new(&program);
         Engine {
             program,
@@ -487,14 +497,26 @@ impl Engine {
                     match slot {
                         Some(s) => {
                             let slot = &program.slots[*s as usize];
-                            let (is_list, pf, transformed, name) = (
+                            let (is_list, pf, transformed, name, any) = (
                                 slot.is_list,
                                 slot.print_format,
                                 slot.transformed,
                                 slot.name.clone(),
+                                slot.multi == Multi::Any,
                             );
                             let vals = frame.values(program, *s, &mut fill);
-                            render_values(vals, is_list, pf, &mut tmp);
+                            if any && !vals.is_empty() {
+                                // libsinsp prints every ancestor of an
+                                // index-less ancestor field, space-separated.
+                                for (k, v) in vals.iter().enumerate() {
+                                    if k > 0 {
+                                        tmp.push(' ');
+                                    }
+                                    crate::value::render(v, pf, &mut tmp);
+                                }
+                            } else {
+                                render_values(vals, is_list, pf, &mut tmp);
+                            }
                             if !transformed {
                                 fields.insert(name, values_to_json(vals, is_list, pf));
                             }

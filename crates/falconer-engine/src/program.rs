@@ -105,7 +105,7 @@ pub struct Consts {
 pub enum RhsKind {
     /// `exists`.
     None,
-    Consts(Consts),
+    Consts(Box<Consts>),
     /// `val(f)` or a transformer on the right.
     Slot(SlotId),
 }
@@ -173,6 +173,16 @@ pub type CompileError = String;
 impl Program {
     pub fn new() -> Program {
         Program::default()
+    }
+
+    /// Sets how the values of field `field` compare (the extractor knows
+    /// best: see `FieldExtractor::multi`).
+    pub fn set_field_multi(&mut self, field: usize, multi: Multi) {
+        for s in self.slots.iter_mut() {
+            if matches!(s.kind, SlotKind::Field(f) if f == field) {
+                s.multi = multi;
+            }
+        }
     }
 
     fn node(&mut self, key: NodeKey, def: impl FnOnce() -> NodeDef) -> NodeId {
@@ -325,12 +335,12 @@ impl Program {
             }
             p
         });
-        Ok(RhsKind::Consts(Consts {
+        Ok(RhsKind::Consts(Box::new(Consts {
             values,
             set,
             paths,
             regexes,
-        }))
+        })))
     }
 
     /// The slot of a left-hand side (a field or a transformer call).
@@ -522,7 +532,7 @@ impl Program {
 fn multi_of(r: &Resolved) -> Multi {
     match r.field.name {
         "proc.aname" | "proc.apid" | "proc.aexe" | "proc.aexepath" | "proc.acmdline"
-        | "proc.aenv"
+        | "proc.aargs" | "proc.aenv"
             if r.arg == ResolvedArg::None =>
         {
             Multi::Any
@@ -741,7 +751,7 @@ impl Frame {
             RhsKind::Consts(k) => &k.values,
         };
         let consts = match &c.rhs {
-            RhsKind::Consts(k) => Some(k),
+            RhsKind::Consts(k) => Some(&**k),
             _ => None,
         };
         let lhs = &self.values[c.lhs as usize];
@@ -753,7 +763,7 @@ impl Frame {
                 _ => false,
             };
         }
-        match c.multi {
+        match p.slots[c.lhs as usize].multi {
             Multi::Single => test(&lhs[0]),
             Multi::Any => lhs.iter().any(test),
             Multi::Endpoints if c.op == OpKind::Ne => lhs.iter().all(test),

@@ -219,3 +219,82 @@ pub fn diff(ours: &BTreeSet<u64>, theirs: &BTreeSet<u64>) -> Option<String> {
         theirs.len()
     ))
 }
+
+/// The displayable fields a condition reads (filter-only endpoint fields
+/// replaced by the client and server fields they compare).
+pub fn condition_fields(condition: &str) -> Vec<String> {
+    let parsed = falconer_syntax::parse_condition(condition);
+    let Some(expr) = parsed.expr else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (f, _) in falconer_syntax::visit::fields(&expr) {
+        let names: Vec<String> = match f.name.as_str() {
+            "fd.ip" | "fd.net" => vec!["fd.cip".into(), "fd.sip".into()],
+            "fd.port" | "fd.proto" => vec!["fd.cport".into(), "fd.sport".into()],
+            _ => vec![f.joined()],
+        };
+        for n in names {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+/// The values of `fields` at the given events, rendered by sysdig and by
+/// our engine: the events where some value differs (an extraction or
+/// state divergence, covered field by field by the extraction
+/// differential test, not an evaluation one).
+pub fn events_with_differing_values(
+    host: &AnalysisHost,
+    capture: &Path,
+    fields: &[String],
+    nums: &BTreeSet<u64>,
+) -> BTreeSet<u64> {
+    let mut out = BTreeSet::new();
+    if fields.is_empty() || nums.is_empty() {
+        return out;
+    }
+    let list = nums
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cond = format!("evt.num in ({list})");
+    let format = std::iter::once("%evt.num".to_string())
+        .chain(fields.iter().map(|f| format!("%{f}")))
+        .collect::<Vec<_>>()
+        .join("\u{1}");
+    let theirs = Command::new("sysdig")
+        .arg("-r")
+        .arg(capture)
+        .args(["-p", &format!("*{format}"), &cond])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut sys: std::collections::BTreeMap<u64, String> = Default::default();
+    for l in theirs.lines() {
+        if let Some((n, rest)) = l.split_once('\u{1}') {
+            if let Ok(n) = n.parse() {
+                sys.insert(n, rest.to_string());
+            }
+        }
+    }
+    let mut ours: std::collections::BTreeMap<u64, String> = Default::default();
+    if let Ok(mut engine) = Engine::from_condition(host, &cond, &format) {
+        if let Ok(mut reader) = ScapReader::open(capture) {
+            let _ = replay(&mut reader, &mut engine, |a| {
+                let rest = a.output.split_once('\u{1}').map_or("", |x| x.1);
+                ours.insert(a.evt_num, rest.to_string());
+            });
+        }
+    }
+    for n in nums {
+        if sys.get(n) != ours.get(n) {
+            out.insert(*n);
+        }
+    }
+    out
+}

@@ -312,7 +312,11 @@ fn rules_come_from_config_or_the_nearest_falconer_toml() {
     // Without any falconer.toml: an error at the top of the file.
     std::fs::remove_file(dir.join("falconer.toml")).unwrap();
     let s = suite::load(&[dir.join("rules/tests/a.yaml")], &Filter::default(), &[]);
-    let d: Vec<String> = s.diagnostics.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.code)).collect();
+    let d: Vec<String> = s
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.line, d.column, d.code))
+        .collect();
     // (A falconer.toml above the temp directory would be found instead.)
     if falconer_test::config::find(&dir).is_none() {
         assert_eq!(d, ["1:1 missing-rules"]);

@@ -45,6 +45,11 @@ enum Command {
     /// Run rules (or one condition) over a scap capture and print the
     /// alerts, as Falco would.
     Replay(commands::replay::Args),
+    /// Run rule unit tests: test files with cases of captures or
+    /// scenarios and the alerts they must (not) raise.
+    Test(commands::test::Args),
+    /// Work with readable scenarios (`falconer scenario build S -o OUT.scap`).
+    Scenario(commands::scenario::Args),
 }
 
 /// mimalloc: the analysis allocates many small strings and trees; glibc's
@@ -86,6 +91,8 @@ fn real_main() -> i32 {
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
         Command::Replay(a) => commands::replay::run(a),
+        Command::Test(a) => commands::test::run(a),
+        Command::Scenario(a) => commands::scenario::run(a),
     };
     match result {
         Ok(code) => code,

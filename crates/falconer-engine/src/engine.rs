@@ -407,6 +407,23 @@ impl Engine {
         &self.program
     }
 
+    /// The rules evaluated for events of `code`, in load order (indices
+    /// into [`Engine::rules`]): the evttype index (for the tracer of
+    /// `explain.rs`).
+    pub fn candidates(&self, code: u16) -> &[u32] {
+        if self.everything {
+            return &[0];
+        }
+        self.by_code
+            .get(code as usize)
+            .map_or(&[], |l| l.as_slice())
+    }
+
+    /// The `rule_matching` the engine was built with.
+    pub fn rule_matching(&self) -> RuleMatching {
+        self.matching
+    }
+
     /// Evaluates the rules for one event whose state has been applied;
     /// returns the indices of the matching rules (at most one with
     /// `rule_matching: first`). Events flagged state-only are not

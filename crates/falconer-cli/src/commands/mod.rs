@@ -9,6 +9,8 @@ pub mod lsp;
 pub mod parse;
 pub mod replay;
 pub mod scap;
+pub mod scenario;
+pub mod test;
 
 use crate::config;
 use crate::inputs;

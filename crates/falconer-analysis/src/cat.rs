@@ -1,8 +1,9 @@
 //! The analysis's only door to the catalog: field scopes built from the
 //! loaded plugins, resolution, typing and event codes.
 
-use falconer_catalog::{catalog, ArgType, ExtractorType, FieldScope, FieldType};
+use falconer_catalog::{catalog, ArgType, ExtractorType, FieldScope, FieldType, ImportedCatalog};
 use falconer_syntax::ast::{Modifier, OpKind, TransformerKind};
+use std::sync::Arc;
 
 pub use falconer_catalog::ExtractorType as Ext;
 
@@ -11,10 +12,12 @@ pub use falconer_catalog::ExtractorType as Ext;
 pub struct Scope {
     pub source: String,
     plugins: Vec<&'static str>,
+    /// Fields imported from a real Falco's list (config `catalogs`).
+    imported: Option<Arc<ImportedCatalog>>,
 }
 
 impl Scope {
-    pub fn new(source: &str, plugins: &[String]) -> Scope {
+    pub fn new(source: &str, plugins: &[String], imported: Option<&Arc<ImportedCatalog>>) -> Scope {
         let plugins = plugins
             .iter()
             .filter_map(|p| catalog().plugin(p).map(|i| i.name))
@@ -22,11 +25,30 @@ impl Scope {
         Scope {
             source: source.to_string(),
             plugins,
+            imported: imported.cloned(),
+        }
+    }
+
+    /// The same plugins and imported fields for another source.
+    pub fn for_source(&self, source: &str) -> Scope {
+        Scope {
+            source: source.to_string(),
+            ..self.clone()
         }
     }
 
     pub fn field_scope(&self) -> FieldScope<'_> {
-        FieldScope::new(&self.source, &self.plugins)
+        FieldScope::new(&self.source, &self.plugins).with_imported(self.imported.as_deref())
+    }
+
+    /// The event sources known in this scope's configuration.
+    pub fn known_sources(&self) -> Vec<&'static str> {
+        let plugins: Vec<String> = self.plugins.iter().map(|p| p.to_string()).collect();
+        known_sources(&plugins, self.imported.as_deref())
+    }
+
+    pub fn imported(&self) -> Option<&ImportedCatalog> {
+        self.imported.as_deref()
     }
 
     pub fn plugins(&self) -> &[&'static str] {
@@ -126,9 +148,15 @@ pub fn is_valid_lhs(scope: &Scope, text: &str) -> bool {
     }
 }
 
-pub fn known_sources(plugins: &[String]) -> Vec<&'static str> {
+pub fn known_sources(plugins: &[String], imported: Option<&ImportedCatalog>) -> Vec<&'static str> {
     let refs: Vec<&str> = plugins.iter().map(String::as_str).collect();
-    catalog().known_sources(&refs)
+    let mut out = catalog().known_sources(&refs);
+    for s in imported.map(ImportedCatalog::sources).unwrap_or_default() {
+        if !out.contains(s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 pub fn is_plugin(name: &str) -> bool {

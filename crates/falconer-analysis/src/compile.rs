@@ -14,7 +14,7 @@ use crate::lists::{substitute, ListIndex, ListView, Substituted};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Parses a condition; the database caches it by text.
@@ -85,6 +85,8 @@ pub struct Env<'a> {
     pub other_macros: &'a HashMap<String, Loc>,
     /// Whether the list-typo lint runs (it is off in the config otherwise).
     pub list_typo: bool,
+    /// Fields imported from a real Falco's list.
+    pub imported: Option<&'a Arc<falconer_catalog::ImportedCatalog>>,
 }
 
 /// Expands lists inside lists (C.11): an item naming a list defined
@@ -232,7 +234,7 @@ pub fn compile(env: &Env<'_>) -> Compiled {
     }
 
     // ---- rules ----
-    let mut checked_macros: HashSet<(usize, String, bool)> = HashSet::new();
+    let mut checked_macros: HashMap<(usize, String, bool), (bool, bool)> = HashMap::new();
     for r in &c.rules {
         let cr = compile_rule(
             env,
@@ -328,16 +330,28 @@ fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<Loc>) -> V
 /// comparisons however many lists there are.
 struct TypoIndex<'a> {
     exact: rustc_hash::FxHashSet<&'a str>,
-    normalised: rustc_hash::FxHashMap<String, &'a str>,
+    /// Hash of the normalised name → first name with it.
+    normalised: rustc_hash::FxHashMap<u64, &'a str>,
     by_start: rustc_hash::FxHashMap<(u8, usize), Vec<&'a str>>,
     enabled: bool,
 }
 
-fn normalise(s: &str) -> String {
+/// The bytes of `s` with separators dropped and case folded.
+fn normalised(s: &str) -> impl Iterator<Item = u8> + '_ {
     s.bytes()
         .filter(|b| *b != b'_' && *b != b'-')
-        .map(|b| b.to_ascii_lowercase() as char)
-        .collect()
+        .map(|b| b.to_ascii_lowercase())
+}
+
+/// Hash of [`normalised`], computed without allocating (this runs for
+/// every literal inside every `in (...)`).
+fn normalised_hash(s: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    for b in normalised(s) {
+        h.write_u8(b);
+    }
+    h.finish()
 }
 
 impl<'a> TypoIndex<'a> {
@@ -353,7 +367,7 @@ impl<'a> TypoIndex<'a> {
         }
         for n in names {
             t.exact.insert(n);
-            t.normalised.entry(normalise(n)).or_insert(n);
+            t.normalised.entry(normalised_hash(n)).or_insert(n);
             if let Some(&b) = n.as_bytes().first() {
                 t.by_start.entry((b, n.len())).or_default().push(n);
             }
@@ -369,8 +383,10 @@ impl<'a> TypoIndex<'a> {
     /// distance of [`suggest`] among names of the same first byte and a
     /// similar length (at most 64 compared).
     fn suggest(&self, v: &str) -> Option<&'a str> {
-        if let Some(n) = self.normalised.get(&normalise(v)) {
-            return Some(n);
+        if let Some(n) = self.normalised.get(&normalised_hash(v)) {
+            if normalised(n).eq(normalised(v)) {
+                return Some(n);
+            }
         }
         let first = *v.as_bytes().first()?;
         let slack = (v.len() / 3).max(1);
@@ -448,12 +464,12 @@ fn compile_rule(
     v2l: &[usize],
     list_names: &TypoIndex<'_>,
     out: &mut Compiled,
-    checked_macros: &mut HashSet<(usize, String, bool)>,
+    checked_macros: &mut HashMap<(usize, String, bool), (bool, bool)>,
 ) -> CompiledRule {
     let c = env.collected;
     let source = r.source();
-    let known = cat::known_sources(env.plugins).contains(&source);
-    let scope = Scope::new(source, env.plugins);
+    let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a)).contains(&source);
+    let scope = Scope::new(source, env.plugins, env.imported);
     let mut cr = CompiledRule {
         name: r.name.clone(),
         condition: r.condition.clone(),
@@ -566,6 +582,13 @@ fn compile_rule(
     let mut rule_diags = std::mem::take(&mut checker.diags);
     for &j in &reachable {
         let key = (j, source.to_string(), r.skip_if_unknown_filter);
+        // A macro checks the same way for every rule of one context:
+        // checked once, its diagnostics reported once.
+        if let Some(&(f, s)) = checked_macros.get(&key) {
+            failed |= f;
+            skipped |= s;
+            continue;
+        }
         let m = &c.macros[j];
         let cm = &out.macros[j];
         let Some(mexpr) = cm.expr() else { continue };
@@ -581,14 +604,13 @@ fn compile_rule(
         mc.check_expr(mexpr);
         failed |= mc.failed;
         skipped |= mc.skipped;
-        if checked_macros.insert(key) {
-            let rule_loc = r.condition.map(Span::empty(0));
-            for d in mc.diags {
-                rule_diags.push(d.with_related(
-                    rule_loc,
-                    format!("in macro '{}' used by rule '{}'", m.name, r.name),
-                ));
-            }
+        checked_macros.insert(key, (mc.failed, mc.skipped));
+        let rule_loc = r.condition.map(Span::empty(0));
+        for d in mc.diags {
+            rule_diags.push(d.with_related(
+                rule_loc,
+                format!("in macro '{}' used by rule '{}'", m.name, r.name),
+            ));
         }
     }
     cr.skipped = skipped;

@@ -1,7 +1,9 @@
 //! Analysis configuration: engine version, plugins, lint levels.
 
 use crate::codes::Severity;
+use falconer_catalog::ImportedCatalog;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The Falco engine version falconer targets (the spec's version).
 pub const ENGINE_VERSION: (u32, u32, u32) = (0, 63, 0);
@@ -36,6 +38,10 @@ pub struct Config {
     pub plugins: Vec<String>,
     /// Severity overrides by diagnostic code.
     pub lints: BTreeMap<String, Level>,
+    /// Fields imported from a real Falco's list (`falco --list --format
+    /// json`), for fields and sources our catalog lacks (third-party
+    /// plugins).
+    pub imported: Option<Arc<ImportedCatalog>>,
 }
 
 impl Default for Config {
@@ -45,6 +51,7 @@ impl Default for Config {
             default_plugins: true,
             plugins: Vec::new(),
             lints: BTreeMap::new(),
+            imported: None,
         }
     }
 }

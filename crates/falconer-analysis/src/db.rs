@@ -226,6 +226,7 @@ pub fn compiled(db: &dyn salsa::Database, ws: Workspace) -> Arc<Compiled> {
         plugins: &plugins,
         other_macros: other_macros(db, ws),
         list_typo: ws.config(db).lints.get("list-typo") != Some(&Level::Off),
+        imported: ws.config(db).imported.as_ref(),
     };
     Arc::new(compile(&env))
 }

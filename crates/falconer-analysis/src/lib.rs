@@ -24,6 +24,7 @@ pub mod expand;
 pub mod ide;
 pub mod lists;
 pub mod model;
+pub mod project;
 pub mod source;
 
 pub use codes::{CodeInfo, Severity, CODES};

@@ -19,6 +19,7 @@
 //! libsinsp's own text contains that prefix it is kept.
 
 mod events;
+mod imported;
 mod index;
 mod ops;
 mod resolve;
@@ -33,6 +34,7 @@ mod generated {
 }
 
 pub use events::{EventCodes, ASYNC_EVENT_CODE, EVENT_CODE_UNIVERSE, GENERIC_EVENT_CODES};
+pub use imported::{ImportError, ImportedCatalog};
 pub use ops::{check_operator, operators_for, OperatorInfo, OPERATORS, STRING_OPERATOR_MODIFIERS};
 pub use resolve::{FieldScope, ResolveError, Resolved, ResolvedArg, UnknownHint};
 pub use transform::{check_rhs_field, transform_type, ExtractorKind, ExtractorType};
@@ -156,7 +158,14 @@ impl Catalog {
         &self,
         scope: &'a FieldScope<'a>,
     ) -> impl Iterator<Item = &'static FieldInfo> + 'a {
-        generated::FIELDS.iter().filter(move |f| scope.sees(f))
+        let imported = scope
+            .imported
+            .into_iter()
+            .flat_map(move |imp| imp.fields_for(scope.source));
+        generated::FIELDS
+            .iter()
+            .filter(move |f| scope.sees(f))
+            .chain(imported)
     }
 
     /// The fields of one plugin (by name or flavour name).

@@ -28,11 +28,27 @@ use std::fmt;
 pub struct FieldScope<'a> {
     pub source: &'a str,
     pub plugins: &'a [&'a str],
+    /// Fields imported from a real Falco's list (`falco --list --format
+    /// json`), consulted after ours.
+    pub imported: Option<&'a crate::ImportedCatalog>,
 }
 
 impl<'a> FieldScope<'a> {
     pub const fn new(source: &'a str, plugins: &'a [&'a str]) -> FieldScope<'a> {
-        FieldScope { source, plugins }
+        FieldScope {
+            source,
+            plugins,
+            imported: None,
+        }
+    }
+
+    /// The same scope with imported fields.
+    pub const fn with_imported(
+        mut self,
+        imported: Option<&'a crate::ImportedCatalog>,
+    ) -> FieldScope<'a> {
+        self.imported = imported;
+        self
     }
 
     /// The `syscall` source with the given plugins.
@@ -40,6 +56,7 @@ impl<'a> FieldScope<'a> {
         FieldScope {
             source: "syscall",
             plugins,
+            imported: None,
         }
     }
 
@@ -48,6 +65,7 @@ impl<'a> FieldScope<'a> {
         FieldScope {
             source: "syscall",
             plugins: crate::DEFAULT_PLUGINS,
+            imported: None,
         }
     }
 
@@ -295,6 +313,14 @@ impl Catalog {
             }
         }
 
+        if matches!(outcome, Outcome::NoMatch) {
+            if let Some(r) = scope
+                .imported
+                .and_then(|imp| imp.resolve_text(text, scope.source))
+            {
+                return r;
+            }
+        }
         match outcome {
             Outcome::Consumed {
                 len,
@@ -565,7 +591,20 @@ fn plugin_class(text: &str, longest: Option<usize>) -> Outcome {
     let Some(i) = longest else {
         return Outcome::NoMatch;
     };
-    let f = &FIELDS[i];
+    match plugin_field(text, &FIELDS[i]) {
+        Ok(Some((len, arg))) => consumed(len, i, arg),
+        Ok(None) => Outcome::NoMatch,
+        Err(message) => Outcome::Error(message),
+    }
+}
+
+/// How a plugin field `f` reads `text` (which starts with its name): the
+/// bytes consumed and the argument, `None` when the name is followed by
+/// something else than `[`, or libsinsp's message for a bad argument.
+pub(crate) fn plugin_field(
+    text: &str,
+    f: &FieldInfo,
+) -> Result<Option<(usize, ResolvedArg)>, String> {
     let name = f.name;
     let mut res = name.len();
     let val = match text.find(' ') {
@@ -577,24 +616,24 @@ fn plugin_class(text: &str, longest: Option<usize>) -> Outcome {
     let mut arg_present = false;
     if let Some(ap) = val.find('[') {
         if res != ap {
-            return Outcome::NoMatch;
+            return Ok(None);
         }
         let argstart = ap + 1;
         if argstart >= val.len() {
-            return Outcome::Error(format!(
+            return Err(format!(
                 "filter '{val}': {name} terminates with incomplete argument brackets"
             ));
         }
         let rest = &val[argstart..];
         let Some(al) = rest.find(']') else {
-            return Outcome::Error(format!(
+            return Err(format!(
                 "filter '{val}': {name} has unbalanced argument brackets"
             ));
         };
         let raw = &rest[..al];
         arg_present = true;
         if !f.accepts_arg() {
-            return Outcome::Error(format!(
+            return Err(format!(
                 "filter '{val}': {name} does not allow nor require an argument but one is provided: {raw}"
             ));
         }
@@ -605,7 +644,7 @@ fn plugin_class(text: &str, longest: Option<usize>) -> Outcome {
             match plugin_index(raw) {
                 Ok(v) => index = Some(v),
                 Err(msg) if !takes_key => {
-                    return Outcome::Error(format!("filter {val} {name}{msg}{raw}"));
+                    return Err(format!("filter {val} {name}{msg}{raw}"));
                 }
                 Err(_) => {}
             }
@@ -617,11 +656,11 @@ fn plugin_class(text: &str, longest: Option<usize>) -> Outcome {
         res = ap + al + 2;
     }
     if !arg_present && f.requires_arg() {
-        return Outcome::Error(format!(
+        return Err(format!(
             "filter '{val}': {name} requires an argument but none provided"
         ));
     }
-    consumed(res, i, arg)
+    Ok(Some((res, arg)))
 }
 
 fn plugin_index(arg: &str) -> Result<u64, &'static str> {

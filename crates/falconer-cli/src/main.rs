@@ -36,6 +36,8 @@ enum Command {
     Parse(commands::parse::Args),
     /// Print a rule's or macro's fully expanded condition.
     Expand(commands::expand::Args),
+    /// Format the conditions of rules files (`--check` for CI).
+    Fmt(commands::fmt::Args),
     /// Run the language server (LSP over stdio) for editors.
     Lsp(commands::lsp::Args),
     /// Work with scap captures (`falconer scap dump CAPTURE`).
@@ -46,7 +48,17 @@ enum Command {
     /// Capture live with the eBPF probe (the whole machine, or one
     /// command's process tree) and print the rules' alerts.
     Probe(commands::probe::Args),
+    /// Run rule unit tests: test files with cases of captures or
+    /// scenarios and the alerts they must (not) raise.
+    Test(commands::test::Args),
+    /// Work with readable scenarios (`falconer scenario build S -o OUT.scap`).
+    Scenario(commands::scenario::Args),
 }
+
+/// mimalloc: the analysis allocates many small strings and trees; glibc's
+/// allocator spent a third of a `check` run in malloc and free.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // Deeply nested input is bounded by the parsers' depth limits; a large
@@ -78,10 +90,13 @@ fn real_main() -> i32 {
         Command::Fields(a) => commands::fields::run(a),
         Command::Parse(a) => commands::parse::run(a),
         Command::Expand(a) => commands::expand::run(a),
+        Command::Fmt(a) => commands::fmt::run(a),
         Command::Lsp(a) => commands::lsp::run(a),
         Command::Scap(a) => commands::scap::run(a),
         Command::Replay(a) => commands::replay::run(a),
         Command::Probe(a) => commands::probe::run(a),
+        Command::Test(a) => commands::test::run(a),
+        Command::Scenario(a) => commands::scenario::run(a),
     };
     match result {
         Ok(code) => code,

@@ -43,7 +43,6 @@ fn yaml_unclosed_flow_sequence() {
 }
 
 #[test]
-#[ignore = "BUG: an unclosed `[` is reported at the next `key:` (4:7, \"illegal placement of ':' indicator\"), not at the `[` as docs/diagnostics/yaml-syntax.md says"]
 fn yaml_unclosed_flow_sequence_is_reported_at_the_bracket() {
     // The example of docs/diagnostics/yaml-syntax.md.
     let text = "- list: web_fetch_binaries
@@ -79,7 +78,6 @@ fn yaml_tab_indentation() {
 }
 
 #[test]
-#[ignore = "BUG: a tab indenting a key is reported at the start of the previous line's plain scalar (4:9), not on the tab's line (5)"]
 fn yaml_tab_indentation_is_reported_on_the_tab_line() {
     let (_d, run) = check_text(
         "tab-line",

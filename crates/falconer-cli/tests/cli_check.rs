@@ -767,3 +767,78 @@ fn plugin_flag_is_repeatable() {
     run.expect_code(0);
     assert_eq!(codes(&run.json()), Vec::<String>::new());
 }
+
+// ------------------------------------------------- imported field lists --
+
+/// A rule of a third-party plugin's source, unknown to our catalog.
+const TICKETS_RULE: &str = "- rule: Ticket reassigned to root
+  desc: a ticket given to root
+  condition: ticket.owner = root and ticket.labels intersects (urgent, p1)
+  output: \"ticket %ticket.id owned by %ticket.owner\"
+  priority: NOTICE
+  source: tickets
+";
+
+fn falco_list() -> String {
+    std::fs::read_to_string(repo_root().join("crates/falconer-catalog/tests/data/falco-list.json"))
+        .expect("fixture")
+}
+
+#[test]
+fn a_falco_field_list_adds_third_party_sources_and_fields() {
+    let dir = TempDir::new("catalog");
+    let rules = dir.write("tickets.yaml", TICKETS_RULE);
+    // Without the list, the source is unknown and the rule skipped.
+    let run = check_json(dir.path(), [&rules]);
+    run.expect_code(0);
+    assert_eq!(codes(&run.json()), ["unknown-source"]);
+    // With it (flag or config key), the rule is checked, and checks clean.
+    let list = dir.write("falco-fields.json", falco_list());
+    let run = check_json(
+        dir.path(),
+        [rules.as_os_str(), "--catalog".as_ref(), list.as_os_str()],
+    );
+    run.expect_code(0);
+    assert_eq!(codes(&run.json()), Vec::<String>::new());
+    dir.write(
+        "falconer.toml",
+        "rules_files = [\"tickets.yaml\"]\ncatalog = \"falco-fields.json\"\n",
+    );
+    let run = falconer(["check", "--format", "json"])
+        .cwd(dir.path())
+        .run();
+    run.expect_code(0);
+    assert_eq!(summary(&run.json()), (1, 0, 0));
+    // Imported fields are type-checked and suggested like ours.
+    dir.write(
+        "tickets.yaml",
+        TICKETS_RULE.replace("ticket.owner = root", "ticket.ownr = root"),
+    );
+    let run = falconer(["check", "--format", "json"])
+        .cwd(dir.path())
+        .run();
+    run.expect_code(1);
+    let report = run.json();
+    assert_eq!(codes(&report), ["unknown-field"]);
+    assert_eq!(
+        report["diagnostics"][0]["suggestion"]["replacement"], "ticket.owner",
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_broken_field_list_is_a_run_failure_with_its_position() {
+    let dir = TempDir::new("catalog-bad");
+    let rules = dir.write("rules.yaml", CLEAN);
+    let list = dir.write("list.json", "{\"fieldclasses\": [\n  oops\n]}");
+    let run = check_json(
+        dir.path(),
+        [rules.as_os_str(), "--catalog".as_ref(), list.as_os_str()],
+    );
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("list.json:2:3: not valid JSON"),
+        "{}",
+        run.stderr
+    );
+}

@@ -175,7 +175,7 @@ impl Engine {
         let collected = host.collected();
         let compiled = host.compiled();
         let plugins = host.plugins();
-        let scope = Scope::new("syscall", &plugins);
+        let scope = Scope::new("syscall", &plugins, host.config().imported.as_ref());
         let fscope = scope.field_scope();
         let mut program = Program::new();
         let mut rules = Vec::new();
@@ -267,7 +267,7 @@ impl Engine {
         let compiled = host.compiled();
         let expr = expand_condition(collected, compiled, condition)?;
         let plugins = host.plugins();
-        let scope = Scope::new("syscall", &plugins);
+        let scope = Scope::new("syscall", &plugins, host.config().imported.as_ref());
         let fscope = scope.field_scope();
         let mut program = Program::new();
         let node = program.compile(&expr, &fscope)?;
@@ -416,6 +416,23 @@ impl Engine {
                 .by_code
                 .get(code as usize)
                 .is_some_and(|l| !l.is_empty())
+    }
+
+    /// The rules evaluated for events of `code`, in load order (indices
+    /// into [`Engine::rules`]): the evttype index (for the tracer of
+    /// `explain.rs`).
+    pub fn candidates(&self, code: u16) -> &[u32] {
+        if self.everything {
+            return &[0];
+        }
+        self.by_code
+            .get(code as usize)
+            .map_or(&[], |l| l.as_slice())
+    }
+
+    /// The `rule_matching` the engine was built with.
+    pub fn rule_matching(&self) -> RuleMatching {
+        self.matching
     }
 
     /// Evaluates the rules for one event whose state has been applied;

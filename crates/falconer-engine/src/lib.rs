@@ -10,9 +10,13 @@
 //!   cached value slots; [`value`] the operators and value rendering;
 //!   [`glob`], [`pmatch`], [`transform`] the operator and transformer
 //!   details.
+//! - [`explain`]: the tracer: each rule's condition with its macros and
+//!   exception entries labelled, evaluated node by node to say why a rule
+//!   matched or did not, and to measure coverage (`falconer test`).
 
 pub mod capgen;
 pub mod engine;
+pub mod explain;
 pub mod extract;
 pub mod glob;
 pub mod pmatch;

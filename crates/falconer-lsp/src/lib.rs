@@ -36,7 +36,10 @@ const CONCURRENCY: usize = 16;
 pub fn service() -> (LspService<Backend>, ClientSocket) {
     let builder = LspService::build(Backend::new);
     #[cfg(test)]
-    let builder = builder.custom_method("falconer/testPanic", Backend::test_panic);
+    let builder = builder
+        .custom_method("falconer/testPanic", Backend::test_panic)
+        .custom_method("falconer/testPanicNext", Backend::test_panic_next)
+        .custom_method("falconer/testDocumentText", Backend::test_document_text);
     builder.finish()
 }
 

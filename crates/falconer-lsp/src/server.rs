@@ -5,12 +5,13 @@
 //!   [`World`] synchronously (before the handler's first await, so in
 //!   arrival order) and wake the diagnostics publisher.
 //! * Requests run their feature on a [`Snapshot`] in a blocking task: a
-//!   panic there becomes an `InternalError` response and the server goes
-//!   on; a query cancelled by a newer edit answers `ContentModified`.
+//!   panic there is logged to the client (`window/logMessage`) and
+//!   answered with an `InternalError`, and the server goes on; a query
+//!   cancelled by a newer edit answers `ContentModified`.
 
 use crate::features::{self, diagnostics};
 use crate::line_index;
-use crate::state::{uri_path, Snapshot, World};
+use crate::state::{uri_path, ClientSettings, Snapshot, World};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +27,9 @@ pub struct Backend {
     tx: watch::Sender<u64>,
     rx: Mutex<Option<watch::Receiver<u64>>>,
     dynamic_watch: AtomicBool,
+    /// Test hook: the next request's feature panics.
+    #[cfg(test)]
+    panic_next: AtomicBool,
 }
 
 /// Locks the world (a panic while it was locked does not poison it for
@@ -54,6 +58,8 @@ impl Backend {
             tx,
             rx: Mutex::new(Some(rx)),
             dynamic_watch: AtomicBool::new(false),
+            #[cfg(test)]
+            panic_next: AtomicBool::new(false),
         }
     }
 
@@ -86,17 +92,31 @@ impl Backend {
         R: Send + 'static,
     {
         let snap = lock(&self.world).snapshot();
-        match tokio::task::spawn_blocking(move || f(&snap, params)).await {
+        #[cfg(test)]
+        let inject = self.panic_next.swap(false, Ordering::Relaxed);
+        #[cfg(not(test))]
+        let inject = false;
+        let task = move || {
+            if inject {
+                panic!("injected panic in {method}");
+            }
+            f(&snap, params)
+        };
+        match tokio::task::spawn_blocking(task).await {
             Ok(r) => Ok(r),
             Err(e) if e.is_panic() => {
                 let payload = e.into_panic();
                 if falconer_analysis::ide::is_cancelled(&*payload) {
                     Err(Error::new(ErrorCode::ContentModified))
                 } else {
+                    let message =
+                        format!("falconer: {method} failed: {}", panic_message(&*payload));
+                    self.client
+                        .log_message(MessageType::ERROR, message.clone())
+                        .await;
                     Err(Error {
                         code: ErrorCode::InternalError,
-                        message: format!("falconer: {method} failed: {}", panic_message(&*payload))
-                            .into(),
+                        message: message.into(),
                         data: None,
                     })
                 }
@@ -110,6 +130,41 @@ impl Backend {
     pub async fn test_panic(&self) -> Result<()> {
         self.read("falconer/testPanic", (), |_, _| panic!("test panic"))
             .await
+    }
+
+    /// Makes the next request's feature panic (protocol tests: any
+    /// handler is isolated).
+    #[cfg(test)]
+    pub async fn test_panic_next(&self) -> Result<()> {
+        self.panic_next.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `docsBaseUrl` from the client's initialization options.
+fn docs_base_url(params: &InitializeParams) -> Option<String> {
+    params
+        .initialization_options
+        .as_ref()?
+        .get("docsBaseUrl")?
+        .as_str()
+        .map(str::to_string)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Parameters of `falconer/testDocumentText`.
+#[cfg(test)]
+#[derive(serde::Deserialize)]
+pub struct TestTextParams {
+    pub uri: Uri,
+}
+
+#[cfg(test)]
+impl Backend {
+    /// The server's text of an open document (protocol tests compare it
+    /// with the client's).
+    pub async fn test_document_text(&self, p: TestTextParams) -> Result<Option<String>> {
+        Ok(lock(&self.world).document_text(&p.uri).map(str::to_string))
     }
 }
 
@@ -139,16 +194,25 @@ impl LanguageServer for Backend {
             .unwrap_or(false);
         self.dynamic_watch.store(dynamic_watch, Ordering::Relaxed);
         let roots = roots_of(&params);
+        let docs = docs_base_url(&params);
+        let settings = params
+            .initialization_options
+            .as_ref()
+            .map(ClientSettings::from_json)
+            .unwrap_or_default();
         self.change(|w| {
             w.encoding = encoding;
-            w.set_roots(roots)
+            w.docs_base_url = docs;
+            let mut problems = w.set_settings(settings);
+            problems.extend(w.set_roots(roots));
+            problems
         })
         .await;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(line_index::encoding_kind(encoding)),
                 text_document_sync: Some(TextDocumentSyncCapability::Kind(
-                    TextDocumentSyncKind::FULL,
+                    TextDocumentSyncKind::INCREMENTAL,
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
@@ -159,6 +223,37 @@ impl LanguageServer for Backend {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            work_done_progress_options: Default::default(),
+                            legend: features::semantic_tokens::legend(),
+                            range: Some(true),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                        },
+                    ),
+                ),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        work_done_progress_options: Default::default(),
+                        resolve_provider: Some(false),
+                    },
+                )),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                document_range_formatting_provider: Some(OneOf::Left(true)),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -212,21 +307,22 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, p: DidOpenTextDocumentParams) {
         let d = p.text_document;
+        let marked = matches!(d.language_id.as_str(), "falco" | "yaml.falco");
         self.change(|w| {
+            let uri = d.uri.clone();
             w.set_document(d.uri, d.version, d.text);
+            if marked {
+                w.mark_rules(&uri);
+            }
             Vec::new()
         })
         .await;
     }
 
     async fn did_change(&self, p: DidChangeTextDocumentParams) {
-        // Full sync: the last change holds the whole text.
-        let Some(text) = p.content_changes.into_iter().last().map(|c| c.text) else {
-            return;
-        };
         let d = p.text_document;
         self.change(|w| {
-            w.set_document(d.uri, d.version, text);
+            w.change_document(d.uri, d.version, p.content_changes);
             Vec::new()
         })
         .await;
@@ -238,6 +334,15 @@ impl LanguageServer for Backend {
             Vec::new()
         })
         .await;
+    }
+
+    async fn did_change_configuration(&self, p: DidChangeConfigurationParams) {
+        // A null payload means "pull the settings": keep what we have.
+        if p.settings.is_null() {
+            return;
+        }
+        let settings = ClientSettings::from_json(&p.settings);
+        self.change(|w| w.set_settings(settings)).await;
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {
@@ -295,10 +400,91 @@ impl LanguageServer for Backend {
             .await
     }
 
+    async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.read("formatting", p, features::formatting::formatting)
+            .await
+    }
+
+    async fn range_formatting(
+        &self,
+        p: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        self.read("rangeFormatting", p, features::formatting::range_formatting)
+            .await
+    }
+
     async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
         self.read("completionItem/resolve", item, |_, item| {
             features::completion::resolve(item)
         })
         .await
+    }
+
+    async fn document_highlight(
+        &self,
+        p: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        self.read(
+            "documentHighlight",
+            p,
+            features::highlight::document_highlight,
+        )
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        p: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.read("prepareRename", p, features::rename::prepare_rename)
+            .await?
+    }
+
+    async fn rename(&self, p: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.read("rename", p, features::rename::rename).await?
+    }
+
+    async fn symbol(&self, p: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.read("workspace/symbol", p, features::workspace_symbols::symbols)
+            .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        p: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.read("semanticTokens/full", p, features::semantic_tokens::full)
+            .await
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        p: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        self.read("semanticTokens/range", p, features::semantic_tokens::range)
+            .await
+    }
+
+    async fn code_action(&self, p: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.read("codeAction", p, features::code_actions::code_actions)
+            .await
+    }
+
+    async fn inlay_hint(&self, p: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.read("inlayHint", p, features::inlay_hints::inlay_hints)
+            .await
+    }
+
+    async fn folding_range(&self, p: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.read("foldingRange", p, features::folding::folding_ranges)
+            .await
+    }
+
+    async fn selection_range(
+        &self,
+        p: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        self.read("selectionRange", p, features::selection::selection_ranges)
+            .await
     }
 }

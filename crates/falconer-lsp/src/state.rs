@@ -13,10 +13,10 @@ use crate::workspace::{self, ProjectConfig};
 use falconer_analysis::ide::Analysis;
 use falconer_analysis::{AnalysisHost, Config, FileId};
 use falconer_text::Encoding;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 /// One file known to the analysis (ids: loaded files, then extra files).
 #[derive(Clone, Debug)]
@@ -33,9 +33,50 @@ struct OpenDoc {
     text: String,
 }
 
+/// What the client configures (`initializationOptions`, then
+/// `workspace/didChangeConfiguration`): `{"config": PATH, "lints": {CODE:
+/// LEVEL}, "docsBaseUrl": URL}`, either bare or under a `falconer` key.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// The project file to use instead of the `falconer.toml` found from
+    /// the workspace roots.
+    pub config: Option<PathBuf>,
+    /// Lint levels applied on top of the project file's.
+    pub lints: BTreeMap<String, String>,
+}
+
+impl ClientSettings {
+    pub fn from_json(v: &serde_json::Value) -> ClientSettings {
+        let v = v.get("falconer").unwrap_or(v);
+        let config = v
+            .get("config")
+            .and_then(|c| c.as_str())
+            .filter(|c| !c.trim().is_empty())
+            .map(PathBuf::from);
+        let lints = v
+            .get("lints")
+            .and_then(|l| l.as_object())
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ClientSettings { config, lints }
+    }
+}
+
 pub struct World {
     host: AnalysisHost,
+    /// The client's settings.
+    settings: ClientSettings,
+    /// Open documents the client says are Falco rules (language id
+    /// `falco` or `yaml.falco`), whatever they look like.
+    marked: HashSet<PathBuf>,
     pub encoding: Encoding,
+    /// Where the pages of diagnostic codes are (`docsBaseUrl` of the
+    /// client's initialization options), if the client gave one.
+    pub docs_base_url: Option<String>,
     roots: Vec<PathBuf>,
     project: Option<ProjectConfig>,
     /// Rules files read from disk.
@@ -51,6 +92,9 @@ pub struct Snapshot {
     pub analysis: Analysis,
     pub files: Arc<Vec<FileEntry>>,
     pub encoding: Encoding,
+    pub docs_base_url: Option<String>,
+    /// Width for formatting (`falconer.toml`'s `[format] width`).
+    pub format_width: usize,
 }
 
 impl Snapshot {
@@ -87,7 +131,10 @@ impl Default for World {
     fn default() -> World {
         World {
             host: AnalysisHost::new(Config::default()),
+            settings: ClientSettings::default(),
+            marked: HashSet::new(),
             encoding: Encoding::Utf16,
+            docs_base_url: None,
             roots: Vec::new(),
             project: None,
             disk: BTreeMap::new(),
@@ -104,6 +151,12 @@ impl World {
             analysis: self.host.snapshot(),
             files: self.files.clone(),
             encoding: self.encoding,
+            docs_base_url: self.docs_base_url.clone(),
+            format_width: self
+                .project
+                .as_ref()
+                .and_then(|p| p.format_width)
+                .unwrap_or(falconer_analysis::ide::format::DEFAULT_WIDTH),
         }
     }
 
@@ -122,22 +175,63 @@ impl World {
         problems
     }
 
+    /// Applies new client settings; returns problems to show.
+    pub fn set_settings(&mut self, settings: ClientSettings) -> Vec<String> {
+        if settings == self.settings {
+            return Vec::new();
+        }
+        self.settings = settings;
+        let problems = self.reload_config();
+        self.read_listed_files();
+        self.rebuild();
+        problems
+    }
+
+    /// Counts an open document as rules whatever its text (the client
+    /// gave it the Falco language id).
+    pub fn mark_rules(&mut self, uri: &Uri) {
+        if let Some(p) = uri_path(uri) {
+            if self.marked.insert(p) {
+                self.rebuild();
+            }
+        }
+    }
+
     fn reload_config(&mut self) -> Vec<String> {
-        match workspace::find_config(&self.roots) {
+        let path = self
+            .settings
+            .config
+            .as_ref()
+            .map(|c| match c.is_relative() {
+                true => self
+                    .roots
+                    .first()
+                    .map(|r| r.join(c))
+                    .unwrap_or_else(|| c.clone()),
+                false => c.clone(),
+            })
+            .or_else(|| workspace::find_config(&self.roots));
+        let (mut config, mut problems) = match path {
             Some(p) => {
                 let (project, problems) = workspace::load_config(&p);
-                self.host.set_config(project.config.clone());
+                let config = project.config.clone();
                 self.project = Some(project);
-                problems
+                (config, problems)
             }
             None => {
                 self.project = None;
-                if *self.host.config() != Config::default() {
-                    self.host.set_config(Config::default());
-                }
-                Vec::new()
+                (Config::default(), Vec::new())
             }
+        };
+        problems.extend(falconer_analysis::project::apply_lints(
+            &mut config,
+            &self.settings.lints,
+            "client settings",
+        ));
+        if *self.host.config() != config {
+            self.host.set_config(config);
         }
+        problems
     }
 
     /// Files named by `rules_files` are loaded whatever they look like.
@@ -167,6 +261,7 @@ impl World {
         // on disk as rules files).
         let is_rules = |p: &PathBuf| {
             self.disk.contains_key(p)
+                || (self.marked.contains(p) && self.open.contains_key(p))
                 || self
                     .open
                     .get(p)
@@ -258,6 +353,43 @@ impl World {
             }
             _ => self.rebuild(),
         }
+    }
+
+    /// A `didChange`: applies the changes in order (a change without a
+    /// range replaces the whole text; ranges are in the negotiated
+    /// encoding, positions past a line's end clamp to it). Ranged changes
+    /// to a document that was never opened are dropped (there is no text
+    /// to apply them to); a whole text is taken.
+    pub fn change_document(
+        &mut self,
+        uri: Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
+        let Some(path) = uri_path(&uri) else { return };
+        // A document that was not opened can still be given whole.
+        let mut text = self.open.get(&path).map(|d| d.text.clone());
+        for c in changes {
+            match (c.range, &mut text) {
+                (None, _) => text = Some(c.text),
+                (Some(r), Some(text)) => {
+                    let map = LineMap::new(text, self.encoding);
+                    let (a, b) = (map.offset(r.start) as usize, map.offset(r.end) as usize);
+                    let (a, b) = (a.min(b), a.max(b));
+                    text.replace_range(a..b, &c.text);
+                }
+                (Some(_), None) => {}
+            }
+        }
+        if let Some(text) = text {
+            self.set_document(uri, version, text);
+        }
+    }
+
+    /// The text of an open document.
+    #[cfg(test)]
+    pub fn document_text(&self, uri: &Uri) -> Option<&str> {
+        self.open.get(&uri_path(uri)?).map(|d| d.text.as_str())
     }
 
     /// A closed document: back to the disk's text (or out of the set).

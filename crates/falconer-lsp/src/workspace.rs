@@ -10,8 +10,7 @@
 //!
 //! This is the only module that reads the file system.
 
-use falconer_analysis::{Config, Level};
-use serde::Deserialize;
+use falconer_analysis::Config;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -98,25 +97,14 @@ pub fn discover(roots: &[PathBuf]) -> BTreeMap<PathBuf, String> {
     out
 }
 
-/// `falconer.toml` (the same format `falconer check` reads).
-#[derive(Debug, Default, Deserialize)]
-struct FileConfig {
-    #[serde(default)]
-    rules_files: Vec<PathBuf>,
-    #[serde(default)]
-    plugins: Vec<String>,
-    default_plugins: Option<bool>,
-    engine_version: Option<String>,
-    #[serde(default)]
-    lints: BTreeMap<String, String>,
-}
-
 /// A project config: load order and analysis config.
 #[derive(Debug, Clone)]
 pub struct ProjectConfig {
     /// Absolute rules files in load order (empty: discover).
     pub rules_files: Vec<PathBuf>,
     pub config: Config,
+    /// `[format] width`.
+    pub format_width: Option<usize>,
 }
 
 /// Finds `falconer.toml` in the first root that has one (or a parent of
@@ -129,63 +117,35 @@ pub fn find_config(roots: &[PathBuf]) -> Option<PathBuf> {
     })
 }
 
-/// Reads a config file; problems are returned as messages (the server
-/// shows them and goes on with what it could read).
+/// Reads a config file (the same format and checks as `falconer check`,
+/// `falconer_analysis::project`) and the Falco field list it names;
+/// problems are returned as messages (the server shows them and goes on
+/// with what it could read).
 pub fn load_config(path: &Path) -> (ProjectConfig, Vec<String>) {
-    let mut problems = Vec::new();
-    let mut out = ProjectConfig {
-        rules_files: Vec::new(),
-        config: Config::default(),
+    let Some(text) = read_text(path) else {
+        let out = ProjectConfig {
+            rules_files: Vec::new(),
+            config: Config::default(),
+            format_width: None,
+        };
+        return (out, vec![format!("cannot read {}", path.display())]);
     };
-    let text = match read_text(path) {
-        Some(t) => t,
-        None => {
-            problems.push(format!("cannot read {}", path.display()));
-            return (out, problems);
-        }
-    };
-    let file: FileConfig = match toml::from_str(&text) {
-        Ok(f) => f,
-        Err(e) => {
-            problems.push(format!("{}: {e}", path.display()));
-            return (out, problems);
-        }
-    };
-    let base = path.parent().unwrap_or(Path::new("."));
-    out.rules_files = file.rules_files.iter().map(|f| base.join(f)).collect();
-    let cfg = &mut out.config;
-    cfg.plugins.extend(file.plugins.iter().cloned());
-    if let Some(d) = file.default_plugins {
-        cfg.default_plugins = d;
-    }
-    if let Some(v) = &file.engine_version {
-        match falconer_analysis::checks::read::parse_semver(v).filter(|_| v.split('.').count() == 3)
-        {
-            Some(ver) => cfg.engine_version = ver,
-            None => problems.push(format!(
-                "{}: invalid engine version '{v}': expected X.Y.Z",
-                path.display()
-            )),
+    let (project, mut problems) = falconer_analysis::project::parse(path, &text);
+    let mut config = project.config;
+    if let Some(c) = &project.catalog {
+        match read_text(c) {
+            Some(t) => match falconer_catalog::ImportedCatalog::from_falco_json(&t) {
+                Ok(imp) => config.imported = Some(imp),
+                Err(e) => problems.push(format!("{}:{e}", c.display())),
+            },
+            None => problems.push(format!("cannot read field list {}", c.display())),
         }
     }
-    for (code, level) in &file.lints {
-        if falconer_analysis::codes::lookup(code).is_none() {
-            problems.push(format!(
-                "{}: unknown diagnostic code '{code}' in [lints]",
-                path.display()
-            ));
-            continue;
-        }
-        match Level::parse(level) {
-            Some(l) => {
-                cfg.lints.insert(code.clone(), l);
-            }
-            None => problems.push(format!(
-                "{}: invalid level '{level}' for '{code}'",
-                path.display()
-            )),
-        }
-    }
+    let out = ProjectConfig {
+        rules_files: project.rules_files,
+        config,
+        format_width: project.format_width,
+    };
     (out, problems)
 }
 

@@ -48,6 +48,9 @@ pub(crate) struct StreamResult {
     pub documents: Vec<Document>,
     /// Every error, in the order found; a fatal one is last.
     pub errors: Vec<YamlError>,
+    /// A better message and position for the fatal error (the last of
+    /// `errors`), for the user.
+    pub reanchor: Option<(&'static str, usize)>,
     /// Byte offset of the error that stopped parsing, if any.
     pub fatal: Option<u32>,
     /// Everything before this offset is in `documents`.
@@ -72,6 +75,7 @@ pub(crate) fn parse_stream(text: &str) -> StreamResult {
             message: "internal error: the YAML parser failed on this input".into(),
             span: Span::empty(0),
         }],
+        reanchor: None,
         fatal: Some(0),
         safe_end: 0,
         cursor: 0,
@@ -207,6 +211,33 @@ impl<'t> Builder<'t> {
     /// Records a fatal error and keeps what was complete of the document in
     /// progress.
     fn fail(&mut self, Fatal(message, at): Fatal) {
+        // Where the user should look, when that is not where saphyr
+        // stopped: applied once the yaml-cpp leniencies (which read the
+        // raw message) have had their say.
+        // An error on a later line than an unclosed `[` or `{` is that
+        // bracket's fault: report it there, as yaml-cpp does.
+        let line_start = |o: usize| self.text[..o.min(self.text.len())].rfind('\n');
+        let unclosed = self
+            .stack
+            .iter()
+            .find(|f| f.flow && line_start(f.start) != line_start(at))
+            // A flow content line indented too little is its own error.
+            .filter(|_| !message.starts_with("invalid indentation"));
+        self.out.reanchor = match unclosed {
+            Some(f) => Some((
+                match f.kind {
+                    FrameKind::Seq(_) => "end of sequence flow not found (no ']' closes this '[')",
+                    FrameKind::Map(..) => "end of map flow not found (no '}' closes this '{')",
+                },
+                f.start,
+            )),
+            None => self.indenting_tab(&message, at).map(|tab| {
+                (
+                    "found a tab character that violates indentation (YAML indents with spaces)",
+                    tab,
+                )
+            }),
+        };
         self.error(message, at);
         self.out.fatal = Some(at as u32);
         self.out.open_flows = self.stack.iter().filter(|f| f.flow).count();
@@ -236,6 +267,28 @@ impl<'t> Builder<'t> {
                 recovered: false,
             });
         }
+    }
+
+    /// saphyr reports a tab met while scanning a plain scalar at the
+    /// scalar's start; the user needs the tab: the first tab in the
+    /// indentation of a line after `at`.
+    fn indenting_tab(&self, message: &str, at: usize) -> Option<usize> {
+        if !message.contains("found a tab") {
+            return None;
+        }
+        let mut line = self.text.get(at..)?.find('\n').map(|i| at + i + 1)?;
+        while line < self.text.len() {
+            let rest = &self.bytes[line..];
+            let indent = rest
+                .iter()
+                .take_while(|b| **b == b' ' || **b == b'\t')
+                .count();
+            if let Some(t) = rest[..indent].iter().position(|b| *b == b'\t') {
+                return Some(line + t);
+            }
+            line += rest.iter().position(|b| *b == b'\n')? + 1;
+        }
+        None
     }
 
     fn event(&mut self, ev: Event<'_>, s: usize, e: usize) -> Result<(), Fatal> {

@@ -139,6 +139,10 @@ pub fn parse_saphyr(text: &str) -> YamlFile {
         main = builder::parse_stream(relaxed);
     }
     let text = relaxed.as_deref().unwrap_or(text);
+    if let (Some((message, at)), Some(last)) = (main.reanchor, main.errors.last_mut()) {
+        last.message = message.to_string();
+        last.span = falconer_text::Span::empty(at as u32);
+    }
     let mut file = YamlFile {
         documents: main.documents,
         errors: main.errors,

@@ -17,11 +17,14 @@ impl EvtSet {
         }
     }
     pub fn all() -> EvtSet {
-        let mut s = EvtSet::empty();
-        for c in 0..cat::event_universe() {
-            s.insert(c as u16);
+        let n = cat::event_universe();
+        let mut words = vec![u64::MAX; n.div_ceil(64)];
+        if !n.is_multiple_of(64) {
+            if let Some(last) = words.last_mut() {
+                *last = (1u64 << (n % 64)) - 1;
+            }
         }
-        s
+        EvtSet { words }
     }
     pub fn insert(&mut self, code: u16) {
         let (w, b) = (code as usize / 64, code as usize % 64);
@@ -53,9 +56,14 @@ impl EvtSet {
         }
     }
     fn complement(&mut self) {
-        let all = EvtSet::all();
-        for (a, b) in self.words.iter_mut().zip(&all.words) {
-            *a = !*a & b;
+        let n = cat::event_universe();
+        for (i, a) in self.words.iter_mut().enumerate() {
+            let valid = if (i + 1) * 64 <= n {
+                u64::MAX
+            } else {
+                (1u64 << (n % 64)) - 1
+            };
+            *a = !*a & valid;
         }
     }
     pub fn codes(&self) -> impl Iterator<Item = u16> + '_ {
@@ -201,4 +209,26 @@ fn eval(expr: &Expr, neg: bool, macros: MacroLookup<'_>, scope: &Scope, depth: u
 
 fn is_evt_type_field(f: &FieldRef) -> bool {
     (f.name == "evt.type" || f.name == "syscall.type") && f.arg.is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_and_complement_cover_exactly_the_universe() {
+        let n = cat::event_universe();
+        let all = EvtSet::all();
+        assert_eq!(all.len(), n);
+        assert!(all.is_all());
+        let mut none = EvtSet::all();
+        none.complement();
+        assert!(none.is_empty());
+        let mut one = EvtSet::empty();
+        one.insert(3);
+        one.complement();
+        assert_eq!(one.len(), n - 1);
+        assert!(!one.contains(3) && one.contains(0) && one.contains(n as u16 - 1));
+        assert!(!one.contains(n as u16));
+    }
 }

@@ -83,9 +83,9 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
         } else {
             failed = true;
             let mut d = Diagnostic::new("invalid-output", loc, e.message.clone());
-            if let Some(name) = unknown_token_name(&text, e.span) {
+            if let Some((from, name)) = unknown_token_name(&text, e.span) {
                 if let Some(s) = cat::suggest_field(scope, &name) {
-                    let at = output.map(Span::new(e.span.start, e.span.start + name.len() as u32));
+                    let at = output.map(Span::new(from, from + name.len() as u32));
                     d = d.with_suggestion(format!("did you mean '{s}'?"), at.span, s);
                 }
             }
@@ -100,13 +100,17 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
     }
 }
 
-/// The dotted name right at `span.start` (after a `%`), for suggestions.
-fn unknown_token_name(text: &str, span: Span) -> Option<String> {
-    let rest = text.get(span.start as usize..)?;
-    let rest = rest.strip_prefix('%').unwrap_or(rest);
-    let name: String = rest
+/// The dotted name of the token at `span.start` (after its `%` and
+/// width), with its offset, for suggestions.
+fn unknown_token_name(text: &str, span: Span) -> Option<(u32, String)> {
+    let start = span.start as usize;
+    let rest = text.get(start..)?;
+    let skip = usize::from(rest.starts_with('%'));
+    let digits = rest[skip..].bytes().take_while(u8::is_ascii_digit).count();
+    let from = start + skip + digits;
+    let name: String = text[from..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
         .collect();
-    (name.contains('.')).then_some(name)
+    (name.contains('.')).then_some((from as u32, name))
 }

@@ -135,7 +135,7 @@ fn is_valid_macro_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-fn is_valid_list_name(s: &str) -> bool {
+pub(crate) fn is_valid_list_name(s: &str) -> bool {
     !s.is_empty()
         && !s.bytes().any(|c| {
             matches!(c, b'(' | b')' | b'"' | b'\'' | b'=' | b',')

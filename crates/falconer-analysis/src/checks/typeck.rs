@@ -343,8 +343,14 @@ impl Checker<'_> {
                 return;
             }
         }
-        let compact: String = v.text.chars().filter(|c| !c.is_whitespace()).collect();
-        if cat::is_field_name(self.scope, &compact) {
+        // Fields contain a '.', transformers a '(': most values have neither.
+        let maybe_field = v.text.contains('.') || v.text.contains('(');
+        let compact: String = if maybe_field {
+            v.text.chars().filter(|c| !c.is_whitespace()).collect()
+        } else {
+            String::new()
+        };
+        if maybe_field && cat::is_field_name(self.scope, &compact) {
             self.warn(
                 "field-as-value",
                 v.span,
@@ -353,7 +359,7 @@ impl Checker<'_> {
                     v.text
                 ),
             );
-        } else if looks_like_transformer(&compact) {
+        } else if maybe_field && looks_like_transformer(&compact) {
             self.warn(
                 "transformer-as-value",
                 v.span,

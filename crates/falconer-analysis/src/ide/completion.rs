@@ -20,7 +20,7 @@
 use super::hover::field_doc;
 use super::locate::{self, ItemCtx, ItemKind, Spot, ValueAt};
 use super::{Analysis, FilePosition};
-use crate::cat::{self, Scope};
+use crate::cat::Scope;
 use falconer_catalog::{catalog, operators_for, FieldInfo, OpKind, TransformerKind, OPERATORS};
 use falconer_text::Span;
 
@@ -280,12 +280,17 @@ pub fn completions(a: &Analysis, pos: FilePosition) -> Vec<CompletionItem> {
 /// The fields a condition or output of this item can use.
 fn visible_fields(a: &Analysis, item: &ItemCtx<'_>, output: bool) -> Vec<&'static FieldInfo> {
     let plugins = a.plugins();
+    let base = Scope::new(
+        item.source().unwrap_or("syscall"),
+        &plugins,
+        a.config().imported.as_ref(),
+    );
     let scopes: Vec<Scope> = if item.kind == ItemKind::Rule {
-        vec![Scope::new(item.source().unwrap_or("syscall"), &plugins)]
+        vec![base]
     } else {
-        cat::known_sources(&plugins)
+        base.known_sources()
             .into_iter()
-            .map(|s| Scope::new(s, &plugins))
+            .map(|s| base.for_source(s))
             .collect()
     };
     catalog()
@@ -300,6 +305,11 @@ fn visible_fields(a: &Analysis, item: &ItemCtx<'_>, output: bool) -> Vec<&'stati
             }
         })
         .filter(|f| scopes.iter().any(|s| s.field_scope().sees(f)))
+        .chain(scopes.iter().flat_map(|s| {
+            s.imported()
+                .into_iter()
+                .flat_map(|imp| imp.fields_for(&s.source).collect::<Vec<_>>())
+        }))
         .collect()
 }
 
@@ -436,7 +446,11 @@ fn condition(a: &Analysis, item: &ItemCtx<'_>, v: &ValueAt<'_>, out: &mut Vec<Co
     let prefix = &before[ws..];
     let replace = v.file_span(Span::new(ws as u32, v.offset));
     let plugins = a.plugins();
-    let scope = Scope::new(item.source().unwrap_or("syscall"), &plugins);
+    let scope = Scope::new(
+        item.source().unwrap_or("syscall"),
+        &plugins,
+        a.config().imported.as_ref(),
+    );
     let resolves = |w: &str| catalog().resolve_text(w, &scope.field_scope()).is_ok();
     let this = (item.kind == ItemKind::Macro)
         .then(|| item.name_str())

@@ -41,10 +41,14 @@ pub fn hover(a: &Analysis, pos: FilePosition) -> Option<HoverResult> {
     let text = a.file_text(pos.file);
     let (item, spot) = locate::locate(yaml, text, pos.offset)?;
     let plugins = a.plugins();
-    let scope = Scope::new(item.source().unwrap_or("syscall"), &plugins);
+    let scope = Scope::new(
+        item.source().unwrap_or("syscall"),
+        &plugins,
+        a.config().imported.as_ref(),
+    );
     match spot {
         Spot::Condition(v) => {
-            let parsed = a.parse_condition(v.value());
+            let parsed = a.parse_written(v.value());
             let visit = node_at(parsed.expr.as_ref()?, v.offset)?;
             match visit.node {
                 Node::Field { field, .. } => {
@@ -108,9 +112,8 @@ fn field_hover(scope: &Scope, item: &ItemCtx<'_>, f: &FieldRef) -> Option<String
     let mut resolved = catalog().resolve(&f.name, arg, &scope.field_scope());
     if resolved.is_err() && item.kind != ItemKind::Rule {
         // Macros serve rules of every source.
-        let plugins: Vec<String> = scope.plugins().iter().map(|p| p.to_string()).collect();
-        for src in crate::cat::known_sources(&plugins) {
-            let other = Scope::new(src, &plugins);
+        for src in scope.known_sources() {
+            let other = scope.for_source(src);
             if let Ok(r) = catalog().resolve(&f.name, arg, &other.field_scope()) {
                 resolved = Ok(r);
                 break;

@@ -89,6 +89,9 @@ pub(crate) enum Spot<'a> {
     Output(ValueAt<'a>),
     /// On (or typing) an entry of a list's `items`.
     ListItem(ValueAt<'a>),
+    /// On a scalar under an exception's `values` (folded into the
+    /// condition, so a list name there is a list reference).
+    ExceptionValue(&'a Node),
     /// Anywhere else in the item.
     Other,
 }
@@ -106,6 +109,37 @@ fn reaches(text: &str, span: Span, offset: u32) -> bool {
     span.start <= offset && (offset <= span.end || only_blanks(text, span.end, offset))
 }
 
+/// The kind and name of a top-level item, classified as the reader does
+/// (the first of `list`, `macro`, `rule` it has).
+pub(crate) fn item_ctx(item: &Node) -> ItemCtx<'_> {
+    let (kind, name) = [
+        ("list", ItemKind::List),
+        ("macro", ItemKind::Macro),
+        ("rule", ItemKind::Rule),
+    ]
+    .into_iter()
+    .find_map(|(k, kind)| item.get(k).map(|e| (kind, Some(&e.value))))
+    .unwrap_or((ItemKind::Other, None));
+    ItemCtx {
+        kind,
+        name,
+        node: item,
+    }
+}
+
+/// Every top-level item (mapping) of a file, in file order, items read by
+/// YAML error recovery included. Read from the tree, so items the reader
+/// rejects (a rule still being typed) are there too.
+pub(crate) fn top_items(yaml: &YamlFile) -> impl Iterator<Item = ItemCtx<'_>> {
+    yaml.documents
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .filter_map(|r| r.as_sequence())
+        .flatten()
+        .filter(|n| n.as_mapping().is_some())
+        .map(item_ctx)
+}
+
 /// The item under the cursor and the spot inside it.
 pub(crate) fn locate<'a>(
     yaml: &'a YamlFile,
@@ -119,19 +153,8 @@ pub(crate) fn locate<'a>(
         .filter_map(|r| r.as_sequence())
         .flatten()
         .rfind(|n| n.as_mapping().is_some() && reaches(text, n.span, offset))?;
-    let (kind, name) = [
-        ("list", ItemKind::List),
-        ("macro", ItemKind::Macro),
-        ("rule", ItemKind::Rule),
-    ]
-    .into_iter()
-    .find_map(|(k, kind)| item.get(k).map(|e| (kind, Some(&e.value))))
-    .unwrap_or((ItemKind::Other, None));
-    let ctx = ItemCtx {
-        kind,
-        name,
-        node: item,
-    };
+    let ctx = item_ctx(item);
+    let kind = ctx.kind;
     let entry = item
         .as_mapping()?
         .iter()
@@ -147,6 +170,7 @@ pub(crate) fn locate<'a>(
         "condition" => value_at(&entry.value, text, offset).map(Spot::Condition),
         "output" => value_at(&entry.value, text, offset).map(Spot::Output),
         "items" if kind == ItemKind::List => list_item_at(&entry.value, text, offset),
+        "exceptions" if kind == ItemKind::Rule => exception_value_at(&entry.value, offset),
         "list" | "macro" | "rule"
             if entry.value.as_scalar().is_some() && entry.value.span.touches(offset) =>
         {
@@ -212,6 +236,24 @@ fn list_item_at<'a>(node: &'a Node, text: &str, offset: u32) -> Option<Spot<'a>>
     }
 }
 
+fn exception_value_at(node: &Node, offset: u32) -> Option<Spot<'_>> {
+    let entry = node
+        .as_sequence()?
+        .iter()
+        .find(|e| e.span.touches(offset))?;
+    let mut stack = vec![&entry.get("values")?.value];
+    while let Some(n) = stack.pop() {
+        match &n.kind {
+            NodeKind::Sequence { items, .. } => stack.extend(items),
+            NodeKind::Scalar(_) if n.span.touches(offset) => {
+                return Some(Spot::ExceptionValue(n));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Maps a file offset inside a scalar to an offset in its value: a copied
 /// byte maps to its copy; a position inside a construct (an escape, a
 /// folded line break, indentation) maps to the value offset where the
@@ -267,4 +309,19 @@ pub(crate) fn list_occurrences(text: &str, name: &str) -> Vec<Span> {
         .into_iter()
         .map(|(s, e)| Span::new(s as u32, e as u32))
         .collect()
+}
+
+/// `span` with the parentheses right around it (blanks aside), if any.
+pub(crate) fn parenthesised(text: &str, span: Span) -> Option<Span> {
+    let b = text.as_bytes();
+    let mut s = span.start as usize;
+    while s > 0 && b[s - 1].is_ascii_whitespace() {
+        s -= 1;
+    }
+    let mut e = span.end as usize;
+    while e < b.len() && b[e].is_ascii_whitespace() {
+        e += 1;
+    }
+    (s > 0 && e < b.len() && b[s - 1] == b'(' && b[e] == b')')
+        .then(|| Span::new(s as u32 - 1, e as u32 + 1))
 }

@@ -19,20 +19,63 @@
 //!   (definition text), lists (items and expanded items), rules;
 //! * `completion`: field names (filtered by the rule's source and by what
 //!   is typed), operators for the field's type, macros and lists in
-//!   operand position, event types, `%fields` in outputs.
+//!   operand position, event types, `%fields` in outputs;
+//! * `occurrences`: every place a macro, list or rule name is written
+//!   (what references, highlights and rename share);
+//! * `highlight`: the other places of the name (or field) under the
+//!   cursor in its file, definitions as writes;
+//! * `rename`: macros, lists and rules across files, refused with a
+//!   reason when the name is not valid for the kind or collides;
+//! * `workspace_symbols`: every list, macro and rule, fuzzy-matched;
+//! * `semantic_tokens`: fields, operators, macros, lists, values,
+//!   transformers and keywords of conditions and outputs, mapped to the
+//!   file line by line;
+//! * `code_actions`: "did you mean" fixes, missing keys, deprecated
+//!   constructs, and the `or` chain to `in` refactoring;
+//! * `inlay_hints`: list sizes after list references, event types at the
+//!   end of rule conditions;
+//! * `folding`, `selection`: folding ranges and expanding selections;
+//! * `edit`: text edits and the helpers that keep them exact inside YAML
+//!   scalars.
+//! * `format`: the formatter (condition layout; works on a file's text,
+//!   without the database).
 
+mod code_actions;
 mod completion;
+mod edit;
+mod folding;
+pub mod format;
+mod highlight;
 mod hover;
+mod inlay_hints;
 mod locate;
 mod navigation;
+mod occurrences;
+mod rename;
+mod selection;
+mod semantic_tokens;
 mod symbols;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_editing;
+mod workspace_symbols;
 
+pub use code_actions::{code_actions, code_actions_at, CodeAction, CodeActionKind};
 pub use completion::{completions, CompletionItem, CompletionKind};
+pub use edit::{apply_edits, SourceChange, TextEdit};
+pub use folding::{folding_ranges, Fold, FoldKind};
+pub use highlight::{document_highlights, Highlight, HighlightKind};
 pub use hover::{field_documentation, hover, HoverResult};
+pub use inlay_hints::{inlay_hints, InlayHint, InlayKind};
 pub use navigation::{definitions, reference_span, references, Reference};
+pub use rename::{prepare_rename, rename, RenameError, RenameTarget};
+pub use selection::selection_ranges;
+pub use semantic_tokens::{
+    modifiers as token_modifiers, semantic_tokens, SemanticToken, TokenType,
+};
 pub use symbols::{document_symbols, DocumentSymbol};
+pub use workspace_symbols::{workspace_symbols, WorkspaceSymbol};
 
 use crate::checks::read::FileItems;
 use crate::collect::Collected;
@@ -208,6 +251,12 @@ impl Analysis {
         db::plugins(self.config(), self.collected())
     }
 
+    /// The fields visible to an item of `source`: loaded plugins and the
+    /// imported Falco field list.
+    pub fn scope(&self, source: &str) -> crate::cat::Scope {
+        crate::cat::Scope::new(source, &self.plugins(), self.config().imported.as_ref())
+    }
+
     /// The YAML tree of a file.
     pub fn yaml(&self, file: FileId) -> Option<&Arc<YamlFile>> {
         self.source(file).map(|f| db::parse_yaml(&self.db, f))
@@ -223,10 +272,38 @@ impl Analysis {
         db::parse_condition(&self.db, db::ConditionText::new(&self.db, text.to_string())).clone()
     }
 
+    /// A condition as written in an item, parsed for the IDE: a fragment
+    /// that starts with `and`/`or` (an append, joined as text to the
+    /// condition it extends) is parsed with that keyword blanked, so its
+    /// tree has the same offsets as the text.
+    pub(crate) fn parse_written(&self, text: &str) -> Arc<ParsedCondition> {
+        match fragment_keyword(text) {
+            Some(k) => {
+                let mut t = text.to_string();
+                t.replace_range(k.range(), &" ".repeat(k.len() as usize));
+                self.parse_condition(&t)
+            }
+            None => self.parse_condition(text),
+        }
+    }
+
     /// Checks for cancellation (unwinds with [`Cancelled`] when a write is
     /// pending); long loops call it between files.
     pub fn unwind_if_cancelled(&self) {
         use salsa::Database;
         self.db.unwind_if_revision_cancelled();
     }
+}
+
+/// The leading `and`/`or` of an appended condition fragment (followed by
+/// a blank or `(`), if any.
+pub(crate) fn fragment_keyword(text: &str) -> Option<Span> {
+    let lead = text.len() - text.trim_start().len();
+    let rest = &text[lead..];
+    ["and", "or"].into_iter().find_map(|k| {
+        let after = rest.strip_prefix(k)?;
+        after
+            .starts_with([' ', '\t', '\n', '\r', '('])
+            .then(|| Span::new(lead as u32, (lead + k.len()) as u32))
+    })
 }

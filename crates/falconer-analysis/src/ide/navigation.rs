@@ -9,11 +9,12 @@
 //! the entries of other lists that name them.
 
 use super::locate::{self, ItemKind, Spot};
+use super::occurrences::occurrences;
 use super::{Analysis, FilePosition, NavTarget, SymbolKind};
 use crate::collect::ItemRef;
 use crate::model::{Item, ItemDef};
 use crate::FileId;
-use falconer_syntax::visit::{macro_refs, node_at, Node};
+use falconer_syntax::visit::{node_at, Node};
 use falconer_text::Span;
 
 /// A name the cursor can be on.
@@ -57,7 +58,7 @@ pub(crate) fn target_at(a: &Analysis, pos: FilePosition) -> Option<(Target, Span
                     return Some((Target::List(word.to_string()), v.file_span(w)));
                 }
             }
-            let parsed = a.parse_condition(value);
+            let parsed = a.parse_written(value);
             let visit = node_at(parsed.expr.as_ref()?, v.offset)?;
             match visit.node {
                 Node::Macro(n) => Some((Target::Macro(n.text.clone()), v.file_span(n.span))),
@@ -72,6 +73,15 @@ pub(crate) fn target_at(a: &Analysis, pos: FilePosition) -> Option<(Target, Span
                     Target::List(value.to_string()),
                     v.file_span(Span::new(0, value.len() as u32)),
                 )
+            })
+        }
+        Spot::ExceptionValue(n) => {
+            let value = n.as_str()?;
+            c.list_by_name.get(value).map(|_| {
+                let span = n
+                    .as_scalar()
+                    .map_or(n.span, |s| s.source_span(Span::new(0, value.len() as u32)));
+                (Target::List(value.to_string()), span)
             })
         }
         Spot::Output(_) | Spot::Other => None,
@@ -165,64 +175,15 @@ pub fn references(a: &Analysis, pos: FilePosition, include_declaration: bool) ->
     let Some((t, _)) = target_at(a, pos) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    if include_declaration {
-        out.extend(declarations(a, &t).into_iter().map(|d| Reference {
-            file: d.file,
-            span: d.focus_span,
-            is_declaration: true,
-        }));
-    }
-    let name = t.name();
-    for file in 0..a.file_count() as FileId {
-        a.unwind_if_cancelled();
-        let Some(items) = a.file_items(file) else {
-            continue;
-        };
-        let mut push = |span: Span| {
-            out.push(Reference {
-                file,
-                span,
-                is_declaration: false,
-            })
-        };
-        for item in &items.items {
-            let cond = match &item.def {
-                ItemDef::Macro(m) => Some(&m.condition),
-                ItemDef::Rule(r) => r.condition.as_ref(),
-                ItemDef::List(l) => {
-                    if matches!(t, Target::List(_)) {
-                        for it in &l.items {
-                            if it.value == name {
-                                push(it.map(Span::new(0, it.value.len() as u32)));
-                            }
-                        }
-                    }
-                    None
-                }
-                _ => None,
-            };
-            let Some(cond) = cond else { continue };
-            match &t {
-                Target::List(_) => {
-                    for s in locate::list_occurrences(&cond.value, name) {
-                        push(cond.map(s));
-                    }
-                }
-                Target::Macro(_) => {
-                    let parsed = a.parse_condition(&cond.value);
-                    if let Some(e) = &parsed.expr {
-                        for n in macro_refs(e) {
-                            if n.text == name {
-                                push(cond.map(n.span));
-                            }
-                        }
-                    }
-                }
-                Target::Rule(_) => {}
-            }
-        }
-    }
+    let mut out: Vec<Reference> = occurrences(a, &t, 0..a.file_count() as FileId)
+        .into_iter()
+        .filter(|o| include_declaration || !o.decl)
+        .map(|o| Reference {
+            file: o.file,
+            span: o.span,
+            is_declaration: o.decl,
+        })
+        .collect();
     out.sort();
     out.dedup_by(|x, y| x.file == y.file && x.span == y.span);
     out

@@ -9,12 +9,12 @@ use crate::AnalysisHost;
 use falconer_text::Span;
 use std::fmt::Write;
 
-struct Fixture {
-    host: AnalysisHost,
-    pos: Option<FilePosition>,
+pub(super) struct Fixture {
+    pub host: AnalysisHost,
+    pub pos: Option<FilePosition>,
 }
 
-fn fixture(text: &str) -> Fixture {
+pub(super) fn fixture(text: &str) -> Fixture {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut extra: Vec<(String, String)> = Vec::new();
     let mut cur: Option<(String, bool, String)> = None;
@@ -54,7 +54,7 @@ fn fixture(text: &str) -> Fixture {
     Fixture { host, pos }
 }
 
-fn show(a: &Analysis, file: FileId, span: Span) -> String {
+pub(super) fn show(a: &Analysis, file: FileId, span: Span) -> String {
     let text = a.file_text(file);
     format!(
         "{}:{}..{} {:?}",

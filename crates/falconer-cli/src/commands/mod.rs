@@ -4,11 +4,14 @@ pub mod check;
 pub mod expand;
 pub mod explain;
 pub mod fields;
+pub mod fmt;
 pub mod lsp;
 pub mod parse;
 pub mod probe;
 pub mod replay;
 pub mod scap;
+pub mod scenario;
+pub mod test;
 
 use crate::config;
 use crate::inputs;
@@ -35,6 +38,10 @@ pub struct LoadArgs {
     /// Load a plugin's fields and sources (repeatable).
     #[arg(long = "plugin", value_name = "NAME")]
     pub plugins: Vec<String>,
+    /// Import the fields and sources of a real Falco: the output of
+    /// `falco --list --format json` (third-party plugins included).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 /// A loaded workspace ready to query.
@@ -42,6 +49,13 @@ pub struct Loaded {
     pub host: AnalysisHost,
     /// Diagnostics about inputs themselves (invalid UTF-8).
     pub input_diags: Vec<Diagnostic>,
+}
+
+fn relative_to_cwd(p: &std::path::Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    p.strip_prefix(&cwd)
+        .map(|r| r.to_path_buf())
+        .unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Builds the analysis from the arguments. Errors are run failures
@@ -53,25 +67,25 @@ pub fn load(args: &LoadArgs) -> Result<Loaded, String> {
         None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
     };
     let mut paths = args.paths.clone();
+    let mut catalog = args.catalog.clone();
     if let Some(p) = &cfg_path {
-        let loaded = config::load(p)?;
-        config::apply(&loaded.file, &mut cfg)?;
+        let project = config::load(p)?;
+        cfg = project.config;
+        if catalog.is_none() {
+            catalog = project.catalog.map(|c| relative_to_cwd(&c));
+        }
         if paths.is_empty() {
-            let base = p.parent().map(|b| b.to_path_buf()).unwrap_or_default();
-            paths = loaded
-                .file
+            // Relative to the current directory when possible, so reports
+            // (and SARIF/GitHub annotations) name repository paths.
+            paths = project
                 .rules_files
                 .iter()
-                .map(|f| {
-                    // Relative to the current directory when possible, so
-                    // reports (and SARIF/GitHub annotations) name repository
-                    // paths.
-                    let p = base.join(f);
-                    let cwd = std::env::current_dir().unwrap_or_default();
-                    p.strip_prefix(&cwd).map(|r| r.to_path_buf()).unwrap_or(p)
-                })
+                .map(|f| relative_to_cwd(f))
                 .collect();
         }
+    }
+    if let Some(c) = &catalog {
+        cfg.imported = Some(config::import_catalog(c)?);
     }
     if let Some(v) = &args.engine_version {
         cfg.engine_version = config::parse_version(v)?;

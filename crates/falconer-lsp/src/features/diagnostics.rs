@@ -5,16 +5,29 @@
 //! generation and wakes it through a watch channel, so a burst of edits is
 //! merged into one run; the run computes on a snapshot (a newer edit
 //! cancels it: salsa unwinds the queries) and publishes only if no change
-//! arrived meanwhile, so stale results are never published. Every file is
-//! recomputed (a change in one file can affect others) but a file is sent
-//! only when its diagnostics changed; files that left the workspace get an
-//! empty set once.
+//! arrived meanwhile, checked again before each file is sent, so stale
+//! results are never published: every set goes out with the document
+//! version it was computed for, and versions never go back. Once a run has
+//! been overtaken by a change (a burst of typing), the next run first waits
+//! for the changes to pause ([`QUIET`], at most [`MAX_WAIT`]) instead of
+//! starting work that the next keystroke would cancel; a single edit after
+//! a pause is computed at once. Every file is recomputed (a change in one
+//! file can affect others) but a file is sent only when its diagnostics
+//! changed; files that left the workspace get an empty set once.
+//!
+//! Each diagnostic's `data` says how to read its page (`explain`:
+//! `falconer explain <code>`), with the code's one-line `summary` and
+//! Falco's load code; hover shows the same over the diagnostic's range.
+//! `codeDescription` links to the page only when the client gave a
+//! `docsBaseUrl` in its initialization options.
 
+use crate::line_index::LineMap;
 use crate::state::{Snapshot, World};
-use falconer_analysis::{Diagnostic, Severity};
+use falconer_analysis::{Diagnostic, FileId, Severity};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::watch;
 use tower_lsp_server::ls_types::{
     self as lsp, CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag,
@@ -22,12 +35,74 @@ use tower_lsp_server::ls_types::{
 };
 use tower_lsp_server::Client;
 
-/// Where the documentation pages of diagnostic codes live.
-pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/diagnostics/");
+/// In a burst of changes: how long the input must stay unchanged before
+/// diagnostics are computed.
+pub const QUIET: Duration = Duration::from_millis(15);
+/// In a burst of changes: the longest wait before computing anyway.
+pub const MAX_WAIT: Duration = Duration::from_millis(300);
+
+/// The line maps of a snapshot's files, built when first needed (building
+/// one scans the file's text).
+pub struct LineMaps<'s> {
+    snap: &'s Snapshot,
+    maps: Vec<Option<LineMap<'s>>>,
+}
+
+impl<'s> LineMaps<'s> {
+    pub fn new(snap: &'s Snapshot) -> LineMaps<'s> {
+        LineMaps {
+            snap,
+            maps: (0..snap.files.len()).map(|_| None).collect(),
+        }
+    }
+
+    pub fn get(&mut self, file: FileId) -> &LineMap<'s> {
+        let snap = self.snap;
+        let i = file as usize;
+        if i >= self.maps.len() {
+            self.maps.resize_with(i + 1, || None);
+        }
+        self.maps[i].get_or_insert_with(|| snap.line_map(file))
+    }
+}
+
+/// The link to a code's page: `docsBaseUrl` with `{code}` replaced, or
+/// followed by `/<code>.md` when it has no `{code}`. `None` without a
+/// base (there is no public documentation site to link to by default:
+/// `data.explain` says how to read the page locally).
+pub fn docs_link(base: Option<&str>, code: &str) -> Option<Uri> {
+    let base = base?.trim();
+    if base.is_empty() {
+        return None;
+    }
+    let href = if base.contains("{code}") {
+        base.replace("{code}", code)
+    } else {
+        format!("{}/{code}.md", base.trim_end_matches('/'))
+    };
+    href.parse().ok()
+}
+
+/// What `data` of every diagnostic holds: how to read the code's page,
+/// its one-line summary, and Falco's load code.
+pub fn explain_data(code: &str) -> serde_json::Value {
+    let info = falconer_analysis::codes::lookup(code);
+    json!({
+        "falcoCode": info.and_then(|c| c.falco_code),
+        "summary": info.map(|c| c.summary),
+        "explain": format!("falconer explain {code}"),
+    })
+}
 
 /// The LSP form of one diagnostic of the snapshot.
+#[allow(dead_code)] // for features that convert a single diagnostic
 pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
-    let map = snap.line_map(d.loc.file);
+    to_lsp_with(&mut LineMaps::new(snap), d)
+}
+
+/// [`to_lsp`] with line maps shared between diagnostics.
+pub fn to_lsp_with(maps: &mut LineMaps<'_>, d: &Diagnostic) -> lsp::Diagnostic {
+    let snap = maps.snap;
     let severity = match d.severity {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,
@@ -41,7 +116,7 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
         .map(|r| DiagnosticRelatedInformation {
             location: Location::new(
                 snap.uri(r.loc.file).clone(),
-                snap.line_map(r.loc.file).range(r.loc.span),
+                maps.get(r.loc.file).range(r.loc.span),
             ),
             message: r.message.clone(),
         })
@@ -52,10 +127,8 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
         _ => None,
     };
     let mut message = d.message.clone();
-    let mut data = json!({
-        "falcoCode": d.falco_code(),
-        "explain": format!("falconer explain {}", d.code),
-    });
+    let mut data = explain_data(d.code);
+    let map = maps.get(d.loc.file);
     if let Some(s) = &d.suggestion {
         message.push('\n');
         message.push_str(&s.message);
@@ -69,9 +142,7 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
         range: map.range(d.loc.span),
         severity: Some(severity),
         code: Some(NumberOrString::String(d.code.to_string())),
-        code_description: format!("{DOCS_BASE}{}.md", d.code)
-            .parse()
-            .ok()
+        code_description: docs_link(snap.docs_base_url.as_deref(), d.code)
             .map(|href| CodeDescription { href }),
         source: Some("falconer".into()),
         message,
@@ -85,9 +156,10 @@ pub fn to_lsp(snap: &Snapshot, d: &Diagnostic) -> lsp::Diagnostic {
 /// with the document version they were computed for.
 pub fn compute(snap: &Snapshot) -> Vec<(Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
     let mut per_file: Vec<Vec<lsp::Diagnostic>> = vec![Vec::new(); snap.files.len()];
+    let mut maps = LineMaps::new(snap);
     for d in snap.analysis.diagnostics().iter() {
         if let Some(v) = per_file.get_mut(d.loc.file as usize) {
-            v.push(to_lsp(snap, d));
+            v.push(to_lsp_with(&mut maps, d));
         }
     }
     snap.files
@@ -97,11 +169,32 @@ pub fn compute(snap: &Snapshot) -> Vec<(Uri, Option<i32>, Vec<lsp::Diagnostic>)>
         .collect()
 }
 
+/// Waits until no change arrives for [`QUIET`] (at most [`MAX_WAIT`]).
+/// Returns false when the channel closed.
+async fn pause(rx: &mut watch::Receiver<u64>) -> bool {
+    let deadline = tokio::time::Instant::now() + MAX_WAIT;
+    loop {
+        rx.borrow_and_update();
+        let wait = QUIET.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, rx.changed()).await {
+            Ok(Ok(())) if tokio::time::Instant::now() < deadline => continue,
+            Ok(Ok(())) | Err(_) => return true,
+            Ok(Err(_)) => return false,
+        }
+    }
+}
+
 /// The publisher task: runs until the channel closes. `published` holds
 /// the non-empty sets last sent.
 pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::Receiver<u64>) {
     let mut published: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
+    // Whether the last run was overtaken by a change.
+    let mut in_burst = false;
+    let current = |world: &Mutex<World>| crate::server::lock(world).generation;
     while rx.changed().await.is_ok() {
+        if in_burst && !pause(&mut rx).await {
+            return;
+        }
         rx.borrow_and_update();
         let (snap, generation) = {
             let w = crate::server::lock(&world);
@@ -113,7 +206,9 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
             Err(e) => {
                 if e.is_panic() {
                     let payload = e.into_panic();
-                    if !falconer_analysis::ide::is_cancelled(&*payload) {
+                    if falconer_analysis::ide::is_cancelled(&*payload) {
+                        in_burst = true;
+                    } else {
                         let msg = crate::server::panic_message(&*payload);
                         client
                             .log_message(
@@ -126,15 +221,23 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
                 continue;
             }
         };
-        if crate::server::lock(&world).generation != generation {
+        in_burst = current(&world) != generation;
+        if in_burst {
             // A newer change is pending: its run publishes.
             continue;
         }
         let mut seen = HashSet::new();
+        let mut stale = false;
         for (uri, version, diags) in files {
             seen.insert(uri.clone());
             let before = published.get(&uri).map_or(&[][..], Vec::as_slice);
             if before != diags.as_slice() {
+                // Checked before each file: sending takes turns with the
+                // handlers that apply changes.
+                if current(&world) != generation {
+                    stale = true;
+                    break;
+                }
                 client
                     .publish_diagnostics(uri.clone(), diags.clone(), version)
                     .await;
@@ -144,6 +247,10 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
                     published.insert(uri, diags);
                 }
             }
+        }
+        if stale {
+            in_burst = true;
+            continue;
         }
         let gone: Vec<Uri> = published
             .keys()

@@ -5,11 +5,19 @@
 //! server on it and exchanges JSON messages. Responses are snapshotted
 //! with the workspace folder replaced by `${root}`.
 
+mod fixtures;
 mod protocol;
+mod session;
 
+use crate::features::diagnostics;
+use crate::state::{FileEntry, Snapshot};
+use falconer_analysis::{AnalysisHost, Config};
+use falconer_text::Encoding;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, WriteHalf};
 use tokio::sync::mpsc;
@@ -71,6 +79,15 @@ impl TestClient {
     /// Starts a server on a workspace with `files`; `utf8` offers UTF-8
     /// positions. Sends `initialize` and `initialized`.
     pub async fn start(files: &[(&str, &str)], utf8: bool) -> (TestClient, Value) {
+        TestClient::start_with(files, utf8, Value::Null).await
+    }
+
+    /// [`TestClient::start`] with the client's `initializationOptions`.
+    pub async fn start_with(
+        files: &[(&str, &str)],
+        utf8: bool,
+        init_options: Value,
+    ) -> (TestClient, Value) {
         let dir = TempDir::new(files);
         let (client_end, server_end) = tokio::io::duplex(1 << 22);
         let (sr, sw) = tokio::io::split(server_end);
@@ -129,7 +146,8 @@ impl TestClient {
                         "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } },
                         "textDocument": { "publishDiagnostics": { "relatedInformation": true } }
                     },
-                    "workspaceFolders": [{ "uri": c.root_uri, "name": "ws" }]
+                    "workspaceFolders": [{ "uri": c.root_uri, "name": "ws" }],
+                    "initializationOptions": init_options,
                 }),
             )
             .await;
@@ -277,9 +295,11 @@ impl TestClient {
         match v {
             Value::String(s) => Value::String(s.replace(&self.root_uri, "${root}")),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.redact(x)).collect()),
-            Value::Object(o) => {
-                Value::Object(o.iter().map(|(k, x)| (k.clone(), self.redact(x))).collect())
-            }
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.replace(&self.root_uri, "${root}"), self.redact(x)))
+                    .collect(),
+            ),
             v => v.clone(),
         }
     }
@@ -310,4 +330,40 @@ pub fn pos_of(text: &str, needle: &str, delta: usize, utf8: bool) -> (u32, u32) 
         text[line_start..at].encode_utf16().count() as u32
     };
     (line, col)
+}
+
+/// The diagnostics a fresh analysis of `files` (path, text, version; no
+/// `falconer.toml`, loaded in sorted path order as the server loads a
+/// workspace) gives, per URI, converted exactly as the server converts
+/// them (UTF-16 positions).
+pub fn fresh_diagnostics(files: &[(PathBuf, &str, i32)]) -> HashMap<String, Value> {
+    let mut order: Vec<&(PathBuf, &str, i32)> = files.iter().collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut host = AnalysisHost::new(Config::default());
+    host.update_files(
+        order
+            .iter()
+            .map(|(p, t, _)| (p.display().to_string(), t.to_string()))
+            .collect(),
+        Vec::new(),
+    );
+    let table: Vec<FileEntry> = order
+        .iter()
+        .map(|(p, _, v)| FileEntry {
+            path: p.clone(),
+            uri: Uri::from_file_path(p).unwrap(),
+            version: Some(*v),
+        })
+        .collect();
+    let snap = Snapshot {
+        analysis: host.snapshot(),
+        files: Arc::new(table),
+        encoding: Encoding::Utf16,
+        format_width: 100,
+        docs_base_url: None,
+    };
+    diagnostics::compute(&snap)
+        .into_iter()
+        .map(|(uri, _, d)| (uri.as_str().to_string(), serde_json::to_value(d).unwrap()))
+        .collect()
 }

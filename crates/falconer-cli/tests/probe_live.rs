@@ -211,17 +211,19 @@ fn without_privileges_the_probe_says_which_and_exits_2() {
 #[test]
 fn sigterm_detaches_cleanly() {
     let Some(_g) = guard() else { return };
-    let mut child = Command::new(BIN)
-        .args(["probe", "--rules"])
-        .arg(rules_dir())
-        .args(["--format", "json"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .args(["probe", "--rules"])
+            .arg(rules_dir())
+            .args(["--format", "json"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     // Wait for the start message.
-    let mut err = child.stderr.take().unwrap();
+    let mut err = child.0.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut all = String::new();
@@ -238,7 +240,12 @@ fn sigterm_detaches_cleanly() {
     });
     let start = Instant::now();
     let mut text = String::new();
-    while !text.contains("attached") {
+    // The whole start line (stderr may arrive in pieces).
+    let started = |t: &str| {
+        t.split_inclusive('\n')
+            .any(|l| l.contains("attached") && l.ends_with('\n'))
+    };
+    while !started(&text) {
         match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(t) => text = t,
             Err(_) => break,
@@ -253,10 +260,10 @@ fn sigterm_detaches_cleanly() {
     // Some activity to capture.
     let _ = Command::new("/usr/bin/true").status();
     // SAFETY: signalling our own child.
-    unsafe { libc_kill(child.id() as i32, 15) };
+    unsafe { libc_kill(child.0.id() as i32, 15) };
     let t = Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -302,6 +309,17 @@ fn duration_ends_the_capture() {
         "{stderr}"
     );
     assert!(no_probe_programs_left());
+}
+
+/// A child killed when the test ends, even by a failed assertion (a
+/// machine-wide capture left running would fail every later live test).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The kernel frees closed programs after an RCU grace period: wait a

@@ -453,6 +453,16 @@ impl World {
             }
             None => false,
         };
+        // Not a rules file before nor after (a test file, a scenario,
+        // any other YAML file the client sends): nothing to rebuild.
+        let never = was_member.is_none()
+            && !looks_like_rules
+            && !self.disk.contains_key(&path)
+            && !self.marked.contains(&path)
+            && !self
+                .project
+                .as_ref()
+                .is_some_and(|p| p.rules_files.contains(&path));
         self.open
             .insert(path.clone(), OpenDoc { uri, version, text });
         match (fast, was_member) {
@@ -462,6 +472,7 @@ impl World {
                 Arc::make_mut(&mut self.files)[i].version = Some(version);
                 self.generation += 1;
             }
+            _ if never => self.generation += 1,
             _ => self.rebuild(),
         }
     }

@@ -191,15 +191,13 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
         if !pause(&mut rx).await {
             return;
         }
-        let (docs, overrides, epoch, encoding) = {
+        let (docs, epoch, encoding) = {
             let w = lock(&world);
-            (
-                w.open_test_files(),
-                w.overrides(),
-                w.results_epoch,
-                w.encoding,
-            )
+            (w.open_test_files(), w.results_epoch, w.encoding)
         };
+        if docs.is_empty() && published.is_empty() {
+            continue;
+        }
         let todo: Vec<(Uri, Key, PathBuf, Arc<String>)> = docs
             .iter()
             .map(|(u, v, p, t)| {
@@ -209,6 +207,9 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
             .filter(|(u, k, _, _)| checked.get(u).is_none_or(|(ck, _)| ck != k))
             .collect();
         if !todo.is_empty() {
+            // Read now (maybe newer than the keys: then the keys no longer
+            // match at publication, and the next run computes again).
+            let overrides = lock(&world).overrides();
             let task = move || {
                 todo.into_iter()
                     .map(|(u, k, p, t)| {

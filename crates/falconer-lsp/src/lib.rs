@@ -10,8 +10,11 @@
 //! * `line_index.rs` negotiates the position encoding (UTF-8 when the
 //!   client offers it, else UTF-16) and does every offset/position
 //!   conversion;
+//! * `testing.rs` keeps the rule test files (index for the "run tests"
+//!   code lenses) and the results of the runs;
 //! * `features/` has one module per feature; the answers themselves come
-//!   from `falconer_analysis::ide`, which knows nothing of LSP.
+//!   from `falconer_analysis::ide` (and `falconer_test::ide` for rule
+//!   tests), which know nothing of LSP.
 //!
 //! Only this crate sees LSP types.
 
@@ -19,6 +22,7 @@ mod features;
 mod line_index;
 mod server;
 mod state;
+mod testing;
 mod workspace;
 
 #[cfg(test)]

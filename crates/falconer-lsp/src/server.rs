@@ -27,6 +27,8 @@ pub struct Backend {
     tx: watch::Sender<u64>,
     rx: Mutex<Option<watch::Receiver<u64>>>,
     dynamic_watch: AtomicBool,
+    /// The client handles `workspace/codeLens/refresh`.
+    code_lens_refresh: AtomicBool,
     /// Test hook: the next request's feature panics.
     #[cfg(test)]
     panic_next: AtomicBool,
@@ -58,6 +60,7 @@ impl Backend {
             tx,
             rx: Mutex::new(Some(rx)),
             dynamic_watch: AtomicBool::new(false),
+            code_lens_refresh: AtomicBool::new(false),
             #[cfg(test)]
             panic_next: AtomicBool::new(false),
         }
@@ -193,6 +196,15 @@ impl LanguageServer for Backend {
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
         self.dynamic_watch.store(dynamic_watch, Ordering::Relaxed);
+        let lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        self.code_lens_refresh
+            .store(lens_refresh, Ordering::Relaxed);
         let roots = roots_of(&params);
         let docs = docs_base_url(&params);
         let settings = params
@@ -254,6 +266,13 @@ impl LanguageServer for Backend {
                 selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 document_range_formatting_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![crate::testing::RUN_TESTS.into()],
+                    work_done_progress_options: Default::default(),
+                }),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -279,17 +298,29 @@ impl LanguageServer for Backend {
                 self.client.clone(),
                 rx,
             ));
+            tokio::spawn(features::test_diagnostics::publisher(
+                self.world.clone(),
+                self.client.clone(),
+                self.tx.subscribe(),
+            ));
         }
         if self.dynamic_watch.load(Ordering::Relaxed) {
             let client = self.client.clone();
             tokio::spawn(async move {
-                let watchers = ["**/*.yaml", "**/*.yml", "**/falconer.toml"]
-                    .into_iter()
-                    .map(|g| FileSystemWatcher {
-                        glob_pattern: GlobPattern::String(g.into()),
-                        kind: None,
-                    })
-                    .collect();
+                // Captures: test fixtures.
+                let watchers = [
+                    "**/*.yaml",
+                    "**/*.yml",
+                    "**/falconer.toml",
+                    "**/*.scap",
+                    "**/*.scap.gz",
+                ]
+                .into_iter()
+                .map(|g| FileSystemWatcher {
+                    glob_pattern: GlobPattern::String(g.into()),
+                    kind: None,
+                })
+                .collect();
                 let options = DidChangeWatchedFilesRegistrationOptions { watchers };
                 let reg = Registration {
                     id: "falconer-watched-files".into(),
@@ -478,6 +509,21 @@ impl LanguageServer for Backend {
     async fn folding_range(&self, p: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         self.read("foldingRange", p, features::folding::folding_ranges)
             .await
+    }
+
+    async fn code_lens(&self, p: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.read("codeLens", p, features::code_lens::code_lens)
+            .await
+    }
+
+    async fn execute_command(&self, p: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        let cx = features::run_tests::Ctx {
+            world: &self.world,
+            client: &self.client,
+            tx: &self.tx,
+            refresh: self.code_lens_refresh.load(Ordering::Relaxed),
+        };
+        features::run_tests::execute(cx, p).await
     }
 
     async fn selection_range(

@@ -7,8 +7,17 @@
 //! Requests read a [`Snapshot`], which owns a snapshot of the analysis
 //! and the file table as they were; a later edit cancels the snapshot's
 //! queries (salsa unwinds them) instead of waiting for them.
+//!
+//! Rule test files (YAML mappings with `cases:`) are kept apart: never
+//! analysed as rules, indexed for the "run tests" code lenses
+//! ([`TestIndex`]), and every change that may change a test's outcome
+//! drops the results it invalidates ([`Results`]): an edit of a test file
+//! those of its cases and of the rules it tests, any other edit (rules,
+//! scenarios, captures, config) all of them. Opening or closing a
+//! document whose buffer equals the disk's changes nothing.
 
 use crate::line_index::LineMap;
+use crate::testing::{Results, TestIndex};
 use crate::workspace::{self, ProjectConfig};
 use falconer_analysis::ide::Analysis;
 use falconer_analysis::{AnalysisHost, Config, FileId};
@@ -83,8 +92,16 @@ pub struct World {
     disk: BTreeMap<PathBuf, String>,
     open: HashMap<PathBuf, OpenDoc>,
     files: Arc<Vec<FileEntry>>,
-    /// Bumped by every change of the analysis inputs.
+    /// Bumped by every change of the analysis inputs (and by new test
+    /// results, which the diagnostics show).
     pub generation: u64,
+    /// The rule test files (disk, or the open buffer).
+    tests: Arc<TestIndex>,
+    /// Results of the test runs, for the current inputs.
+    results: Arc<Results>,
+    /// Bumped whenever results are dropped: a run that started before
+    /// does not store its (stale) results.
+    pub results_epoch: u64,
 }
 
 /// What requests read: the analysis and the file table at one moment.
@@ -95,6 +112,8 @@ pub struct Snapshot {
     pub docs_base_url: Option<String>,
     /// Width for formatting (`falconer.toml`'s `[format] width`).
     pub format_width: usize,
+    pub tests: Arc<TestIndex>,
+    pub results: Arc<Results>,
 }
 
 impl Snapshot {
@@ -141,6 +160,9 @@ impl Default for World {
             open: HashMap::new(),
             files: Arc::new(Vec::new()),
             generation: 0,
+            tests: Arc::default(),
+            results: Arc::default(),
+            results_epoch: 0,
         }
     }
 }
@@ -157,7 +179,66 @@ impl World {
                 .as_ref()
                 .and_then(|p| p.format_width)
                 .unwrap_or(falconer_analysis::ide::format::DEFAULT_WIDTH),
+            tests: self.tests.clone(),
+            results: self.results.clone(),
         }
+    }
+
+    /// The texts of the open documents (YAML only): what test runs and
+    /// test-file diagnostics read instead of the disk.
+    pub fn overrides(&self) -> Vec<(PathBuf, String)> {
+        self.open
+            .iter()
+            .filter(|(p, _)| workspace::is_yaml(p))
+            .map(|(p, d)| (p.clone(), d.text.clone()))
+            .collect()
+    }
+
+    /// The open test files: (uri, version, path, text).
+    pub fn open_test_files(&self) -> Vec<(Uri, i32, PathBuf, Arc<String>)> {
+        self.open
+            .iter()
+            .filter_map(|(p, d)| {
+                let f = self.tests.files.get(p)?;
+                Some((d.uri.clone(), d.version, p.clone(), f.text.clone()))
+            })
+            .collect()
+    }
+
+    /// Changes the results (runs starting, ending) and wakes the
+    /// diagnostics publisher (failures are diagnostics).
+    pub fn update_results(&mut self, f: impl FnOnce(&mut Results)) {
+        f(Arc::make_mut(&mut self.results));
+        self.generation += 1;
+    }
+
+    /// Drops every result (an input every test may depend on changed).
+    fn forget_results(&mut self) {
+        if !self.results.rules.is_empty() || !self.results.cases.is_empty() {
+            Arc::make_mut(&mut self.results).clear();
+        }
+        self.results_epoch += 1;
+    }
+
+    /// A file's text changed to `after` (`None`: no such file): updates
+    /// the test index and drops the results it may change.
+    fn text_changed(&mut self, path: &Path, after: Option<&str>) {
+        let was_test = self.tests.files.contains_key(path);
+        let may_be_test = after.is_some_and(workspace::maybe_test_file);
+        if was_test || may_be_test {
+            let touched = Arc::make_mut(&mut self.tests).set(path, after.map(str::to_string));
+            if was_test || self.tests.files.contains_key(path) {
+                Arc::make_mut(&mut self.results).forget_file(path, &touched);
+                self.results_epoch += 1;
+                return;
+            }
+        }
+        self.forget_results();
+    }
+
+    /// Whether a path is a rule test file (never analysed as rules).
+    pub fn is_test_file(&self, path: &Path) -> bool {
+        self.tests.files.contains_key(path)
     }
 
     pub fn roots(&self) -> &[PathBuf] {
@@ -169,10 +250,30 @@ impl World {
     pub fn set_roots(&mut self, roots: Vec<PathBuf>) -> Vec<String> {
         self.roots = roots;
         let problems = self.reload_config();
-        self.disk = workspace::discover(&self.roots);
+        self.rediscover();
         self.read_listed_files();
         self.rebuild();
         problems
+    }
+
+    /// Walks the workspace folders again: rules files and test files
+    /// (open test files keep their buffer's text); drops every result.
+    fn rediscover(&mut self) {
+        let found = workspace::discover(&self.roots);
+        self.disk = found.rules;
+        let mut index = TestIndex::default();
+        for (p, t) in found.tests {
+            if !self.open.contains_key(&p) {
+                index.set(&p, Some(t));
+            }
+        }
+        for (p, d) in &self.open {
+            if workspace::maybe_test_file(&d.text) {
+                index.set(p, Some(d.text.clone()));
+            }
+        }
+        self.tests = Arc::new(index);
+        self.forget_results();
     }
 
     /// Applies new client settings; returns problems to show.
@@ -183,6 +284,7 @@ impl World {
         self.settings = settings;
         let problems = self.reload_config();
         self.read_listed_files();
+        self.forget_results();
         self.rebuild();
         problems
     }
@@ -260,12 +362,13 @@ impl World {
         // Open documents count when they look like rules (or were found
         // on disk as rules files).
         let is_rules = |p: &PathBuf| {
-            self.disk.contains_key(p)
-                || (self.marked.contains(p) && self.open.contains_key(p))
-                || self
-                    .open
-                    .get(p)
-                    .is_some_and(|d| workspace::looks_like_rules(&d.text))
+            !self.tests.files.contains_key(p)
+                && (self.disk.contains_key(p)
+                    || (self.marked.contains(p) && self.open.contains_key(p))
+                    || self
+                        .open
+                        .get(p)
+                        .is_some_and(|d| workspace::looks_like_rules(&d.text)))
         };
         let (loaded, extra): (Vec<PathBuf>, Vec<PathBuf>) = match &self.project {
             Some(proj) if !proj.rules_files.is_empty() => {
@@ -332,16 +435,34 @@ impl World {
     /// An opened or changed document.
     pub fn set_document(&mut self, uri: Uri, version: i32, text: String) {
         let Some(path) = uri_path(&uri) else { return };
+        let changed = match self.open.get(&path) {
+            Some(d) => d.text != text,
+            None => self.disk_text(&path).as_deref() != Some(text.as_str()),
+        };
+        if changed {
+            self.text_changed(&path, Some(&text));
+        }
         let was_member = self.file_index(&path);
         let looks_like_rules = workspace::looks_like_rules(&text);
         let fast = match was_member {
             Some(i) => {
                 // Same membership: set the text only.
-                let still = self.disk.contains_key(&path) || looks_like_rules;
+                let still = (self.disk.contains_key(&path) || looks_like_rules)
+                    && !self.is_test_file(&path);
                 still && self.files[i].uri == uri
             }
             None => false,
         };
+        // Not a rules file before nor after (a test file, a scenario,
+        // any other YAML file the client sends): nothing to rebuild.
+        let never = was_member.is_none()
+            && !looks_like_rules
+            && !self.disk.contains_key(&path)
+            && !self.marked.contains(&path)
+            && !self
+                .project
+                .as_ref()
+                .is_some_and(|p| p.rules_files.contains(&path));
         self.open
             .insert(path.clone(), OpenDoc { uri, version, text });
         match (fast, was_member) {
@@ -351,6 +472,7 @@ impl World {
                 Arc::make_mut(&mut self.files)[i].version = Some(version);
                 self.generation += 1;
             }
+            _ if never => self.generation += 1,
             _ => self.rebuild(),
         }
     }
@@ -395,11 +517,27 @@ impl World {
     /// A closed document: back to the disk's text (or out of the set).
     pub fn close_document(&mut self, uri: &Uri) {
         let Some(path) = uri_path(uri) else { return };
-        if self.open.remove(&path).is_none() {
+        let Some(doc) = self.open.remove(&path) else {
             return;
+        };
+        let disk = workspace::read_text(&path);
+        if disk.as_deref() != Some(doc.text.as_str()) {
+            self.text_changed(&path, disk.as_deref());
         }
         self.refresh_from_disk(&path);
         self.rebuild();
+    }
+
+    /// A file's text as last seen on disk (rules and test files are
+    /// kept; other files are read).
+    fn disk_text(&self, path: &Path) -> Option<String> {
+        if let Some(t) = self.disk.get(path) {
+            return Some(t.clone());
+        }
+        if let Some(f) = self.tests.files.get(path) {
+            return Some(f.text.to_string());
+        }
+        workspace::read_text(path)
     }
 
     fn refresh_from_disk(&mut self, path: &Path) {
@@ -409,7 +547,12 @@ impl World {
             .is_some_and(|p| p.rules_files.iter().any(|f| f == path));
         let under_root = self.roots.iter().any(|r| path.starts_with(r));
         match workspace::read_text(path) {
-            Some(t) if listed || (under_root && workspace::looks_like_rules(&t)) => {
+            Some(t)
+                if listed
+                    || (under_root
+                        && workspace::looks_like_rules(&t)
+                        && !workspace::is_test_file(&t)) =>
+            {
                 self.disk.insert(path.to_path_buf(), t);
             }
             _ => {
@@ -425,13 +568,28 @@ impl World {
         for p in &paths {
             if p.file_name().is_some_and(|n| n == workspace::CONFIG_FILE) {
                 config_changed = true;
-            } else if workspace::is_yaml(p) {
+            } else if self.open.contains_key(p) {
+                // The buffer wins over the disk (for tests too).
                 self.refresh_from_disk(p);
+            } else if workspace::is_yaml(p) {
+                let known = self.disk.contains_key(p) || self.is_test_file(p);
+                let before = if known { self.disk_text(p) } else { None };
+                self.refresh_from_disk(p);
+                let after = workspace::read_text(p);
+                if !known && !after.as_deref().is_some_and(workspace::maybe_test_file) {
+                    // A scenario or another YAML file a test may read.
+                    self.forget_results();
+                } else if before != after {
+                    self.text_changed(p, after.as_deref());
+                }
+            } else {
+                // A capture or another fixture.
+                self.forget_results();
             }
         }
         if config_changed {
             problems = self.reload_config();
-            self.disk = workspace::discover(&self.roots);
+            self.rediscover();
             self.read_listed_files();
         }
         self.rebuild();

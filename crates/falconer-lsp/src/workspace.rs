@@ -63,9 +63,39 @@ pub fn read_text(path: &Path) -> Option<String> {
     })
 }
 
-/// The rules files under `roots` (path → text), found by walking them.
-pub fn discover(roots: &[PathBuf]) -> BTreeMap<PathBuf, String> {
-    let mut out = BTreeMap::new();
+/// Whether a text may be a rule test file (a top-level `cases:` key, or a
+/// flow mapping): a cheap test before [`is_test_file`], which parses.
+pub fn maybe_test_file(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start_matches(['"', '\'']);
+        l.starts_with("cases")
+    }) || text
+        .lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("---"))
+        .is_some_and(|l| l.starts_with('{'))
+}
+
+/// Whether a text is a rule test file (a YAML mapping with `cases:`, as
+/// `falconer test` decides). Test files are never analysed as rules.
+pub fn is_test_file(text: &str) -> bool {
+    maybe_test_file(text) && falconer_test::ide::is_test_file(text)
+}
+
+/// What a walk of the workspace folders finds.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Rules files (path → text).
+    pub rules: BTreeMap<PathBuf, String>,
+    /// Rule test files (path → text).
+    pub tests: BTreeMap<PathBuf, String>,
+}
+
+/// The rules files and the rule test files under `roots`, found by
+/// walking them.
+pub fn discover(roots: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    let out = &mut found.rules;
     for root in roots {
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
@@ -83,10 +113,14 @@ pub fn discover(roots: &[PathBuf]) -> BTreeMap<PathBuf, String> {
                     }
                 } else if ft.is_file() && is_yaml(&path) {
                     if let Some(text) = read_text(&path) {
-                        if looks_like_rules(&text) {
+                        if is_test_file(&text) {
+                            if found.tests.len() < MAX_FILES {
+                                found.tests.insert(path, text);
+                            }
+                        } else if looks_like_rules(&text) {
                             out.insert(path, text);
                             if out.len() >= MAX_FILES {
-                                return out;
+                                return found;
                             }
                         }
                     }
@@ -94,7 +128,7 @@ pub fn discover(roots: &[PathBuf]) -> BTreeMap<PathBuf, String> {
             }
         }
     }
-    out
+    found
 }
 
 /// A project config: load order and analysis config.
@@ -161,5 +195,15 @@ mod tests {
         assert!(!looks_like_rules("  - rule: x\n"));
         assert!(!looks_like_rules("-rule: x\n"));
         assert!(!looks_like_rules("apiVersion: v1\nkind: Pod\n"));
+    }
+
+    #[test]
+    fn test_files_are_recognised() {
+        let t = "rules: [r.yaml]\ncases:\n  - name: a\n    capture: a.scap\n";
+        assert!(is_test_file(t));
+        assert!(is_test_file("{rules: [r.yaml], cases: []}\n"));
+        assert!(!is_test_file("- rule: cases\n  desc: cases\n"));
+        assert!(!is_test_file("events:\n  - spawn: {pid: 1}\n"));
+        assert!(!maybe_test_file("- rule: x\n  desc: the cases we miss\n"));
     }
 }

@@ -10,6 +10,10 @@
 //! - [`diagnostics`]: the problems of one test file (its current text,
 //!   e.g. an unsaved buffer): schema errors, unknown rules, missing
 //!   fixtures, scenario errors, output fields a rule does not print.
+//!
+//! The `*_with` forms take `overrides`: (path, text) pairs used instead
+//! of the disk's text of test, rules and scenario files (an editor's
+//! open buffers); captures and directory listings come from the disk.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,42 +48,70 @@ pub struct RuleTest {
 /// errors are skipped (see [`diagnostics`]). Cheap: no rules are
 /// analysed, no fixture is built.
 pub fn discover(workspace_root: &Path) -> Vec<RuleTest> {
+    discover_with(workspace_root, &[])
+}
+
+/// [`discover`], with the texts of `overrides` used instead of the
+/// disk's (which files exist is still read from the disk).
+pub fn discover_with(workspace_root: &Path, overrides: &[(PathBuf, String)]) -> Vec<RuleTest> {
     let mut out = Vec::new();
     let Ok(files) = suite::find_test_files(&[workspace_root.to_path_buf()]) else {
         return out;
     };
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
+        let text = match overrides.iter().find(|(p, _)| *p == f) {
+            Some((_, t)) => t.clone(),
+            None => match std::fs::read_to_string(&f) {
+                Ok(t) => t,
+                Err(_) => continue,
+            },
         };
-        let src = Arc::new(SourceText::new(&f, text));
-        let Ok(file) = schema::parse(src.clone()) else {
-            continue;
-        };
-        for c in &file.cases {
-            let (cl, cc) = src.line_col(c.name.span.start);
-            let mut seen: Vec<&str> = Vec::new();
-            for e in &c.expect {
-                if seen.contains(&e.rule.value.as_str()) {
-                    continue;
-                }
-                seen.push(&e.rule.value);
-                let (rl, rc) = src.line_col(e.rule.span.start);
-                out.push(RuleTest {
-                    rule: e.rule.value.clone(),
-                    test_file: f.clone(),
-                    case: c.name.value.clone(),
-                    case_span: c.name.span,
-                    case_line: cl,
-                    case_column: cc,
-                    rule_span: e.rule.span,
-                    rule_line: rl,
-                    rule_column: rc,
-                });
+        out.extend(discover_file(&f, &text));
+    }
+    out
+}
+
+/// The rule tests of one test file given as text (an editor's buffer):
+/// [`discover`] for one file. Empty when the text is not a test file or
+/// has schema errors.
+pub fn discover_file(path: &Path, text: &str) -> Vec<RuleTest> {
+    let mut out = Vec::new();
+    if !suite::is_test_file_text(text) {
+        return out;
+    }
+    let src = Arc::new(SourceText::new(path, text));
+    let Ok(file) = schema::parse(src.clone()) else {
+        return out;
+    };
+    for c in &file.cases {
+        let (cl, cc) = src.line_col(c.name.span.start);
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &c.expect {
+            if seen.contains(&e.rule.value.as_str()) {
+                continue;
             }
+            seen.push(&e.rule.value);
+            let (rl, rc) = src.line_col(e.rule.span.start);
+            out.push(RuleTest {
+                rule: e.rule.value.clone(),
+                test_file: path.to_path_buf(),
+                case: c.name.value.clone(),
+                case_span: c.name.span,
+                case_line: cl,
+                case_column: cc,
+                rule_span: e.rule.span,
+                rule_line: rl,
+                rule_column: rc,
+            });
         }
     }
     out
+}
+
+/// Whether a text is a test file (a YAML mapping with `cases:`), as
+/// [`discover`] decides.
+pub fn is_test_file(text: &str) -> bool {
+    suite::is_test_file_text(text)
 }
 
 /// The outcome of one case.
@@ -91,6 +123,9 @@ pub struct CaseOutcome {
     pub passed: bool,
     /// What failed and why (empty when passed).
     pub message: String,
+    /// The rules the failed expectations are about (empty when passed,
+    /// or for failures about no rule, e.g. an unreadable capture).
+    pub failed_rules: Vec<String>,
 }
 
 /// Outcome of [`run_rule`].
@@ -110,23 +145,57 @@ impl RuleRun {
 /// Runs every case of the workspace that has an expectation about
 /// `rule` (the code lens "run tests" of that rule).
 pub fn run_rule(workspace_root: &Path, rule: &str) -> RuleRun {
+    run_rule_with(workspace_root, rule, &[])
+}
+
+/// [`run_rule`], with the texts of `overrides` used instead of the
+/// disk's: test files, the rules files they load and scenario files
+/// (an editor's unsaved buffers). Captures are always read from disk.
+pub fn run_rule_with(
+    workspace_root: &Path,
+    rule: &str,
+    overrides: &[(PathBuf, String)],
+) -> RuleRun {
+    let files: Vec<PathBuf> = discover_with(workspace_root, overrides)
+        .into_iter()
+        .filter(|t| t.rule == rule)
+        .map(|t| t.test_file)
+        .collect();
+    run_rule_in(&files, rule, overrides)
+}
+
+/// Runs the cases of `test_files` that have an expectation about `rule`
+/// (pass only files with such cases: a problem in any file given stops
+/// the run; for a caller that keeps its own [`discover`] results, as the
+/// language server does), with `overrides` as in [`run_rule_with`].
+pub fn run_rule_in(test_files: &[PathBuf], rule: &str, overrides: &[(PathBuf, String)]) -> RuleRun {
     let filter = Filter {
         run: None,
         rule: Some(rule.to_string()),
     };
-    let files: Vec<PathBuf> = {
-        let mut v: Vec<PathBuf> = discover(workspace_root)
-            .into_iter()
-            .filter(|t| t.rule == rule)
-            .map(|t| t.test_file)
-            .collect();
-        v.dedup();
-        v
-    };
+    let mut files: Vec<PathBuf> = Vec::new();
+    for f in test_files {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
     if files.is_empty() {
         return RuleRun::default();
     }
-    let s = suite::load(&files, &filter, &[]);
+    run_suite(&files, &filter, overrides)
+}
+
+/// Runs one case of a test file (the code lens "run case").
+pub fn run_case_with(test_file: &Path, case: &str, overrides: &[(PathBuf, String)]) -> RuleRun {
+    let filter = Filter {
+        run: regex::Regex::new(&format!("^{}$", regex::escape(case))).ok(),
+        rule: None,
+    };
+    run_suite(&[test_file.to_path_buf()], &filter, overrides)
+}
+
+fn run_suite(files: &[PathBuf], filter: &Filter, overrides: &[(PathBuf, String)]) -> RuleRun {
+    let s = suite::load(files, filter, overrides);
     if s.has_errors() {
         return RuleRun {
             cases: Vec::new(),
@@ -140,12 +209,16 @@ pub fn run_rule(workspace_root: &Path, rule: &str) -> RuleRun {
             .iter()
             .map(|r| {
                 let c = &s.cases[r.case];
+                let mut failed_rules: Vec<String> =
+                    r.failures.iter().filter_map(|f| f.rule.clone()).collect();
+                failed_rules.dedup();
                 CaseOutcome {
                     test_file: s.files[c.file].path.clone(),
                     case: c.name.clone(),
                     line: c.line,
                     passed: r.passed(),
                     message: r.failures.iter().map(|f| render_failure(f, "")).collect(),
+                    failed_rules,
                 }
             })
             .collect(),
@@ -159,5 +232,15 @@ pub fn run_rule(workspace_root: &Path, rule: &str) -> RuleRun {
 /// scenario file's errors) are included; filter on `path` to keep the
 /// test file's own.
 pub fn diagnostics(path: &Path, text: &str) -> Vec<Diagnostic> {
-    suite::load_text(path, text, &Filter::default()).diagnostics
+    diagnostics_with(path, text, &[])
+}
+
+/// [`diagnostics`], with the texts of `overrides` used instead of the
+/// disk's for the rules and scenario files the test file refers to.
+pub fn diagnostics_with(
+    path: &Path,
+    text: &str,
+    overrides: &[(PathBuf, String)],
+) -> Vec<Diagnostic> {
+    suite::load_text_with(path, text, &Filter::default(), overrides).diagnostics
 }

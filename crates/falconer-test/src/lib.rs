@@ -36,4 +36,7 @@ pub mod suite;
 pub mod yamlread;
 
 pub use diag::{Diagnostic, Severity};
-pub use ide::{diagnostics, discover, run_rule, CaseOutcome, RuleRun, RuleTest};
+pub use ide::{
+    diagnostics, diagnostics_with, discover, discover_file, discover_with, run_case_with, run_rule,
+    run_rule_in, run_rule_with, CaseOutcome, RuleRun, RuleTest,
+};

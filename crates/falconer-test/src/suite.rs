@@ -253,13 +253,17 @@ struct Loader {
     configs: HashMap<ConfigKey, usize>,
     /// Configs whose rules have load errors (reported once).
     broken: HashMap<ConfigKey, Vec<Diagnostic>>,
+    /// Texts used instead of the disk's (by [`key_of`] path): an
+    /// editor's unsaved buffers of test, rules and scenario files.
+    overrides: HashMap<PathBuf, Arc<String>>,
 }
 
 /// Loads the test files at `paths` (files or directories), with texts
 /// of `overrides` used instead of the disk's (an editor's unsaved
-/// buffers).
+/// buffers: test files, the rules files they load, scenario files).
+/// Which files a directory holds is still read from the disk.
 pub fn load(paths: &[PathBuf], filter: &Filter, overrides: &[(PathBuf, String)]) -> Suite {
-    let mut l = Loader::default();
+    let mut l = Loader::with_overrides(overrides);
     let files = match find_test_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -270,25 +274,45 @@ pub fn load(paths: &[PathBuf], filter: &Filter, overrides: &[(PathBuf, String)])
         }
     };
     for f in files {
-        let over = overrides
-            .iter()
-            .find(|(p, _)| key_of(p) == key_of(&f))
-            .map(|(_, t)| t.clone());
-        l.load_file(&f, over, filter);
+        l.load_file(&f, None, filter);
     }
     l.suite
 }
 
 /// Loads one test file given as text (for editors), without running.
 pub fn load_text(path: &Path, text: &str, filter: &Filter) -> Suite {
-    let mut l = Loader::default();
+    load_text_with(path, text, filter, &[])
+}
+
+/// [`load_text`], with texts of `overrides` used instead of the disk's
+/// for the rules and scenario files the test file refers to.
+pub fn load_text_with(
+    path: &Path,
+    text: &str,
+    filter: &Filter,
+    overrides: &[(PathBuf, String)],
+) -> Suite {
+    let mut l = Loader::with_overrides(overrides);
     l.load_file(path, Some(text.to_string()), filter);
     l.suite
 }
 
 impl Loader {
+    fn with_overrides(overrides: &[(PathBuf, String)]) -> Loader {
+        Loader {
+            overrides: overrides
+                .iter()
+                .map(|(p, t)| (key_of(p), Arc::new(t.clone())))
+                .collect(),
+            ..Loader::default()
+        }
+    }
+
     fn text(&mut self, p: &Path) -> Option<Arc<String>> {
         let k = key_of(p);
+        if let Some(t) = self.overrides.get(&k) {
+            return Some(t.clone());
+        }
         self.texts
             .entry(k)
             .or_insert_with(|| std::fs::read_to_string(p).ok().map(Arc::new))
@@ -296,7 +320,11 @@ impl Loader {
     }
 
     fn load_file(&mut self, path: &Path, over: Option<String>, filter: &Filter) {
-        let text = match over {
+        let text = match over.or_else(|| {
+            self.overrides
+                .get(&key_of(path))
+                .map(|t| t.as_str().to_string())
+        }) {
             Some(t) => t,
             None => match std::fs::read_to_string(path) {
                 Ok(t) => t,
@@ -536,10 +564,14 @@ impl Loader {
             FixtureSpec::ScenarioFile(p) => {
                 let path = rel(dir, &p.value);
                 let k = key_of(&path);
+                let over = self.overrides.get(&k).cloned();
                 let got = self
                     .scenarios
                     .entry(k)
-                    .or_insert_with(|| scenario::build_file(&path).map(Arc::new))
+                    .or_insert_with(|| match over {
+                        Some(t) => scenario::build_text(&path, t.as_str()).map(Arc::new),
+                        None => scenario::build_file(&path).map(Arc::new),
+                    })
                     .clone();
                 match got {
                     Ok(b) => (Some(b), format!("scenario {}", p.value)),

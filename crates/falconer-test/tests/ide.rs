@@ -90,3 +90,67 @@ fn diagnostics_of_an_unsaved_test_file() {
     // The file is not on disk: nothing else is read from it.
     assert!(!path.exists());
 }
+
+#[test]
+fn unsaved_rules_and_test_files_win_over_the_disk() {
+    let rules = root().join("rules");
+    let rules_file = rules.join("falconer_rules.yaml");
+    let disk = std::fs::read_to_string(&rules_file).unwrap();
+    // The rule's condition edited (unsaved) so that it matches on the
+    // host only: the cases that expect it to fire, or not on the host,
+    // fail.
+    let edited = disk.replace(
+        "condition: spawned_process and container and shell_procs",
+        "condition: spawned_process and not container and shell_procs",
+    );
+    assert_ne!(edited, disk);
+    let overrides = vec![(rules_file.clone(), edited)];
+    let r = falconer_test::run_rule_with(&rules, "Shell Spawned in Container", &overrides);
+    let failed: Vec<&str> = r
+        .cases
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.case.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "a web server starting shells fires",
+            "a shell on the host stays quiet",
+            "a refused write below /etc in a container stays quiet"
+        ],
+        "{r:?}"
+    );
+    let f = r.cases.iter().find(|c| !c.passed).unwrap();
+    assert_eq!(f.failed_rules, ["Shell Spawned in Container"]);
+    assert!(f.message.contains("to fire"), "{}", f.message);
+
+    // An unsaved test file: its cases are the ones run and discovered.
+    let test_file = rules.join("tests/shell_in_container.yaml");
+    let text = std::fs::read_to_string(&test_file)
+        .unwrap()
+        .replace("count: 2", "count: 3");
+    let overrides = vec![(test_file.clone(), text.clone())];
+    let r =
+        falconer_test::run_case_with(&test_file, "a web server starting shells fires", &overrides);
+    assert_eq!(r.cases.len(), 1, "{r:?}");
+    assert!(!r.cases[0].passed);
+    assert!(
+        r.cases[0].message.contains("exactly 3"),
+        "{}",
+        r.cases[0].message
+    );
+    let r = falconer_test::run_case_with(&test_file, "a shell on the host stays quiet", &[]);
+    assert_eq!(r.cases.len(), 1);
+    assert!(r.passed(), "{r:?}");
+
+    let found = falconer_test::discover_file(&test_file, &text);
+    assert_eq!(
+        found.len(),
+        discover(&rules)
+            .iter()
+            .filter(|t| t.test_file == test_file)
+            .count()
+    );
+    assert!(falconer_test::discover_file(&test_file, "- rule: x\n").is_empty());
+}

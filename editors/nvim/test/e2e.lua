@@ -104,6 +104,19 @@ local function run()
   require('falconer').setup({ cmd = { bin, 'lsp' }, method = method })
   say('setup with method = ' .. method)
 
+  -- A rule test file for the rule of local_rules.yaml (written before the
+  -- server starts, so that its first walk finds it).
+  vim.fn.mkdir(ws .. '/tests', 'p')
+  vim.fn.writefile({
+    'rules: [../base_rules.yaml, ../local_rules.yaml]',
+    'cases:',
+    '  - name: bash fires',
+    '    scenario:',
+    '      processes: [{pid: 100, exe: /usr/sbin/nginx}]',
+    '      events: [{spawn: {pid: 101, ppid: 100, command: "bash -c id"}}]',
+    '    expect: [{rule: Shell spawned, count: 1}]',
+  }, ws .. '/tests/shell.yaml')
+
   -- 1. Open the rules file with the mistake: filetype, client, diagnostic.
   vim.cmd.edit(vim.fn.fnameescape(ws .. '/local_rules.yaml'))
   local buf = vim.api.nvim_get_current_buf()
@@ -179,6 +192,29 @@ local function run()
       diag.message:gsub('\n', ' / ')
     )
   )
+
+  -- 1b. The "run tests" code lens over the rule (the plugin refreshes the
+  -- lenses on attach), and running it: the rules have a load error, so
+  -- the lens says the tests could not run.
+  local rlnum = find_in_buffer(buf, '- rule: Shell spawned')
+  local function lens_title()
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      if l.range.start.line == rlnum and l.command then
+        return l.command.title
+      end
+    end
+  end
+  local title = wait_for('a code lens over the rule', lens_title)
+  check(title == '▶ Run 1 test', 'code lens title is ' .. tostring(title) .. ', expected ▶ Run 1 test')
+  vim.api.nvim_win_set_cursor(0, { rlnum + 1, 0 })
+  vim.lsp.codelens.run()
+  title = wait_for('the code lens to show the run', function()
+    vim.lsp.codelens.refresh({ bufnr = buf })
+    local t = lens_title()
+    return t ~= '▶ Run 1 test' and not (t or ''):find('Running') and t
+  end)
+  check(title == '✗ tests could not run', 'after the run the code lens says ' .. tostring(title))
+  say('ok: code lens "▶ Run 1 test" over the rule, then "' .. title .. '" (the rules have a load error)')
 
   -- 2. Go to definition on the macro: lands in base_rules.yaml on its name.
   local mlnum, mcol = find_in_buffer(buf, 'spawned_process')

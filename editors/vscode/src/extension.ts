@@ -82,9 +82,15 @@ async function start(): Promise<void> {
     options: { cwd: firstFolderPath() },
   };
   const clientOptions: LanguageClientOptions = {
+    // Plain YAML files too: rule test files (`cases:`) get diagnostics
+    // and "run case" lenses; the server ignores other YAML files.
+    // `falconer.runTests` (the lenses' command) is registered by the
+    // client itself from the server's executeCommandProvider: do not
+    // register it here.
     documentSelector: [
       { language: LANGUAGE_ID, scheme: 'file' },
       { language: LANGUAGE_ID, scheme: 'untitled' },
+      { language: 'yaml', scheme: 'file' },
     ],
     initializationOptions: serverSettings(),
     outputChannel: log,

@@ -153,13 +153,24 @@ pub fn to_lsp_with(maps: &mut LineMaps<'_>, d: &Diagnostic) -> lsp::Diagnostic {
 }
 
 /// Diagnostics of every file of the snapshot (empty for extra files),
-/// with the document version they were computed for.
+/// with the document version they were computed for: the analysis's,
+/// then the failed test cases on the rules' names.
 pub fn compute(snap: &Snapshot) -> Vec<(Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
     let mut per_file: Vec<Vec<lsp::Diagnostic>> = vec![Vec::new(); snap.files.len()];
     let mut maps = LineMaps::new(snap);
     for d in snap.analysis.diagnostics().iter() {
         if let Some(v) = per_file.get_mut(d.loc.file as usize) {
             v.push(to_lsp_with(&mut maps, d));
+        }
+    }
+    if snap.results.cases.values().any(|c| !c.passed) {
+        for (i, v) in per_file.iter_mut().enumerate() {
+            let file = i as FileId;
+            v.extend(super::test_diagnostics::failures(
+                snap,
+                file,
+                maps.get(file),
+            ));
         }
     }
     snap.files

@@ -4,6 +4,7 @@
 //! analysis's `ide` query, and converts the answer back.
 
 pub mod code_actions;
+pub mod code_lens;
 pub mod completion;
 pub mod definition;
 pub mod diagnostics;
@@ -14,9 +15,11 @@ pub mod hover;
 pub mod inlay_hints;
 pub mod references;
 pub mod rename;
+pub mod run_tests;
 pub mod selection;
 pub mod semantic_tokens;
 pub mod symbols;
+pub mod test_diagnostics;
 pub mod workspace_symbols;
 
 use crate::state::Snapshot;

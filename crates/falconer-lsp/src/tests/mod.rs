@@ -6,6 +6,7 @@
 //! with the workspace folder replaced by `${root}`.
 
 mod fixtures;
+mod lens;
 mod protocol;
 mod session;
 
@@ -66,6 +67,8 @@ pub struct TestClient {
     incoming: mpsc::UnboundedReceiver<Value>,
     /// Notifications received and not yet consumed.
     pending: Vec<Value>,
+    /// Requests the server sent (answered with `null`), in order.
+    pub server_requests: Vec<Value>,
     next_id: i64,
     pub dir: TempDir,
     root_uri: String,
@@ -126,6 +129,7 @@ impl TestClient {
             writer: cw,
             incoming: rx,
             pending: Vec::new(),
+            server_requests: Vec::new(),
             next_id: 1,
             dir,
             root_uri,
@@ -143,7 +147,10 @@ impl TestClient {
                     "rootUri": null,
                     "capabilities": {
                         "general": { "positionEncodings": encodings },
-                        "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } },
+                        "workspace": {
+                            "didChangeWatchedFiles": { "dynamicRegistration": true },
+                            "codeLens": { "refreshSupport": true }
+                        },
                         "textDocument": { "publishDiagnostics": { "relatedInformation": true } }
                     },
                     "workspaceFolders": [{ "uri": c.root_uri, "name": "ws" }],
@@ -183,6 +190,7 @@ impl TestClient {
                 let id = v["id"].clone();
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }))
                     .await;
+                self.server_requests.push(v);
                 continue;
             }
             return v;
@@ -228,6 +236,34 @@ impl TestClient {
         }
     }
 
+    /// Waits for a notification matching `pred`; the others, earlier or
+    /// not, stay pending.
+    pub async fn take_notification(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i);
+        }
+        loop {
+            let v = self.recv().await;
+            if pred(&v) {
+                return v;
+            }
+            self.pending.push(v);
+        }
+    }
+
+    /// [`TestClient::diagnostics`], leaving the other notifications
+    /// pending.
+    pub async fn take_diagnostics(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let uri = self.uri(name);
+        self.take_notification(|v| {
+            v["method"] == "textDocument/publishDiagnostics"
+                && v["params"]["uri"] == json!(uri)
+                && pred(&v["params"])
+        })
+        .await["params"]
+            .clone()
+    }
+
     /// Waits for diagnostics of `name` accepted by `pred`; returns the
     /// `publishDiagnostics` params.
     pub async fn diagnostics(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
@@ -260,6 +296,7 @@ impl TestClient {
                 let id = v["id"].clone();
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }))
                     .await;
+                self.server_requests.push(v);
                 continue;
             }
             self.pending.push(v);
@@ -290,10 +327,14 @@ impl TestClient {
         self.result(&format!("textDocument/{method}"), params).await
     }
 
-    /// Replaces the workspace folder's URI by `${root}` in every string.
+    /// Replaces the workspace folder's URI (and path) by `${root}` in
+    /// every string.
     pub fn redact(&self, v: &Value) -> Value {
         match v {
-            Value::String(s) => Value::String(s.replace(&self.root_uri, "${root}")),
+            Value::String(s) => Value::String(
+                s.replace(&self.root_uri, "${root}")
+                    .replace(&self.dir.0.display().to_string(), "${root}"),
+            ),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.redact(x)).collect()),
             Value::Object(o) => Value::Object(
                 o.iter()
@@ -361,6 +402,8 @@ pub fn fresh_diagnostics(files: &[(PathBuf, &str, i32)]) -> HashMap<String, Valu
         encoding: Encoding::Utf16,
         format_width: 100,
         docs_base_url: None,
+        tests: Default::default(),
+        results: Default::default(),
     };
     diagnostics::compute(&snap)
         .into_iter()

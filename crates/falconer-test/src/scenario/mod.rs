@@ -1425,6 +1425,11 @@ pub fn build_file(path: &std::path::Path) -> Result<Vec<u8>, Vec<Diagnostic>> {
             format!("cannot read the scenario {}: {e}", path.display()),
         )]
     })?;
+    build_text(path, &text)
+}
+
+/// Parses and builds a scenario file's text (an editor's unsaved buffer).
+pub fn build_text(path: &std::path::Path, text: &str) -> Result<Vec<u8>, Vec<Diagnostic>> {
     let src = Arc::new(SourceText::new(path, text));
     let s = parse_file(src)?;
     build(&s)

@@ -42,7 +42,17 @@ function M.is_item_line(line)
   return false
 end
 
---- Whether the first `max_lines` lines of a buffer look like a rules file.
+--- Whether a line is the top-level `cases:` key of a rule test file
+--- (`falconer test`): test files also get `yaml.falco`, so that the
+--- server checks them (it never reads them as rules).
+--- @param line string
+--- @return boolean
+function M.is_test_line(line)
+  return line:match('^cases:') ~= nil
+end
+
+--- Whether the first `max_lines` lines of a buffer look like a rules file
+--- or a rule test file.
 --- @param bufnr integer
 --- @param max_lines? integer
 --- @return boolean
@@ -52,7 +62,7 @@ function M.buffer_looks_like_rules(bufnr, max_lines)
   end
   local lines = vim.api.nvim_buf_get_lines(bufnr, 0, max_lines or 400, false)
   for _, line in ipairs(lines) do
-    if M.is_item_line(line) then
+    if M.is_item_line(line) or M.is_test_line(line) then
       return true
     end
   end
@@ -87,7 +97,8 @@ function M.register(opts)
     M.detect_content = opts.detect_content
   end
   -- Other YAML files become Falco rules files when they hold a Falco item
-  -- at column 0; otherwise detection falls through to plain yaml.
+  -- at column 0 (or a top-level `cases:`: a rule test file); otherwise
+  -- detection falls through to plain yaml.
   add('.*%.ya?ml', {
     function(_, bufnr)
       if M.detect_content and M.buffer_looks_like_rules(bufnr) then

@@ -11,6 +11,7 @@
 --     detect_content = true,  -- *.yaml with `- rule:`/`- macro:`/`- list:` items
 --     autostart = true,
 --     method = 'auto',        -- 'enable' (vim.lsp.enable), 'start' (vim.lsp.start)
+--     codelens = true,        -- show the "run tests" lenses (vim.lsp.codelens)
 --     on_attach = nil, capabilities = nil,
 --   })
 --
@@ -32,6 +33,7 @@ M.defaults = {
   detect_content = true,
   autostart = true,
   method = 'auto',
+  codelens = true,
   on_attach = nil,
   capabilities = nil,
 }
@@ -142,6 +144,40 @@ local function start_legacy(cfg, bufnr)
   vim.lsp.start(start, { bufnr = bufnr })
 end
 
+--- Shows the server's code lenses ("▶ Run 3 tests" above rules with unit
+--- tests, "▶ Run case" above test cases) in the buffers it attaches to:
+--- refreshed on attach, on entering the buffer, after insert mode and
+--- after writing (the server also asks for a refresh after each run).
+--- Run the lens under the cursor with `vim.lsp.codelens.run()`.
+local function enable_codelens()
+  local group = vim.api.nvim_create_augroup('falconer_codelens', { clear = true })
+  vim.api.nvim_create_autocmd('LspAttach', {
+    group = group,
+    callback = function(args)
+      local client = vim.lsp.get_client_by_id(args.data and args.data.client_id or -1)
+      if not client or client.name ~= 'falconer' then
+        return
+      end
+      local caps = client.server_capabilities or {}
+      if not caps.codeLensProvider then
+        return
+      end
+      local buf = args.buf
+      local function refresh()
+        if vim.api.nvim_buf_is_valid(buf) then
+          vim.lsp.codelens.refresh({ bufnr = buf })
+        end
+      end
+      vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+        group = group,
+        buffer = buf,
+        callback = refresh,
+      })
+      refresh()
+    end,
+  })
+end
+
 --- Sets up filetype detection and the language server.
 --- @param user_opts? table see the top of this file
 function M.setup(user_opts)
@@ -160,6 +196,10 @@ function M.setup(user_opts)
   if problem then
     vim.notify(problem, vim.log.levels.WARN)
     return
+  end
+
+  if opts.codelens ~= false and vim.lsp.codelens then
+    enable_codelens()
   end
 
   local cfg = M.lsp_config(opts)

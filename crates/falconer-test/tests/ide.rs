@@ -115,6 +115,7 @@ fn unsaved_rules_and_test_files_win_over_the_disk() {
     assert_eq!(
         failed,
         [
+            "python starting sh in a container fires",
             "a web server starting shells fires",
             "a shell on the host stays quiet",
             "a refused write below /etc in a container stays quiet"

@@ -427,8 +427,29 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, p: CompletionParams) -> Result<Option<CompletionResponse>> {
-        self.read("completion", p, features::completion::completion)
-            .await
+        // Typing goes on while a completion is computed: an edit cancels
+        // it, and the client would fall back to plain words. While the text
+        // before the cursor is what it was (the user typed after it), the
+        // answer is the same: compute it again on the newer text.
+        let uri = p.text_document_position.text_document.uri.clone();
+        let pos = p.text_document_position.position;
+        let prefix = |w: &World| -> Option<String> {
+            let text = w.document_text(&uri)?;
+            let offset = crate::line_index::LineMap::new(text, w.encoding).offset(pos) as usize;
+            text.get(..offset).map(str::to_string)
+        };
+        let before = prefix(&lock(&self.world));
+        let mut tries = 0;
+        loop {
+            let r = self
+                .read("completion", p.clone(), features::completion::completion)
+                .await;
+            tries += 1;
+            let modified = matches!(&r, Err(e) if e.code == ErrorCode::ContentModified);
+            if !modified || tries == 3 || before.is_none() || prefix(&lock(&self.world)) != before {
+                return r;
+            }
+        }
     }
 
     async fn formatting(&self, p: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {

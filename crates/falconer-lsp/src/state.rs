@@ -509,7 +509,6 @@ impl World {
     }
 
     /// The text of an open document.
-    #[cfg(test)]
     pub fn document_text(&self, uri: &Uri) -> Option<&str> {
         self.open.get(&uri_path(uri)?).map(|d| d.text.as_str())
     }

@@ -19,7 +19,9 @@
 // (written to the settings file) the server starts; the unknown-field
 // squiggle appears under proc.nmae; the Problems panel lists it with the
 // falconer code; typing ` and proc.` opens the suggestions, which offer
-// proc.name; detected.yaml opens as Falco rules by its contents, plain.yaml
+// proc.name; the "▶ Run 1 test" code lens shows above the rule (tested by
+// shell_tests.yaml) and, clicked, reports that the tests could not run (the
+// rules have a load error); detected.yaml opens as Falco rules by its contents, plain.yaml
 // as YAML until "Falconer: Treat this file as Falco rules" switches it and
 // records it in falconer.files. Prints `ok:` lines; a failure exits 1 saying what was
 // expected (and saves a screenshot of the failure next to the other one).
@@ -186,6 +188,27 @@ async function main(page) {
   await page.screenshot({ path: screenshot });
   ok(`screenshot saved to ${screenshot}`);
   await page.keyboard.press('Escape');
+
+  // The "run tests" code lens above the rule (shell_tests.yaml tests it);
+  // running it reports that the tests could not run (the rules have a
+  // load error on purpose).
+  const lens = await visible(
+    editor.locator('.codelens-decoration a', { hasText: 'Run 1 test' }),
+    'the code lens "▶ Run 1 test" above the rule',
+  );
+  ok(`code lens above the rule: ${(await lens.innerText()).trim()}`);
+  await lens.click();
+  const after = await until('the code lens to show the result of the run', async () => {
+    const t = await editor
+      .locator('.codelens-decoration')
+      .allInnerTexts()
+      .catch(() => []);
+    return t.find((x) => x.includes('could not run') || x.includes('passed') || x.includes('failed'));
+  });
+  if (!after.includes('could not run')) {
+    throw new Failure(`after the run the code lens says "${after}", expected "tests could not run"`);
+  }
+  ok(`after the run the code lens says: ${after.trim()}`);
 
   // Which files are rules: by contents, and by the command.
   await openFromExplorer(page, 'detected.yaml');

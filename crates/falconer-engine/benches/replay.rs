@@ -20,8 +20,8 @@ use falconer_analysis::{AnalysisHost, Config};
 use falconer_engine::capgen::{write_capture, GenConfig};
 use falconer_engine::engine::{Engine, Options, RuleMatching};
 use falconer_engine::replay::replay;
+use falconer_engine::sysdig_compat::bracketed;
 use falconer_scap::ScapReader;
-use falconer_syntax::ast::Expr;
 
 fn target_dir() -> PathBuf {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
@@ -145,30 +145,6 @@ fn run_engine(host: &AnalysisHost, cap: &Path) -> (u64, u64, f64, f64) {
     let cpu = thread_cpu() - c0;
     std::hint::black_box(bytes);
     (stats.events, stats.alerts, secs, cpu)
-}
-
-fn bracketed(e: &Expr) -> String {
-    match e {
-        Expr::And { children, .. } | Expr::Or { children, .. } => {
-            let op = if matches!(e, Expr::And { .. }) {
-                " and "
-            } else {
-                " or "
-            };
-            children
-                .iter()
-                .map(|c| match c {
-                    Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => {
-                        format!("({})", bracketed(c))
-                    }
-                    _ => bracketed(c),
-                })
-                .collect::<Vec<_>>()
-                .join(op)
-        }
-        Expr::Not { child, .. } => format!("not ({})", bracketed(child)),
-        leaf => falconer_syntax::print_condition(leaf),
-    }
 }
 
 fn main() {

@@ -13,6 +13,8 @@
 //! - [`explain`]: the tracer: each rule's condition with its macros and
 //!   exception entries labelled, evaluated node by node to say why a rule
 //!   matched or did not, and to measure coverage (`falconer test`).
+//! - [`sysdig_compat`]: conditions printed for libsinsp's 2022 parser
+//!   (sysdig 0.29, the oracle of the differential tests).
 
 pub mod capgen;
 pub mod engine;
@@ -22,6 +24,7 @@ pub mod glob;
 pub mod pmatch;
 pub mod program;
 pub mod replay;
+pub mod sysdig_compat;
 pub mod time;
 pub mod transform;
 pub mod value;

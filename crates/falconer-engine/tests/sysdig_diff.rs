@@ -15,6 +15,7 @@ mod common;
 
 use common::*;
 use falconer_analysis::expand::rule_expr;
+use falconer_engine::sysdig_compat::{bracketed, without_ipv6_networks};
 use std::path::PathBuf;
 
 /// Conditions in the language both understand.

@@ -133,3 +133,44 @@ pub fn load(args: &LoadArgs) -> Result<Loaded, String> {
     host.set_files(texts);
     Ok(Loaded { host, input_diags })
 }
+
+/// Whether rules were named: `--rules` paths, `--config`, or a
+/// falconer.toml in this or a parent directory.
+pub fn rules_given(rules: &[PathBuf], config: &Option<PathBuf>) -> bool {
+    !rules.is_empty()
+        || config.is_some()
+        || std::env::current_dir()
+            .ok()
+            .and_then(|d| config::find(&d))
+            .is_some()
+}
+
+/// Loads rules for the engine (`replay`, `probe`): `Ok(Err(1))` when they
+/// have load errors, after printing them as `check` does (Falco would
+/// refuse to start).
+pub fn load_for_engine(
+    rules: &[PathBuf],
+    config: &Option<PathBuf>,
+) -> Result<Result<AnalysisHost, i32>, String> {
+    use crate::render::{self, SourceView, Summary};
+    use falconer_analysis::Severity;
+    let loaded = load(&LoadArgs {
+        paths: rules.to_vec(),
+        config: config.clone(),
+        ..LoadArgs::default()
+    })?;
+    let host = loaded.host;
+    let mut errors = loaded.input_diags;
+    errors.extend(host.diagnostics().iter().cloned());
+    errors.retain(|d| d.severity == Severity::Error);
+    if !errors.is_empty() {
+        let files: Vec<SourceView> = (0..host.file_count() as u32)
+            .map(|i| SourceView::new(host.file_path(i).to_string(), host.file_text(i).to_string()))
+            .collect();
+        let summary = Summary::of(host.file_count(), &errors);
+        eprint!("{}", render::human::render(&errors, &files, summary, false));
+        eprintln!("falconer: error: the rules have load errors; Falco would refuse to start");
+        return Ok(Err(1));
+    }
+    Ok(Ok(host))
+}

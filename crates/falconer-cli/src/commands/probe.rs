@@ -12,10 +12,7 @@
 //! started or the recording cannot be written.
 
 use super::replay::{Format, Matching};
-use super::{load, LoadArgs};
-use crate::render::{self, SourceView, Summary};
 use falconer_analysis::model::Priority;
-use falconer_analysis::Severity;
 use falconer_engine::engine::{Alert, Engine, Options, RuleMatching};
 use falconer_probe::session::{self, Error};
 use std::ffi::OsString;
@@ -80,38 +77,15 @@ fn parse_priority(s: &str) -> Result<Priority, String> {
 }
 
 pub fn run(args: &Args) -> Result<i32, String> {
-    let has_config = args.config.is_some()
-        || std::env::current_dir()
-            .ok()
-            .and_then(|d| crate::config::find(&d))
-            .is_some();
-    if args.rules.is_empty() && !has_config {
+    if !super::rules_given(&args.rules, &args.config) {
         return Err(
             "no rules given (pass --rules PATH or list rules_files in falconer.toml)".into(),
         );
     }
-    let loaded = load(&LoadArgs {
-        paths: args.rules.clone(),
-        config: args.config.clone(),
-        ..LoadArgs::default()
-    })?;
-    let host = loaded.host;
-    let mut diags = loaded.input_diags;
-    diags.extend(host.diagnostics().iter().cloned());
-    let errors: Vec<_> = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        let files: Vec<SourceView> = (0..host.file_count() as u32)
-            .map(|i| SourceView::new(host.file_path(i).to_string(), host.file_text(i).to_string()))
-            .collect();
-        let summary = Summary::of(host.file_count(), &errors);
-        eprint!("{}", render::human::render(&errors, &files, summary, false));
-        eprintln!("falconer: error: the rules have load errors; Falco would refuse to start");
-        return Ok(1);
-    }
+    let host = match super::load_for_engine(&args.rules, &args.config)? {
+        Ok(host) => host,
+        Err(code) => return Ok(code),
+    };
     let mut engine = Engine::from_analysis(
         &host,
         &Options {

@@ -8,10 +8,8 @@
 //! the alerts of the events read before the corruption, with the offset
 //! of the bad block).
 
-use super::{load, LoadArgs};
-use crate::render::{self, SourceView, Summary};
 use falconer_analysis::model::Priority;
-use falconer_analysis::{AnalysisHost, Config, Severity};
+use falconer_analysis::{AnalysisHost, Config};
 use falconer_engine::engine::{falco_escape, Alert, Engine, Options, RuleMatching};
 use falconer_engine::replay::replay;
 use falconer_engine::time;
@@ -154,12 +152,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
 /// Loads the rules (or an empty workspace for a bare `--condition`).
 /// `Ok(Err(1))` when they have load errors, after printing them.
 fn load_rules(args: &Args) -> Result<Result<AnalysisHost, i32>, String> {
-    let has_config = args.config.is_some()
-        || std::env::current_dir()
-            .ok()
-            .and_then(|d| crate::config::find(&d))
-            .is_some();
-    if args.rules.is_empty() && !has_config {
+    if !super::rules_given(&args.rules, &args.config) {
         if args.condition.is_some() {
             let mut host = AnalysisHost::new(Config::default());
             host.set_files(Vec::new());
@@ -167,28 +160,5 @@ fn load_rules(args: &Args) -> Result<Result<AnalysisHost, i32>, String> {
         }
         return Err("no rules given (pass --rules PATH, list rules_files in falconer.toml, or use --condition)".into());
     }
-    let loaded = load(&LoadArgs {
-        paths: args.rules.clone(),
-        config: args.config.clone(),
-        ..LoadArgs::default()
-    })?;
-    let host = loaded.host;
-    let mut diags = loaded.input_diags;
-    diags.extend(host.diagnostics().iter().cloned());
-    let errors: Vec<_> = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        let files: Vec<SourceView> = (0..host.file_count() as u32)
-            .map(|i| SourceView::new(host.file_path(i).to_string(), host.file_text(i).to_string()))
-            .collect();
-        let summary = Summary::of(host.file_count(), &errors);
-        let text = render::human::render(&errors, &files, summary, false);
-        eprint!("{text}");
-        eprintln!("falconer: error: the rules have load errors; Falco would refuse to start");
-        return Ok(Err(1));
-    }
-    Ok(Ok(host))
+    super::load_for_engine(&args.rules, &args.config)
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use falconer_analysis::expand::rule_expr;
 use falconer_analysis::{AnalysisHost, Config};
-use falconer_syntax::ast::{Expr, Rhs};
+use falconer_engine::sysdig_compat::{bracketed, without_ipv6_networks};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_falconer");
 
@@ -131,55 +131,6 @@ pub fn sysdig_hidden(capture: &Path) -> BTreeSet<u64> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Every nested `and`/`or` bracketed (sysdig 0.29 rejects mixed chains
-/// without them).
-fn bracketed(e: &Expr) -> String {
-    match e {
-        Expr::And { children, .. } | Expr::Or { children, .. } => {
-            let op = if matches!(e, Expr::And { .. }) {
-                " and "
-            } else {
-                " or "
-            };
-            children
-                .iter()
-                .map(|c| match c {
-                    Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => {
-                        format!("({})", bracketed(c))
-                    }
-                    _ => bracketed(c),
-                })
-                .collect::<Vec<_>>()
-                .join(op)
-        }
-        Expr::Not { child, .. } => format!("not ({})", bracketed(child)),
-        leaf => falconer_syntax::print_condition(leaf),
-    }
-}
-
-/// IPv6 networks dropped from list operands (sysdig 0.29 cannot parse
-/// them; our captures hold IPv4 connections only).
-fn without_ipv6_networks(e: &Expr) -> Expr {
-    fn walk(e: &mut Expr) {
-        match e {
-            Expr::And { children, .. } | Expr::Or { children, .. } => {
-                children.iter_mut().for_each(walk)
-            }
-            Expr::Not { child, .. } => walk(child),
-            Expr::Binary {
-                rhs: Rhs::List(l), ..
-            } => {
-                l.items
-                    .retain(|v| !(v.text.contains(':') && v.text.contains('/')));
-            }
-            _ => {}
-        }
-    }
-    let mut e = e.clone();
-    walk(&mut e);
-    e
 }
 
 /// `(rule name, expanded condition)` of every bundled rule, in a form both

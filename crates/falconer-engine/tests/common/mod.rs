@@ -13,7 +13,6 @@ use falconer_engine::capgen::{write_capture, GenConfig};
 use falconer_engine::engine::Engine;
 use falconer_engine::replay::replay;
 use falconer_scap::ScapReader;
-use falconer_syntax::ast::{Expr, Rhs};
 
 /// `../shared/captures` relative to the repository root, if present.
 pub fn shared_captures() -> Option<PathBuf> {
@@ -155,55 +154,6 @@ pub fn our_nums(
     })
     .map_err(|(_, e)| e.to_string())?;
     Ok(set)
-}
-
-/// Prints a tree with every nested `and`/`or` in brackets (sysdig 0.29's
-/// parser rejects mixed chains without them).
-pub fn bracketed(e: &Expr) -> String {
-    match e {
-        Expr::And { children, .. } | Expr::Or { children, .. } => {
-            let op = if matches!(e, Expr::And { .. }) {
-                " and "
-            } else {
-                " or "
-            };
-            children
-                .iter()
-                .map(|c| match c {
-                    Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } => {
-                        format!("({})", bracketed(c))
-                    }
-                    _ => bracketed(c),
-                })
-                .collect::<Vec<_>>()
-                .join(op)
-        }
-        Expr::Not { child, .. } => format!("not ({})", bracketed(child)),
-        leaf => falconer_syntax::print_condition(leaf),
-    }
-}
-
-/// Drops IPv6 networks from list operands (sysdig 0.29 cannot parse
-/// them); both engines then run the same text.
-pub fn without_ipv6_networks(e: &Expr) -> Expr {
-    let mut e = e.clone();
-    fn walk(e: &mut Expr) {
-        match e {
-            Expr::And { children, .. } | Expr::Or { children, .. } => {
-                children.iter_mut().for_each(walk)
-            }
-            Expr::Not { child, .. } => walk(child),
-            Expr::Binary {
-                rhs: Rhs::List(l), ..
-            } => {
-                l.items
-                    .retain(|v| !(v.text.contains(':') && v.text.contains('/')));
-            }
-            _ => {}
-        }
-    }
-    walk(&mut e);
-    e
 }
 
 /// Compares our numbers with sysdig's; a description of the difference.

@@ -7,7 +7,6 @@
 mod probe_support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use probe_support::*;
 
@@ -48,18 +47,7 @@ fn every_fixture_is_listed_and_gives_its_alerts() {
     let mut fired = 0;
     for (file, rules) in &exp {
         let path = fixtures_dir().join(file);
-        let out = run_timeout(
-            &[
-                BIN.into(),
-                "replay".into(),
-                "--rules".into(),
-                rules_dir().display().to_string(),
-                "--format".into(),
-                "json".into(),
-                path.display().to_string(),
-            ],
-            Duration::from_secs(60),
-        );
+        let out = replay_json(&path);
         assert!(
             out.status.success(),
             "{file}: {}",
@@ -77,21 +65,7 @@ fn every_fixture_is_listed_and_gives_its_alerts() {
 
 #[test]
 fn container_fixtures_carry_the_container_and_image() {
-    let out = run_timeout(
-        &[
-            BIN.into(),
-            "replay".into(),
-            "--rules".into(),
-            rules_dir().display().to_string(),
-            "--format".into(),
-            "json".into(),
-            fixtures_dir()
-                .join("web_fetch_curl_container.scap")
-                .display()
-                .to_string(),
-        ],
-        Duration::from_secs(60),
-    );
+    let out = replay_json(&fixtures_dir().join("web_fetch_curl_container.scap"));
     let alerts = json_alerts(&out.stdout);
     assert_eq!(alerts.len(), 1);
     let f = &alerts[0]["output_fields"];

@@ -149,18 +149,7 @@ fn recording_replays_like_the_live_run_and_like_sysdig() {
     );
 
     // The recording replays to the very same alerts.
-    let replayed = run_timeout(
-        &[
-            BIN.into(),
-            "replay".into(),
-            "--rules".into(),
-            rules_dir().display().to_string(),
-            "--format".into(),
-            "json".into(),
-            rec.display().to_string(),
-        ],
-        Duration::from_secs(60),
-    );
+    let replayed = replay_json(&rec);
     assert!(replayed.status.success());
     assert_eq!(json_alerts(&replayed.stdout), live);
 

@@ -180,3 +180,19 @@ pub fn compare_with_sysdig(capture: &Path) -> Vec<(String, BTreeSet<u64>)> {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     out
 }
+
+/// `falconer replay --rules rules/ --format json CAPTURE` (60 s at most).
+pub fn replay_json(capture: &Path) -> Output {
+    run_timeout(
+        &[
+            BIN.into(),
+            "replay".into(),
+            "--rules".into(),
+            rules_dir().display().to_string(),
+            "--format".into(),
+            "json".into(),
+            capture.display().to_string(),
+        ],
+        Duration::from_secs(60),
+    )
+}

@@ -180,13 +180,13 @@ pub fn compute(snap: &Snapshot) -> Vec<(Uri, Option<i32>, Vec<lsp::Diagnostic>)>
         .collect()
 }
 
-/// Waits until no change arrives for [`QUIET`] (at most [`MAX_WAIT`]).
+/// Waits until no change arrives for `quiet` (at most `max_wait`).
 /// Returns false when the channel closed.
-async fn pause(rx: &mut watch::Receiver<u64>) -> bool {
-    let deadline = tokio::time::Instant::now() + MAX_WAIT;
+pub async fn pause(rx: &mut watch::Receiver<u64>, quiet: Duration, max_wait: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + max_wait;
     loop {
         rx.borrow_and_update();
-        let wait = QUIET.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let wait = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         match tokio::time::timeout(wait, rx.changed()).await {
             Ok(Ok(())) if tokio::time::Instant::now() < deadline => continue,
             Ok(Ok(())) | Err(_) => return true,
@@ -203,7 +203,7 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
     let mut in_burst = false;
     let current = |world: &Mutex<World>| crate::server::lock(world).generation;
     while rx.changed().await.is_ok() {
-        if in_burst && !pause(&mut rx).await {
+        if in_burst && !pause(&mut rx, QUIET, MAX_WAIT).await {
             return;
         }
         rx.borrow_and_update();

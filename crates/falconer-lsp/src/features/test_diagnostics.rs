@@ -161,20 +161,6 @@ fn case_failures(
         .collect()
 }
 
-/// Waits until no change arrives for [`QUIET`] (at most [`MAX_WAIT`]).
-async fn pause(rx: &mut watch::Receiver<u64>) -> bool {
-    let deadline = tokio::time::Instant::now() + MAX_WAIT;
-    loop {
-        rx.borrow_and_update();
-        let wait = QUIET.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
-        match tokio::time::timeout(wait, rx.changed()).await {
-            Ok(Ok(())) if tokio::time::Instant::now() < deadline => continue,
-            Ok(Ok(())) | Err(_) => return true,
-            Ok(Err(_)) => return false,
-        }
-    }
-}
-
 /// What a test file's diagnostics were computed for.
 #[derive(Clone, PartialEq, Eq)]
 struct Key {
@@ -188,7 +174,7 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
     let mut checked: HashMap<Uri, (Key, Vec<lsp::Diagnostic>)> = HashMap::new();
     let mut published: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
     while rx.changed().await.is_ok() {
-        if !pause(&mut rx).await {
+        if !super::diagnostics::pause(&mut rx, QUIET, MAX_WAIT).await {
             return;
         }
         let (docs, epoch, encoding) = {

@@ -55,20 +55,6 @@ fn workspace() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-macro_rules! mt_test {
-    ($name:ident, $body:block) => {
-        #[test]
-        fn $name() {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move $body)
-        }
-    };
-}
-
 impl TestClient {
     async fn lenses(&mut self, name: &str) -> Value {
         let uri = self.uri(name);

@@ -5,6 +5,22 @@
 //! server on it and exchanges JSON messages. Responses are snapshotted
 //! with the workspace folder replaced by `${root}`.
 
+/// A test running its async body on a 2-thread tokio runtime (the
+/// server's blocking tasks and publisher need more than one thread).
+macro_rules! mt_test {
+    ($name:ident, $body:block) => {
+        #[test]
+        fn $name() {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async move $body)
+        }
+    };
+}
+
 mod fixtures;
 mod lens;
 mod protocol;

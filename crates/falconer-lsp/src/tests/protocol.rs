@@ -36,20 +36,6 @@ fn workspace() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-macro_rules! mt_test {
-    ($name:ident, $body:block) => {
-        #[test]
-        fn $name() {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move $body)
-        }
-    };
-}
-
 mt_test!(initialize_negotiates_utf8_when_offered, {
     let (c, init) = TestClient::start(&workspace(), true).await;
     let mut result = c.redact(&init["result"]);

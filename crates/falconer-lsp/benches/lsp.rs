@@ -20,8 +20,6 @@ use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, WriteHalf};
-use tokio::sync::mpsc;
 
 /// Counts live heap bytes (and the peak).
 struct Counting;
@@ -85,57 +83,20 @@ fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
 
 /// A minimal LSP client over an in-process pipe.
 struct Client {
-    writer: WriteHalf<DuplexStream>,
-    incoming: mpsc::UnboundedReceiver<Value>,
+    conn: falconer_lsp::in_process::Connection,
     next_id: i64,
 }
 
 impl Client {
     fn start() -> Client {
-        let (client_end, server_end) = tokio::io::duplex(1 << 22);
-        let (sr, sw) = tokio::io::split(server_end);
-        tokio::spawn(falconer_lsp::serve(sr, sw));
-        let (cr, cw) = tokio::io::split(client_end);
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut r = BufReader::new(cr);
-            loop {
-                let mut len = None;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length: ") {
-                        len = v.parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0u8; len.expect("Content-Length")];
-                if r.read_exact(&mut body).await.is_err() {
-                    return;
-                }
-                let v: Value = serde_json::from_slice(&body).expect("JSON");
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        });
         Client {
-            writer: cw,
-            incoming: rx,
+            conn: falconer_lsp::in_process::connect(),
             next_id: 1,
         }
     }
 
     async fn send(&mut self, v: Value) {
-        let body = serde_json::to_string(&v).unwrap();
-        let frame = format!("Content-Length: {}\r\n\r\n{}", body.len(), body);
-        self.writer.write_all(frame.as_bytes()).await.unwrap();
-        self.writer.flush().await.unwrap();
+        self.conn.send(&v).await;
     }
 
     async fn notify(&mut self, method: &str, params: Value) {
@@ -146,7 +107,7 @@ impl Client {
     /// The next message that satisfies `pred` (server requests answered).
     async fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         loop {
-            let v = tokio::time::timeout(Duration::from_secs(120), self.incoming.recv())
+            let v = tokio::time::timeout(Duration::from_secs(120), self.conn.incoming.recv())
                 .await
                 .expect("timed out")
                 .expect("server closed");

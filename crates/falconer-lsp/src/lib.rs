@@ -12,6 +12,8 @@
 //!   conversion;
 //! * `testing.rs` keeps the rule test files (index for the "run tests"
 //!   code lenses) and the results of the runs;
+//! * `in_process.rs` connects to a server in this process (tests,
+//!   benchmark);
 //! * `features/` has one module per feature; the answers themselves come
 //!   from `falconer_analysis::ide` (and `falconer_test::ide` for rule
 //!   tests), which know nothing of LSP.
@@ -19,6 +21,7 @@
 //! Only this crate sees LSP types.
 
 mod features;
+pub mod in_process;
 mod line_index;
 mod server;
 mod state;

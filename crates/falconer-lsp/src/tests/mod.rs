@@ -36,8 +36,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, WriteHalf};
-use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::Uri;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -79,8 +77,7 @@ impl Drop for TempDir {
 
 /// An LSP client talking to an in-process server.
 pub struct TestClient {
-    writer: WriteHalf<DuplexStream>,
-    incoming: mpsc::UnboundedReceiver<Value>,
+    conn: crate::in_process::Connection,
     /// Notifications received and not yet consumed.
     pending: Vec<Value>,
     /// Requests the server sent (answered with `null`), in order.
@@ -108,42 +105,10 @@ impl TestClient {
         init_options: Value,
     ) -> (TestClient, Value) {
         let dir = TempDir::new(files);
-        let (client_end, server_end) = tokio::io::duplex(1 << 22);
-        let (sr, sw) = tokio::io::split(server_end);
-        tokio::spawn(crate::serve(sr, sw));
-        let (cr, cw) = tokio::io::split(client_end);
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut r = BufReader::new(cr);
-            loop {
-                let mut len = None;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length: ") {
-                        len = v.parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0u8; len.expect("Content-Length")];
-                if r.read_exact(&mut body).await.is_err() {
-                    return;
-                }
-                let v: Value = serde_json::from_slice(&body).expect("JSON from server");
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        });
+        let conn = crate::in_process::connect();
         let root_uri = uri_of(&dir.0);
         let mut c = TestClient {
-            writer: cw,
-            incoming: rx,
+            conn,
             pending: Vec::new(),
             server_requests: Vec::new(),
             next_id: 1,
@@ -183,10 +148,7 @@ impl TestClient {
     }
 
     async fn send(&mut self, v: Value) {
-        let body = serde_json::to_string(&v).unwrap();
-        let frame = format!("Content-Length: {}\r\n\r\n{}", body.len(), body);
-        self.writer.write_all(frame.as_bytes()).await.unwrap();
-        self.writer.flush().await.unwrap();
+        self.conn.send(&v).await;
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) {
@@ -198,7 +160,7 @@ impl TestClient {
     /// (with `null`) and not returned.
     async fn recv(&mut self) -> Value {
         loop {
-            let v = tokio::time::timeout(TIMEOUT, self.incoming.recv())
+            let v = tokio::time::timeout(TIMEOUT, self.conn.incoming.recv())
                 .await
                 .expect("timed out waiting for the server")
                 .expect("server closed");
@@ -307,7 +269,7 @@ impl TestClient {
 
     /// Drains every message that arrives within `wait`.
     pub async fn settle(&mut self, wait: Duration) {
-        while let Ok(Some(v)) = tokio::time::timeout(wait, self.incoming.recv()).await {
+        while let Ok(Some(v)) = tokio::time::timeout(wait, self.conn.incoming.recv()).await {
             if v.get("method").is_some() && v.get("id").is_some() {
                 let id = v["id"].clone();
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }))

@@ -258,7 +258,7 @@ async fn pump(c: &mut TestClient, state: &mut Published, docs: &[Doc], wait: Dur
     for v in std::mem::take(&mut c.pending) {
         state.take(&v, docs);
     }
-    while let Ok(Some(v)) = tokio::time::timeout(wait, c.incoming.recv()).await {
+    while let Ok(Some(v)) = tokio::time::timeout(wait, c.conn.incoming.recv()).await {
         if v.get("method").is_some() && v.get("id").is_some() {
             let id = v["id"].clone();
             c.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }))

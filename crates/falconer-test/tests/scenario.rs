@@ -230,6 +230,9 @@ fn bad_scenarios_say_where() {
             errors("users: [{name: root, uid: 5}]\nstart: yesterday\n"),
             errors("processes: [{pid: 3, exe: /bin/sh, fds: [{fd: 4}]}]\n"),
             errors("[]\n"),
+            errors("events:\n  - open: {pid: 1, path: /x, syscall: opne}\n"),
+            errors("events:\n  - chmod: {pid: 1, path: /x, mode: 644, syscall: chown}\n"),
+            errors("events:\n  - unlink: {pid: 1, syscall: unlinkat}\n"),
         ]
         .iter()
         .map(|e| e.join("\n"))

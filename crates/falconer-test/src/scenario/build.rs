@@ -1136,25 +1136,10 @@ impl B<'_> {
                                 port: a.port(),
                             },
                         };
-                        let tuple = match (error, local, dst) {
-                            (Some(e), _, _) if *e != 115 => V::Empty,
-                            (_, SocketAddr::V4(l), SocketAddr::V4(d)) => {
-                                V::SockTuple(SockTuple::Inet {
-                                    sip: *l.ip(),
-                                    sport: l.port(),
-                                    dip: *d.ip(),
-                                    dport: d.port(),
-                                })
-                            }
-                            (_, SocketAddr::V6(l), SocketAddr::V6(d)) => {
-                                V::SockTuple(SockTuple::Inet6 {
-                                    sip: *l.ip(),
-                                    sport: l.port(),
-                                    dip: *d.ip(),
-                                    dport: d.port(),
-                                })
-                            }
-                            _ => {
+                        let tuple = match (error, inet_tuple(local, *dst)) {
+                            (Some(e), _) if *e != 115 => V::Empty,
+                            (_, Some(t)) => V::SockTuple(t),
+                            (_, None) => {
                                 self.error(
                                     span,
                                     "'from' and 'to' must be of the same address family",
@@ -1297,23 +1282,10 @@ impl B<'_> {
                     ip => ip,
                 };
                 let local = SocketAddr::new(local_ip, server.1.port());
-                let tuple = match (error, from, local) {
-                    (Some(_), _, _) => V::Empty,
-                    (None, SocketAddr::V4(c), SocketAddr::V4(l)) => V::SockTuple(SockTuple::Inet {
-                        sip: *c.ip(),
-                        sport: c.port(),
-                        dip: *l.ip(),
-                        dport: l.port(),
-                    }),
-                    (None, SocketAddr::V6(c), SocketAddr::V6(l)) => {
-                        V::SockTuple(SockTuple::Inet6 {
-                            sip: *c.ip(),
-                            sport: c.port(),
-                            dip: *l.ip(),
-                            dport: l.port(),
-                        })
-                    }
-                    _ => {
+                let tuple = match (error, inet_tuple(*from, local)) {
+                    (Some(_), _) => V::Empty,
+                    (None, Some(t)) => V::SockTuple(t),
+                    (None, None) => {
                         self.error(
                             span,
                             "'from' must be of the listening socket's address family",
@@ -1619,5 +1591,25 @@ pub fn split_image(image: &str) -> (String, String, String) {
             },
             digest,
         ),
+    }
+}
+
+/// The tuple of a connection from `src` to `dst` (`None` when their
+/// address families differ).
+fn inet_tuple(src: SocketAddr, dst: SocketAddr) -> Option<SockTuple<'static>> {
+    match (src, dst) {
+        (SocketAddr::V4(s), SocketAddr::V4(d)) => Some(SockTuple::Inet {
+            sip: *s.ip(),
+            sport: s.port(),
+            dip: *d.ip(),
+            dport: d.port(),
+        }),
+        (SocketAddr::V6(s), SocketAddr::V6(d)) => Some(SockTuple::Inet6 {
+            sip: *s.ip(),
+            sport: s.port(),
+            dip: *d.ip(),
+            dport: d.port(),
+        }),
+        _ => None,
     }
 }

@@ -1013,6 +1013,45 @@ fn read_fdref(r: &mut Reader<'_>, e: &[falconer_yaml::Entry], n: &Node) -> Optio
     }
 }
 
+/// A required, non-empty text value.
+fn required_text(
+    r: &mut Reader<'_>,
+    e: &[falconer_yaml::Entry],
+    key: &str,
+    what: &str,
+    at: falconer_text::Span,
+) -> Option<String> {
+    r.require(e, key, what, at)
+        .and_then(|v| r.nonempty(v, key))
+        .map(|s| s.value)
+}
+
+/// The optional `syscall:` key: one of `choices` (`default` when absent).
+fn syscall_choice<T: Copy>(
+    r: &mut Reader<'_>,
+    e: &[falconer_yaml::Entry],
+    default: T,
+    choices: &[(&str, T)],
+) -> Option<T> {
+    let Some(v) = r.get(e, "syscall") else {
+        return Some(default);
+    };
+    let name = r.string(v, "syscall")?.value;
+    if let Some((_, c)) = choices.iter().find(|(n, _)| *n == name) {
+        return Some(*c);
+    }
+    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+    let (last, rest) = names.split_last().expect("choices are given");
+    r.error(
+        v.span,
+        format!(
+            "syscall must be {} or {last}, not '{name}'",
+            rest.join(", ")
+        ),
+    );
+    None
+}
+
 fn opt<T>(
     r: &mut Reader<'_>,
     e: &[falconer_yaml::Entry],
@@ -1140,32 +1179,22 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
                 &["pid", "path", "flags", "mode", "fd", "error", "syscall"],
             )?;
             let pid = pid_key(r, e)?;
-            let path = r
-                .require(e, "path", &what, body.span)
-                .and_then(|v| r.nonempty(v, "path"))?
-                .value;
+            let path = required_text(r, e, "path", &what, body.span)?;
             let flags = opt(r, e, "flags", parse_flags)?.unwrap_or(1);
             let mode = opt(r, e, "mode", mode_of)?.unwrap_or(0);
             let fd = opt(r, e, "fd", |r, v| fd_of(r, v, "fd"))?;
             let error = opt(r, e, "error", parse_error)?;
-            let call = match r.get(e, "syscall") {
-                None => OpenCall::Openat,
-                Some(v) => match r.string(v, "syscall")?.value.as_str() {
-                    "open" => OpenCall::Open,
-                    "openat" => OpenCall::Openat,
-                    "openat2" => OpenCall::Openat2,
-                    "creat" => OpenCall::Creat,
-                    other => {
-                        r.error(
-                            v.span,
-                            format!(
-                                "syscall must be open, openat, openat2 or creat, not '{other}'"
-                            ),
-                        );
-                        return None;
-                    }
-                },
-            };
+            let call = syscall_choice(
+                r,
+                e,
+                OpenCall::Openat,
+                &[
+                    ("open", OpenCall::Open),
+                    ("openat", OpenCall::Openat),
+                    ("openat2", OpenCall::Openat2),
+                    ("creat", OpenCall::Creat),
+                ],
+            )?;
             EventKind::Open {
                 pid,
                 path,
@@ -1264,28 +1293,12 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "chmod" => {
             let e = r.mapping(body, &what, &["pid", "path", "mode", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let path = r
-                .require(e, "path", &what, body.span)
-                .and_then(|v| r.nonempty(v, "path"))?
-                .value;
+            let path = required_text(r, e, "path", &what, body.span)?;
             let mode = r
                 .require(e, "mode", &what, body.span)
                 .and_then(|v| mode_of(r, v))?;
             let error = opt(r, e, "error", parse_error)?;
-            let at = match r.get(e, "syscall") {
-                None => false,
-                Some(v) => match r.string(v, "syscall")?.value.as_str() {
-                    "chmod" => false,
-                    "fchmodat" => true,
-                    other => {
-                        r.error(
-                            v.span,
-                            format!("syscall must be chmod or fchmodat, not '{other}'"),
-                        );
-                        return None;
-                    }
-                },
-            };
+            let at = syscall_choice(r, e, false, &[("chmod", false), ("fchmodat", true)])?;
             EventKind::Chmod {
                 pid,
                 path,
@@ -1297,30 +1310,19 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "rename" => {
             let e = r.mapping(body, &what, &["pid", "from", "to", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let from = r
-                .require(e, "from", &what, body.span)
-                .and_then(|v| r.nonempty(v, "from"))?
-                .value;
-            let to = r
-                .require(e, "to", &what, body.span)
-                .and_then(|v| r.nonempty(v, "to"))?
-                .value;
+            let from = required_text(r, e, "from", &what, body.span)?;
+            let to = required_text(r, e, "to", &what, body.span)?;
             let error = opt(r, e, "error", parse_error)?;
-            let call = match r.get(e, "syscall") {
-                None => RenameCall::Renameat2,
-                Some(v) => match r.string(v, "syscall")?.value.as_str() {
-                    "rename" => RenameCall::Rename,
-                    "renameat" => RenameCall::Renameat,
-                    "renameat2" => RenameCall::Renameat2,
-                    other => {
-                        r.error(
-                            v.span,
-                            format!("syscall must be rename, renameat or renameat2, not '{other}'"),
-                        );
-                        return None;
-                    }
-                },
-            };
+            let call = syscall_choice(
+                r,
+                e,
+                RenameCall::Renameat2,
+                &[
+                    ("rename", RenameCall::Rename),
+                    ("renameat", RenameCall::Renameat),
+                    ("renameat2", RenameCall::Renameat2),
+                ],
+            )?;
             EventKind::Rename {
                 pid,
                 from,
@@ -1332,25 +1334,9 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "unlink" => {
             let e = r.mapping(body, &what, &["pid", "path", "error", "syscall"])?;
             let pid = pid_key(r, e)?;
-            let path = r
-                .require(e, "path", &what, body.span)
-                .and_then(|v| r.nonempty(v, "path"))?
-                .value;
+            let path = required_text(r, e, "path", &what, body.span)?;
             let error = opt(r, e, "error", parse_error)?;
-            let at = match r.get(e, "syscall") {
-                None => true,
-                Some(v) => match r.string(v, "syscall")?.value.as_str() {
-                    "unlink" => false,
-                    "unlinkat" => true,
-                    other => {
-                        r.error(
-                            v.span,
-                            format!("syscall must be unlink or unlinkat, not '{other}'"),
-                        );
-                        return None;
-                    }
-                },
-            };
+            let at = syscall_choice(r, e, true, &[("unlink", false), ("unlinkat", true)])?;
             EventKind::Unlink {
                 pid,
                 path,
@@ -1361,10 +1347,7 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "mkdir" => {
             let e = r.mapping(body, &what, &["pid", "path", "mode", "error"])?;
             let pid = pid_key(r, e)?;
-            let path = r
-                .require(e, "path", &what, body.span)
-                .and_then(|v| r.nonempty(v, "path"))?
-                .value;
+            let path = required_text(r, e, "path", &what, body.span)?;
             let mode = opt(r, e, "mode", mode_of)?.unwrap_or(0o755);
             let error = opt(r, e, "error", parse_error)?;
             EventKind::Mkdir {
@@ -1397,10 +1380,7 @@ fn read_event(r: &mut Reader<'_>, n: &Node) -> Option<EventSpec> {
         "chdir" => {
             let e = r.mapping(body, &what, &["pid", "path", "error"])?;
             let pid = pid_key(r, e)?;
-            let path = r
-                .require(e, "path", &what, body.span)
-                .and_then(|v| r.nonempty(v, "path"))?
-                .value;
+            let path = required_text(r, e, "path", &what, body.span)?;
             let error = opt(r, e, "error", parse_error)?;
             EventKind::Chdir { pid, path, error }
         }

@@ -1,7 +1,12 @@
 //! Conditions written for libsinsp's 2022 parser (Debian's sysdig 0.29,
 //! the independent oracle of the differential tests and benchmarks):
 //! that parser rejects `and`/`or` chains mixed without brackets and IPv6
-//! networks in lists, which the current grammar accepts.
+//! networks in lists, which the current grammar accepts. And running
+//! sysdig itself on a capture.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
 
 use falconer_syntax::{Expr, Rhs};
 
@@ -52,6 +57,29 @@ pub fn without_ipv6_networks(e: &Expr) -> Expr {
     let mut e = e.clone();
     walk(&mut e);
     e
+}
+
+/// Runs `sysdig -r CAPTURE -p '*%evt.num' CONDITION`: the numbers of the
+/// events sysdig matches, or its error (also when it is not installed).
+pub fn sysdig_event_numbers(capture: &Path, condition: &str) -> Result<BTreeSet<u64>, String> {
+    let out = Command::new("sysdig")
+        .arg("-r")
+        .arg(capture)
+        .args(["-p", "*%evt.num", condition])
+        .output()
+        .map_err(|e| format!("running sysdig: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()
+            + &String::from_utf8_lossy(&out.stdout));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            l.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("unexpected sysdig output line: {l}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use falconer_analysis::expand::rule_expr;
-use falconer_engine::sysdig_compat::{bracketed, without_ipv6_networks};
+use falconer_engine::sysdig_compat::{bracketed, sysdig_event_numbers, without_ipv6_networks};
 use std::path::PathBuf;
 
 /// Conditions in the language both understand.
@@ -239,7 +239,7 @@ fn compare_on<'a>(
                     continue;
                 }
             };
-            let sys = match sysdig_nums(cap, theirs) {
+            let sys = match sysdig_event_numbers(cap, theirs) {
                 Ok(s) => s,
                 Err(e) => {
                     failures.push(format!("{short}: `{theirs}`: sysdig: {e}"));

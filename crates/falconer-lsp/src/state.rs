@@ -132,6 +132,23 @@ impl Snapshot {
     pub fn line_map(&self, file: FileId) -> LineMap<'_> {
         LineMap::new(self.analysis.file_text(file), self.encoding)
     }
+
+    /// The full rule definitions of a file (not appends or overrides), in
+    /// order: what test lenses and test failures attach to.
+    pub fn full_rules(&self, file: FileId) -> Vec<&falconer_analysis::model::RuleItem> {
+        use falconer_analysis::model::{ItemDef, RuleForm};
+        let Some(items) = self.analysis.file_items(file) else {
+            return Vec::new();
+        };
+        items
+            .items
+            .iter()
+            .filter_map(|item| match &item.def {
+                ItemDef::Rule(r) if r.form == RuleForm::Full => Some(&**r),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// The file path of a `file:` URI.

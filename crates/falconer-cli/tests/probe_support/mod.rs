@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use falconer_analysis::expand::rule_expr;
 use falconer_analysis::{AnalysisHost, Config};
-use falconer_engine::sysdig_compat::{bracketed, without_ipv6_networks};
+use falconer_engine::sysdig_compat::{bracketed, sysdig_event_numbers, without_ipv6_networks};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_falconer");
 
@@ -68,27 +68,6 @@ pub fn sysdig_available() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-/// `sysdig -r CAPTURE -p '*%evt.num' COND`.
-pub fn sysdig_nums(capture: &Path, condition: &str) -> Result<BTreeSet<u64>, String> {
-    let out = Command::new("sysdig")
-        .arg("-r")
-        .arg(capture)
-        .args(["-p", "*%evt.num", condition])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            l.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("sysdig printed {l:?}"))
-        })
-        .collect()
 }
 
 /// `falconer replay --condition COND --format json CAPTURE`'s event
@@ -164,7 +143,7 @@ pub fn compare_with_sysdig(capture: &Path) -> Vec<(String, BTreeSet<u64>)> {
             .difference(&hidden)
             .copied()
             .collect();
-        match sysdig_nums(capture, &cond) {
+        match sysdig_event_numbers(capture, &cond) {
             Ok(theirs) => {
                 if ours != theirs {
                     failures.push(format!(

@@ -12,6 +12,7 @@ use falconer_analysis::{AnalysisHost, Config};
 use falconer_engine::capgen::{write_capture, GenConfig};
 use falconer_engine::engine::Engine;
 use falconer_engine::replay::replay;
+use falconer_engine::sysdig_compat::sysdig_event_numbers;
 use falconer_scap::ScapReader;
 
 /// `../shared/captures` relative to the repository root, if present.
@@ -79,32 +80,6 @@ pub fn generated(seed: u64, events: u64) -> PathBuf {
     path
 }
 
-/// `sysdig -r CAPTURE -p '*%evt.num' COND`: the matching event numbers,
-/// or sysdig's error.
-pub fn sysdig_nums(capture: &Path, condition: &str) -> Result<BTreeSet<u64>, String> {
-    let out = Command::new("sysdig")
-        .arg("-r")
-        .arg(capture)
-        .args(["-p", "*%evt.num", condition])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()
-            + &String::from_utf8_lossy(&out.stdout));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut set = BTreeSet::new();
-    for line in text.lines() {
-        match line.trim().parse::<u64>() {
-            Ok(n) => {
-                set.insert(n);
-            }
-            Err(_) => return Err(format!("unexpected sysdig output line: {line}")),
-        }
-    }
-    Ok(set)
-}
-
 /// An analysis with no rules (for bare conditions).
 pub fn empty_host() -> AnalysisHost {
     let mut h = AnalysisHost::new(Config::default());
@@ -127,7 +102,7 @@ pub fn bundled_host() -> AnalysisHost {
 /// comparison leaves them out. Asked of sysdig itself (every event it
 /// prints without a filter).
 pub fn sysdig_hidden(capture: &Path) -> BTreeSet<u64> {
-    let shown = sysdig_nums(capture, "evt.num > 0").unwrap_or_default();
+    let shown = sysdig_event_numbers(capture, "evt.num > 0").unwrap_or_default();
     let mut out = BTreeSet::new();
     let Ok(reader) = ScapReader::open(capture) else {
         return out;

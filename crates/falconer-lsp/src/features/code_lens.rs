@@ -10,7 +10,6 @@
 use crate::line_index::LineMap;
 use crate::state::{uri_path, Snapshot};
 use crate::testing::{case_key, RuleResult, RUN_TESTS};
-use falconer_analysis::model::{ItemDef, RuleForm};
 use serde_json::json;
 use tower_lsp_server::ls_types::{CodeLens, CodeLensParams, Command};
 
@@ -59,22 +58,13 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn rule_lenses(snap: &Snapshot, file: falconer_analysis::FileId) -> Vec<CodeLens> {
-    let Some(items) = snap.analysis.file_items(file) else {
-        return Vec::new();
-    };
     let counts = snap.tests.counts();
     if counts.is_empty() {
         return Vec::new();
     }
     let map = snap.line_map(file);
     let mut out = Vec::new();
-    for item in &items.items {
-        let ItemDef::Rule(r) = &item.def else {
-            continue;
-        };
-        if r.form != RuleForm::Full {
-            continue;
-        }
+    for r in snap.full_rules(file) {
         let name = &r.name.value;
         let Some(&n) = counts.get(name.as_str()) else {
             continue;

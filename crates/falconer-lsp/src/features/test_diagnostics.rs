@@ -19,7 +19,6 @@ use crate::line_index::LineMap;
 use crate::server::lock;
 use crate::state::{path_uri, Snapshot, World};
 use crate::testing::{first_lines, Results};
-use falconer_analysis::model::{ItemDef, RuleForm};
 use falconer_analysis::FileId;
 use serde_json::json;
 use std::collections::HashMap;
@@ -53,17 +52,8 @@ pub fn failures(snap: &Snapshot, file: FileId, map: &LineMap<'_>) -> Vec<lsp::Di
     if results.cases.values().all(|c| c.passed) {
         return Vec::new();
     }
-    let Some(items) = snap.analysis.file_items(file) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for item in &items.items {
-        let ItemDef::Rule(r) = &item.def else {
-            continue;
-        };
-        if r.form != RuleForm::Full {
-            continue;
-        }
+    for r in snap.full_rules(file) {
         for (path, t, res) in results.failures_of(&snap.tests, &r.name.value) {
             let related = snap
                 .tests

@@ -297,12 +297,7 @@ mt_test!(test_file_diagnostics_follow_the_buffer, {
             ]
         );
         // Closed: its diagnostics are cleared.
-        let uri = c.uri("tests/shell.yaml");
-        c.notify(
-            "textDocument/didClose",
-            json!({ "textDocument": { "uri": uri } }),
-        )
-        .await;
+        c.close("tests/shell.yaml").await;
         let d = c
             .take_diagnostics("tests/shell.yaml", |p| p["diagnostics"] == json!([]))
             .await;

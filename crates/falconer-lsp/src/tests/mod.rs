@@ -299,6 +299,15 @@ impl TestClient {
         .await;
     }
 
+    pub async fn close(&mut self, name: &str) {
+        let uri = self.uri(name);
+        self.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .await;
+    }
+
     /// `textDocument/<method>` at a position.
     pub async fn at(&mut self, method: &str, name: &str, line: u32, character: u32) -> Value {
         let params = position_params(&self.uri(name), method, line, character);

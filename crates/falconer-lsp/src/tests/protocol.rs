@@ -490,12 +490,7 @@ mt_test!(closing_a_document_reverts_to_the_disk_text, {
     c.open("rules/rules.yaml", 1, &typo).await;
     c.diagnostics("rules/rules.yaml", |p| p["diagnostics"] != json!([]))
         .await;
-    let uri = c.uri("rules/rules.yaml");
-    c.notify(
-        "textDocument/didClose",
-        json!({ "textDocument": { "uri": uri } }),
-    )
-    .await;
+    c.close("rules/rules.yaml").await;
     let d = c
         .diagnostics("rules/rules.yaml", |p| p["diagnostics"] == json!([]))
         .await;

@@ -60,6 +60,13 @@ pub fn parse_yaml(db: &dyn salsa::Database, file: SourceFile) -> Arc<YamlFile> {
     Arc::new(falconer_yaml::parse(file.text(db)))
 }
 
+/// A file's line index (for the language server's position conversion):
+/// built once per text, not per request.
+#[salsa::tracked(returns(ref))]
+pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> Arc<falconer_text::LineIndex> {
+    Arc::new(falconer_text::LineIndex::new(file.text(db)))
+}
+
 /// The text of one top-level item of a file.
 #[salsa::interned]
 pub struct ItemText<'db> {

@@ -1,12 +1,16 @@
 //! Profiling driver: one cold check, then N edits of one item.
+//! `cargo run --release --example incremental -- FILE|gen:LINES [N]`
 use std::time::Instant;
 fn main() {
-    let path = std::env::args().nth(1).expect("rules file");
+    let path = std::env::args().nth(1).expect("rules file or gen:LINES");
     let n: usize = std::env::args()
         .nth(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
-    let text = std::fs::read_to_string(path).expect("readable");
+    let text = match path.strip_prefix("gen:") {
+        Some(lines) => falconer_testgen::generate(lines.parse().expect("line count")),
+        None => std::fs::read_to_string(path).expect("readable"),
+    };
     let mut host = falconer_analysis::AnalysisHost::default();
     host.set_files(vec![("x".into(), text.clone())]);
     let t = Instant::now();

@@ -7,7 +7,8 @@ use crate::checks::read::FileItems;
 use crate::diagnostic::{Diagnostic, FileId, Loc};
 use crate::model::*;
 use crate::source::Composite;
-use std::collections::HashMap;
+use falconer_text::Span;
+use rustc_hash::FxHashMap;
 
 /// Where an item came from: file and position in that file's items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,7 +94,7 @@ pub struct Collected {
 
 /// A name → index map that is `Eq`/`Hash` (sorted on demand).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct HashMapEq<V>(pub HashMap<String, V>);
+pub struct HashMapEq<V>(pub FxHashMap<String, V>);
 
 impl<V: std::hash::Hash + Ord + Clone> std::hash::Hash for HashMapEq<V> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -111,19 +112,33 @@ impl<V> HashMapEq<V> {
 
 /// Combines the items of all files (in load order).
 pub fn collect(files: &[&FileItems]) -> Collected {
+    let chunks: Vec<Vec<(u32, &FileItems)>> = files.iter().map(|f| vec![(0, *f)]).collect();
+    let refs: Vec<&[(u32, &FileItems)]> = chunks.iter().map(Vec::as_slice).collect();
+    collect_chunks(&refs)
+}
+
+/// [`collect`] over files read in chunks: each chunk's items have
+/// positions relative to the chunk, which starts at the given offset.
+pub fn collect_chunks(files: &[&[(u32, &FileItems)]]) -> Collected {
     let mut c = Collected::default();
     let mut seq: u32 = 0;
     for (fi, f) in files.iter().enumerate() {
         let file = fi as FileId;
         // Names defined (fully) in this file, for the redefined-item lint.
-        let mut defined_here: HashMap<(&'static str, String), ItemRef> = HashMap::new();
-        for (ii, item) in f.items.iter().enumerate() {
+        let mut defined_here: FxHashMap<(&'static str, String), ItemRef> = FxHashMap::default();
+        let items = f
+            .iter()
+            .flat_map(|(off, chunk)| chunk.items.iter().map(move |i| (*off, i)));
+        for (ii, (off, item)) in items.enumerate() {
             let iref = ItemRef {
                 file,
                 index: ii as u32,
             };
             seq += 1;
-            let loc = |span| Loc { file, span };
+            let loc = |span: Span| Loc {
+                file,
+                span: span.shift(off),
+            };
             match &item.def {
                 ItemDef::EngineVersion(_) => {}
                 ItemDef::PluginVersions(reqs) => {
@@ -145,14 +160,14 @@ pub fn collect(files: &[&FileItems]) -> Collected {
                         )),
                         (Mode::Append, Some(i)) => {
                             let e = &mut c.lists[i];
-                            e.items.extend(l.items.iter().map(|t| (t.clone(), iref)));
+                            e.items.extend(l.items.iter().map(|t| (shifted(t, off), iref)));
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
                         (_, Some(i)) => {
                             redefined(&mut c.diagnostics, &mut defined_here, "list", &name, l.mode, iref, loc(l.name.span));
                             let e = &mut c.lists[i];
-                            e.items = l.items.iter().map(|t| (t.clone(), iref)).collect();
+                            e.items = l.items.iter().map(|t| (shifted(t, off), iref)).collect();
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
@@ -164,7 +179,7 @@ pub fn collect(files: &[&FileItems]) -> Collected {
                                 name_loc: loc(l.name.span),
                                 index: seq,
                                 visibility: seq,
-                                items: l.items.iter().map(|t| (t.clone(), iref)).collect(),
+                                items: l.items.iter().map(|t| (shifted(t, off), iref)).collect(),
                                 defs: vec![iref],
                             });
                         }
@@ -183,14 +198,14 @@ pub fn collect(files: &[&FileItems]) -> Collected {
                             let e = &mut c.macros[i];
                             let glue = loc(m.condition.span);
                             e.condition.push_glue(" ", glue);
-                            e.condition.push_text(file, &m.condition);
+                            e.condition.push_owned(file, shifted(&m.condition, off));
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
                         (_, Some(i)) => {
                             redefined(&mut c.diagnostics, &mut defined_here, "macro", &name, m.mode, iref, loc(m.name.span));
                             let e = &mut c.macros[i];
-                            e.condition = Composite::from_text(file, &m.condition);
+                            e.condition = Composite::from_owned(file, shifted(&m.condition, off));
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
@@ -202,14 +217,14 @@ pub fn collect(files: &[&FileItems]) -> Collected {
                                 name_loc: loc(m.name.span),
                                 index: seq,
                                 visibility: seq,
-                                condition: Composite::from_text(file, &m.condition),
+                                condition: Composite::from_owned(file, shifted(&m.condition, off)),
                                 defs: vec![iref],
                             });
                         }
                     }
                 }
                 ItemDef::Rule(r) => {
-                    collect_rule(&mut c, &mut defined_here, r, iref, seq);
+                    collect_rule(&mut c, &mut defined_here, r, iref, seq, off);
                 }
             }
         }
@@ -219,7 +234,7 @@ pub fn collect(files: &[&FileItems]) -> Collected {
 
 fn redefined(
     diags: &mut Vec<Diagnostic>,
-    defined_here: &mut HashMap<(&'static str, String), ItemRef>,
+    defined_here: &mut FxHashMap<(&'static str, String), ItemRef>,
     kind: &'static str,
     name: &str,
     mode: Mode,
@@ -239,21 +254,35 @@ fn redefined(
     defined_here.insert((kind, name.to_string()), iref);
 }
 
-fn text_or_empty(c: &mut Composite, file: FileId, t: &Option<Text>) {
+fn text_or_empty(c: &mut Composite, file: FileId, t: &Option<Text>, off: u32) {
     if let Some(t) = t {
-        c.push_text(file, t);
+        c.push_owned(file, shifted(t, off));
     }
+}
+
+/// A copy of `t` moved by `off` bytes (items are read relative to their
+/// chunk of the file).
+fn shifted<T: Clone + Shift>(t: &T, off: u32) -> T {
+    let mut t = t.clone();
+    if off != 0 {
+        t.shift(off);
+    }
+    t
 }
 
 fn collect_rule(
     c: &mut Collected,
-    defined_here: &mut HashMap<(&'static str, String), ItemRef>,
+    defined_here: &mut FxHashMap<(&'static str, String), ItemRef>,
     r: &RuleItem,
     iref: ItemRef,
     seq: u32,
+    off: u32,
 ) {
     let file = iref.file;
-    let loc = |span| Loc { file, span };
+    let loc = |span: Span| Loc {
+        file,
+        span: span.shift(off),
+    };
     let name = r.name.value.clone();
     let existing = c.rule_by_name.get(&name).copied();
     let source_mismatch =
@@ -325,7 +354,7 @@ fn collect_rule(
                     .iter()
                     .flatten()
                     .map(|ex| ExceptionEntry {
-                        ex: ex.clone(),
+                        ex: shifted(ex, off),
                         item: iref,
                         more_values: Vec::new(),
                     })
@@ -335,9 +364,9 @@ fn collect_rule(
                 capture: r.capture.unwrap_or(false),
                 capture_duration: r.capture_duration.unwrap_or(0),
             };
-            text_or_empty(&mut entry.condition, file, &r.condition);
-            text_or_empty(&mut entry.output, file, &r.output);
-            text_or_empty(&mut entry.desc, file, &r.desc);
+            text_or_empty(&mut entry.condition, file, &r.condition, off);
+            text_or_empty(&mut entry.output, file, &r.output, off);
+            text_or_empty(&mut entry.desc, file, &r.desc, off);
             match existing {
                 Some(e) => {
                     entry.index = c.rules[e].index;
@@ -388,7 +417,7 @@ fn collect_rule(
                 if let Some(t) = &r.condition {
                     let rule = &mut c.rules[e];
                     rule.condition.push_glue(" ", loc(t.span));
-                    rule.condition.push_text(file, t);
+                    rule.condition.push_owned(file, shifted(t, off));
                 }
             }
             for (key, comp) in [("output", 0), ("desc", 1)] {
@@ -403,7 +432,7 @@ fn collect_rule(
                         };
                         if !t.value.is_empty() {
                             target.push_glue(" ", loc(t.span));
-                            target.push_text(file, t);
+                            target.push_owned(file, shifted(t, off));
                         }
                     }
                 }
@@ -415,22 +444,22 @@ fn collect_rule(
                 rule.tags = dedup_tags(tags);
             }
             if r.appends("exceptions") {
-                append_exceptions(c, e, r, iref);
+                append_exceptions(c, e, r, iref, off);
             }
             let rule = &mut c.rules[e];
             for key in &r.replace_keys {
                 match key.as_str() {
                     "condition" => {
                         rule.condition = Composite::default();
-                        text_or_empty(&mut rule.condition, file, &r.condition);
+                        text_or_empty(&mut rule.condition, file, &r.condition, off);
                     }
                     "output" => {
                         rule.output = Composite::default();
-                        text_or_empty(&mut rule.output, file, &r.output);
+                        text_or_empty(&mut rule.output, file, &r.output, off);
                     }
                     "desc" => {
                         rule.desc = Composite::default();
-                        text_or_empty(&mut rule.desc, file, &r.desc);
+                        text_or_empty(&mut rule.desc, file, &r.desc, off);
                     }
                     "priority" => {
                         if let Some(p) = &r.priority {
@@ -446,7 +475,7 @@ fn collect_rule(
                             .iter()
                             .flatten()
                             .map(|ex| ExceptionEntry {
-                                ex: ex.clone(),
+                                ex: shifted(ex, off),
                                 item: iref,
                                 more_values: Vec::new(),
                             })
@@ -474,10 +503,13 @@ fn dedup_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
     v
 }
 
-fn append_exceptions(c: &mut Collected, e: usize, r: &RuleItem, iref: ItemRef) {
+fn append_exceptions(c: &mut Collected, e: usize, r: &RuleItem, iref: ItemRef, off: u32) {
     let file = iref.file;
     for ex in r.exceptions.iter().flatten() {
-        let loc = |span| Loc { file, span };
+        let loc = |span: Span| Loc {
+            file,
+            span: span.shift(off),
+        };
         if ex.values.is_none() {
             c.diagnostics.push(Diagnostic::new(
                 "append-no-values",
@@ -509,7 +541,7 @@ fn append_exceptions(c: &mut Collected, e: usize, r: &RuleItem, iref: ItemRef) {
             }
             existing
                 .more_values
-                .extend(ex.values.iter().flatten().map(|v| (v.clone(), iref)));
+                .extend(ex.values.iter().flatten().map(|v| (shifted(v, off), iref)));
         } else {
             if ex.fields.is_none() {
                 c.diagnostics.push(Diagnostic::new(
@@ -528,7 +560,7 @@ fn append_exceptions(c: &mut Collected, e: usize, r: &RuleItem, iref: ItemRef) {
                 continue;
             }
             rule.exceptions.push(ExceptionEntry {
-                ex: ex.clone(),
+                ex: shifted(ex, off),
                 item: iref,
                 more_values: Vec::new(),
             });

@@ -9,8 +9,10 @@ use crate::checks::exceptions::{append as append_composite, fold_exceptions};
 use crate::checks::output::check_output;
 use crate::checks::typeck::Checker;
 use crate::collect::{Collected, RuleEntry};
+use crate::db::{self, EvtKey, OutputKey, PrepKey, TypeckKey, Workspace};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::lists::{substitute, ListIndex, ListView, Substituted};
+use crate::model::{Item, ItemDef, Mode};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
@@ -32,7 +34,7 @@ const COMPILER_WARNINGS: &[&str] = &[
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CompiledMacro {
     pub name: String,
-    pub subst: Substituted,
+    pub subst: Arc<Substituted>,
     pub parsed: Arc<ParsedCondition>,
     /// Macro references: (name, span in the substituted text, index of the
     /// visible macro it resolves to).
@@ -53,7 +55,7 @@ pub struct CompiledRule {
     pub name: String,
     /// Condition with exceptions folded in, before list substitution.
     pub condition: Composite,
-    pub subst: Substituted,
+    pub subst: Arc<Substituted>,
     pub parsed: Arc<ParsedCondition>,
     /// The event-type set (syscall rules that compiled).
     pub evttypes: Option<EvtSet>,
@@ -67,7 +69,7 @@ pub struct CompiledRule {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Compiled {
     /// Expanded items of each list (same order as `Collected::lists`).
-    pub list_items: Vec<Vec<String>>,
+    pub list_items: Arc<Vec<Vec<String>>>,
     pub macros: Vec<CompiledMacro>,
     pub rules: Vec<CompiledRule>,
     pub diagnostics: Vec<Diagnostic>,
@@ -75,18 +77,207 @@ pub struct Compiled {
     pub macro_used: Vec<bool>,
 }
 
-/// The environment a compilation runs in.
+/// The environment a compilation runs in: the database and workspace
+/// (per-condition work goes through cached queries), the collected items
+/// and the list environment.
 pub struct Env<'a> {
+    pub db: &'a dyn salsa::Database,
+    pub ws: Workspace,
     pub collected: &'a Collected,
-    pub parse: ParseFn<'a>,
+    pub lists: &'a ListEnv,
     /// Plugins loaded (defaults, config, required_plugin_versions).
     pub plugins: &'a [String],
     /// Macros defined in workspace files outside the load order.
     pub other_macros: &'a HashMap<String, Loc>,
-    /// Whether the list-typo lint runs (it is off in the config otherwise).
-    pub list_typo: bool,
     /// Fields imported from a real Falco's list.
     pub imported: Option<&'a Arc<falconer_catalog::ImportedCatalog>>,
+}
+
+/// The lists as conditions see them, computed once per set of lists (the
+/// database keeps it, equal, across edits that touch no list, so no
+/// condition is substituted again).
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct ListEnv {
+    /// Expanded items of each list (same order as `Collected::lists`).
+    pub items: Arc<Vec<Vec<String>>>,
+    /// Lists used inside other lists.
+    pub used: Vec<bool>,
+    /// Lists in definition order, for substitution.
+    pub index: ListIndex,
+    /// Definition-order index → index in `Collected::lists`.
+    pub v2l: Vec<usize>,
+    /// List names for the list-typo lint.
+    pub typos: TypoIndex,
+}
+
+/// A list as the collector combines it (LANGUAGE.md C.10), positions
+/// aside: what substitution needs.
+struct ListDef<'a> {
+    name: &'a str,
+    index: u32,
+    visibility: u32,
+    items: Vec<&'a str>,
+}
+
+/// The list environment of the lists among `items` (every item of the
+/// loaded files, in load order), combined exactly as [`crate::collect`]
+/// does, so its order is `Collected::lists`'s.
+pub fn list_env<'a>(items: impl Iterator<Item = &'a Item>, list_typo: bool) -> ListEnv {
+    let mut defs: Vec<ListDef<'a>> = Vec::new();
+    let mut by_name: rustc_hash::FxHashMap<&'a str, usize> = Default::default();
+    let mut seq = 0;
+    for item in items {
+        let ItemDef::List(l) = &item.def else {
+            continue;
+        };
+        seq += 1;
+        let values = l.items.iter().map(|t| t.value.as_str());
+        match (l.mode, by_name.get(l.name.value.as_str()).copied()) {
+            (Mode::Append, None) => {}
+            (Mode::Append, Some(i)) => {
+                defs[i].items.extend(values);
+                defs[i].visibility = seq;
+            }
+            (_, Some(i)) => {
+                defs[i].items = values.collect();
+                defs[i].visibility = seq;
+            }
+            (_, None) => {
+                by_name.insert(&l.name.value, defs.len());
+                defs.push(ListDef {
+                    name: &l.name.value,
+                    index: seq,
+                    visibility: seq,
+                    items: values.collect(),
+                });
+            }
+        }
+    }
+    // Lists inside lists (C.11), in definition order.
+    let mut used = vec![false; defs.len()];
+    let mut out: Vec<Vec<String>> = defs
+        .iter()
+        .map(|d| d.items.iter().map(|t| t.to_string()).collect())
+        .collect();
+    let mut order: Vec<usize> = (0..defs.len()).collect();
+    order.sort_by_key(|&i| defs[i].index);
+    for &i in &order {
+        let vis = defs[i].visibility;
+        let mut expanded = Vec::new();
+        for t in &defs[i].items {
+            match by_name.get(t) {
+                Some(&j) if j != i && defs[j].index < vis => {
+                    used[j] = true;
+                    expanded.extend(out[j].iter().cloned());
+                }
+                _ => expanded.push(t.to_string()),
+            }
+        }
+        out[i] = expanded;
+    }
+    let index = ListIndex::new(
+        order
+            .iter()
+            .map(|&i| ListView {
+                name: defs[i].name,
+                items: &out[i],
+            })
+            .collect(),
+    );
+    ListEnv {
+        index,
+        typos: TypoIndex::new(defs.iter().map(|d| d.name), list_typo),
+        v2l: order,
+        items: Arc::new(out),
+        used,
+    }
+}
+
+/// A condition after list substitution and parsing, with what depends only
+/// on its text and the lists. Diagnostics have file 0 and spans in the
+/// substituted text; [`place`] moves them to the files.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Prepared {
+    pub subst: Arc<Substituted>,
+    pub parsed: Arc<ParsedCondition>,
+    /// `condition-syntax` then `list-typo`.
+    pub diags: Vec<Diagnostic>,
+    /// Macro references (identifiers in operand position).
+    pub refs: Vec<(String, Span)>,
+}
+
+fn identity(s: Span) -> Loc {
+    Loc { file: 0, span: s }
+}
+
+pub fn prepare(text: &str, lists: &ListEnv, parse: ParseFn<'_>) -> Prepared {
+    let subst = substitute(text, &lists.index);
+    let parsed = parse(&subst.text);
+    let mut diags = Vec::new();
+    syntax_diags(&parsed, &identity, &mut diags);
+    let mut refs = Vec::new();
+    if let Some(e) = &parsed.expr {
+        macro_refs(e, &mut refs);
+        list_typo(e, &lists.typos, &identity, &mut diags);
+    }
+    Prepared {
+        subst: Arc::new(subst),
+        parsed,
+        diags,
+        refs,
+    }
+}
+
+/// A check's result, positions relative to the checked text (file 0).
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct Checked {
+    pub diags: Vec<Diagnostic>,
+    pub failed: bool,
+    pub skipped: bool,
+}
+
+/// Type checks one tree (macros not descended into) in `scope`.
+pub fn typecheck(expr: Option<&Expr>, scope: &Scope, skip_unknown: bool) -> Checked {
+    let mut checker = Checker {
+        scope,
+        map: &identity,
+        diags: Vec::new(),
+        skip_unknown,
+        failed: false,
+        skipped: false,
+    };
+    if let Some(e) = expr {
+        checker.check_expr(e);
+    }
+    Checked {
+        diags: checker.diags,
+        failed: checker.failed,
+        skipped: checker.skipped,
+    }
+}
+
+/// Checks an output text in `scope`.
+pub fn output_check(text: &str, scope: &Scope, skip_unknown: bool) -> Checked {
+    let oc = check_output(text, &identity, scope, skip_unknown);
+    Checked {
+        diags: oc.diags,
+        failed: oc.failed,
+        skipped: oc.skipped,
+    }
+}
+
+/// A diagnostic with positions relative to a text, moved to the files by
+/// `map` (main location, suggestion, related locations).
+pub fn place(d: &Diagnostic, map: &dyn Fn(Span) -> Loc) -> Diagnostic {
+    let mut d = d.clone();
+    d.loc = map(d.loc.span);
+    if let Some(s) = &mut d.suggestion {
+        s.span = map(s.span).span;
+    }
+    for r in &mut d.related {
+        r.loc = map(r.loc.span);
+    }
+    d
 }
 
 /// Expands lists inside lists (C.11): an item naming a list defined
@@ -116,26 +307,6 @@ pub fn expand_lists(c: &Collected, used: &mut [bool]) -> Vec<Vec<String>> {
     out
 }
 
-fn list_views<'a>(c: &'a Collected, items: &'a [Vec<String>]) -> Vec<ListView<'a>> {
-    // Definition order.
-    let mut order: Vec<usize> = (0..c.lists.len()).collect();
-    order.sort_by_key(|&i| c.lists[i].index);
-    order
-        .into_iter()
-        .map(|i| ListView {
-            name: &c.lists[i].name,
-            items: &items[i],
-        })
-        .collect()
-}
-
-/// Maps list-view indices (definition order) back to list indices.
-fn view_to_list(c: &Collected) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..c.lists.len()).collect();
-    order.sort_by_key(|&i| c.lists[i].index);
-    order
-}
-
 /// Collects macro references (identifiers in operand position).
 pub fn macro_refs(expr: &Expr, out: &mut Vec<(String, Span)>) {
     match expr {
@@ -160,46 +331,46 @@ fn syntax_diags(p: &ParsedCondition, map: &dyn Fn(Span) -> Loc, out: &mut Vec<Di
 
 pub fn compile(env: &Env<'_>) -> Compiled {
     let c = env.collected;
+    let lists = env.lists;
+    let db = env.db;
     let mut out = Compiled {
-        list_used: vec![false; c.lists.len()],
+        list_used: lists.used.clone(),
         macro_used: vec![false; c.macros.len()],
         ..Default::default()
     };
-    let list_items = expand_lists(c, &mut out.list_used);
-    let views = ListIndex::new(list_views(c, &list_items));
-    let v2l = view_to_list(c);
-    let list_names = TypoIndex::new(c.lists.iter().map(|l| l.name.as_str()), env.list_typo);
+    let v2l = &lists.v2l;
 
     // ---- macros ----
+    let mut macro_keys: Vec<PrepKey<'_>> = Vec::with_capacity(c.macros.len());
     for m in &c.macros {
-        let subst = substitute(&m.condition.text, &views);
-        for (vi, _) in &subst.uses {
+        let key = PrepKey::new(db, env.ws, m.condition.text.clone());
+        let p = db::prepared(db, key);
+        for (vi, _) in &p.subst.uses {
             out.list_used[v2l[*vi]] = true;
         }
-        let parsed = (env.parse)(&subst.text);
-        let map = |s: Span| m.condition.map(subst.map.map(s));
-        syntax_diags(&parsed, &map, &mut out.diagnostics);
-        let mut refs = Vec::new();
-        if let Some(e) = &parsed.expr {
-            let mut raw = Vec::new();
-            macro_refs(e, &mut raw);
-            for (name, span) in raw {
+        let map = |s: Span| m.condition.map(p.subst.map.map(s));
+        out.diagnostics
+            .extend(p.diags.iter().map(|d| place(d, &map)));
+        let refs = p
+            .refs
+            .iter()
+            .map(|(name, span)| {
                 let target = c
                     .macro_by_name
-                    .get(&name)
+                    .get(name)
                     .copied()
                     .filter(|&j| c.macros[j].index < m.visibility);
-                refs.push((name, span, target));
-            }
-            list_typo(e, &list_names, &map, &mut out.diagnostics);
-        }
+                (name.clone(), *span, target)
+            })
+            .collect();
         out.macros.push(CompiledMacro {
             name: m.name.clone(),
-            subst,
-            parsed,
+            subst: p.subst.clone(),
+            parsed: p.parsed.clone(),
             refs,
             in_loop: false,
         });
+        macro_keys.push(key);
     }
     // Undefined references and loops, and macro-to-macro use.
     for i in 0..out.macros.len() {
@@ -234,21 +405,14 @@ pub fn compile(env: &Env<'_>) -> Compiled {
     }
 
     // ---- rules ----
+    let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a));
     let mut checked_macros: HashMap<(usize, String, bool), (bool, bool)> = HashMap::new();
     for r in &c.rules {
-        let cr = compile_rule(
-            env,
-            r,
-            &views,
-            &v2l,
-            &list_names,
-            &mut out,
-            &mut checked_macros,
-        );
+        let cr = compile_rule(env, r, &known, &macro_keys, &mut out, &mut checked_macros);
         out.rules.push(cr);
     }
 
-    out.list_items = list_items.clone();
+    out.list_items = lists.items.clone();
     // ---- unused (only when everything compiled, as Falco) ----
     let any_error = out
         .diagnostics
@@ -328,11 +492,12 @@ fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<Loc>) -> V
 /// `webfetchbinaries` for `web_fetch_binaries`), and by first byte and
 /// length for edit-distance typos, so a lookup costs only a few candidate
 /// comparisons however many lists there are.
-struct TypoIndex<'a> {
-    exact: rustc_hash::FxHashSet<&'a str>,
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct TypoIndex {
+    exact: rustc_hash::FxHashSet<String>,
     /// Hash of the normalised name → first name with it.
-    normalised: rustc_hash::FxHashMap<u64, &'a str>,
-    by_start: rustc_hash::FxHashMap<(u8, usize), Vec<&'a str>>,
+    normalised: rustc_hash::FxHashMap<u64, String>,
+    by_start: rustc_hash::FxHashMap<(u8, usize), Vec<String>>,
     enabled: bool,
 }
 
@@ -354,8 +519,8 @@ fn normalised_hash(s: &str) -> u64 {
     h.finish()
 }
 
-impl<'a> TypoIndex<'a> {
-    fn new(names: impl Iterator<Item = &'a str>, enabled: bool) -> TypoIndex<'a> {
+impl TypoIndex {
+    fn new<'a>(names: impl Iterator<Item = &'a str>, enabled: bool) -> TypoIndex {
         let mut t = TypoIndex {
             exact: Default::default(),
             normalised: Default::default(),
@@ -366,10 +531,15 @@ impl<'a> TypoIndex<'a> {
             return t;
         }
         for n in names {
-            t.exact.insert(n);
-            t.normalised.entry(normalised_hash(n)).or_insert(n);
+            t.exact.insert(n.to_string());
+            t.normalised
+                .entry(normalised_hash(n))
+                .or_insert_with(|| n.to_string());
             if let Some(&b) = n.as_bytes().first() {
-                t.by_start.entry((b, n.len())).or_default().push(n);
+                t.by_start
+                    .entry((b, n.len()))
+                    .or_default()
+                    .push(n.to_string());
             }
         }
         t
@@ -382,7 +552,7 @@ impl<'a> TypoIndex<'a> {
     /// A list name close to `v`: equal once normalised, or within the edit
     /// distance of [`suggest`] among names of the same first byte and a
     /// similar length (at most 64 compared).
-    fn suggest(&self, v: &str) -> Option<&'a str> {
+    fn suggest(&self, v: &str) -> Option<&str> {
         if let Some(n) = self.normalised.get(&normalised_hash(v)) {
             if normalised(n).eq(normalised(v)) {
                 return Some(n);
@@ -393,7 +563,7 @@ impl<'a> TypoIndex<'a> {
         let candidates = (v.len().saturating_sub(slack)..=v.len() + slack)
             .filter_map(|len| self.by_start.get(&(first, len)))
             .flatten()
-            .copied()
+            .map(String::as_str)
             .take(64);
         suggest(v, candidates)
     }
@@ -401,12 +571,7 @@ impl<'a> TypoIndex<'a> {
 
 /// Our lint: a literal inside a list operand that is not a list but is
 /// close to one (the seed's `(webfetchbinaries)`).
-fn list_typo(
-    expr: &Expr,
-    lists: &TypoIndex<'_>,
-    map: &dyn Fn(Span) -> Loc,
-    out: &mut Vec<Diagnostic>,
-) {
+fn list_typo(expr: &Expr, lists: &TypoIndex, map: &dyn Fn(Span) -> Loc, out: &mut Vec<Diagnostic>) {
     let mut check = |v: &str, span: Span| {
         let ident_like = v.len() >= 6
             && v.bytes()
@@ -456,24 +621,22 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn compile_rule(
     env: &Env<'_>,
     r: &RuleEntry,
-    views: &ListIndex<'_>,
-    v2l: &[usize],
-    list_names: &TypoIndex<'_>,
+    known_sources: &[&str],
+    macro_keys: &[PrepKey<'_>],
     out: &mut Compiled,
     checked_macros: &mut HashMap<(usize, String, bool), (bool, bool)>,
 ) -> CompiledRule {
     let c = env.collected;
+    let db = env.db;
     let source = r.source();
-    let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a)).contains(&source);
-    let scope = Scope::new(source, env.plugins, env.imported);
+    let known = known_sources.contains(&source);
     let mut cr = CompiledRule {
         name: r.name.clone(),
         condition: r.condition.clone(),
-        subst: Substituted::default(),
+        subst: Arc::default(),
         parsed: Arc::new(ParsedCondition {
             expr: None,
             errors: Vec::new(),
@@ -497,47 +660,55 @@ fn compile_rule(
         return cr;
     }
     // 1. exceptions folded into the condition.
-    let mut cond = r.condition.clone();
-    let mut ex_clause = Composite::default();
-    let ex_ok = fold_exceptions(r, Some(&scope), &mut ex_clause, &mut out.diagnostics);
-    if !ex_clause.text.is_empty() {
-        let mut wrapped = Composite::default();
-        wrapped.push_glue("(", def_loc);
-        append_composite(&mut wrapped, cond);
-        wrapped.push_glue(")", def_loc);
-        append_composite(&mut wrapped, ex_clause);
-        cond = wrapped;
+    let mut ex_ok = true;
+    if !r.exceptions.is_empty() {
+        let scope = Scope::new(source, env.plugins, env.imported);
+        let mut ex_clause = Composite::default();
+        ex_ok = fold_exceptions(r, Some(&scope), &mut ex_clause, &mut out.diagnostics);
+        if !ex_clause.text.is_empty() {
+            let mut wrapped = Composite::default();
+            wrapped.push_glue("(", def_loc);
+            append_composite(&mut wrapped, r.condition.clone());
+            wrapped.push_glue(")", def_loc);
+            append_composite(&mut wrapped, ex_clause);
+            cr.condition = wrapped;
+        }
     }
-    cr.condition = cond.clone();
+    let cond = &cr.condition;
     // 2–4. output.
-    let oc = check_output(&r.output, &scope, r.skip_if_unknown_filter);
-    out.diagnostics.extend(oc.diags);
+    let skip = r.skip_if_unknown_filter;
+    let oc = db::output_checked(
+        db,
+        OutputKey::new(db, env.ws, r.output.text.clone(), source.to_string(), skip),
+    );
+    let omap = |s: Span| r.output.map(s);
+    out.diagnostics
+        .extend(oc.diags.iter().map(|d| place(d, &omap)));
     if oc.skipped {
         cr.skipped = true;
         return cr;
     }
     // 5. list substitution + parse.
-    let subst = substitute(&cond.text, views);
-    let parsed = (env.parse)(&subst.text);
-    cr.subst = subst;
-    cr.parsed = parsed.clone();
-    let subst = &cr.subst;
+    let key = PrepKey::new(db, env.ws, cond.text.clone());
+    let prep = db::prepared(db, key);
+    let subst = &prep.subst;
     for (vi, _) in &subst.uses {
-        out.list_used[v2l[*vi]] = true;
+        out.list_used[env.lists.v2l[*vi]] = true;
     }
     let map = |s: Span| cond.map(subst.map.map(s));
-    syntax_diags(&parsed, &map, &mut out.diagnostics);
-    let Some(expr) = &parsed.expr else {
+    out.diagnostics
+        .extend(prep.diags.iter().map(|d| place(d, &map)));
+    let Some(expr) = &prep.parsed.expr else {
+        cr.subst = prep.subst.clone();
+        cr.parsed = prep.parsed.clone();
         return cr;
     };
-    list_typo(expr, list_names, &map, &mut out.diagnostics);
+    let _ = expr;
     // 6. macro expansion: every macro is visible to rules.
-    let mut ok = parsed.errors.is_empty() && ex_ok && !oc.failed;
-    let mut refs = Vec::new();
-    macro_refs(expr, &mut refs);
+    let mut ok = prep.parsed.errors.is_empty() && ex_ok && !oc.failed;
     let mut reachable: Vec<usize> = Vec::new();
-    for (name, span) in refs {
-        match c.macro_by_name.get(&name) {
+    for (name, span) in &prep.refs {
+        match c.macro_by_name.get(name) {
             Some(&j) => {
                 out.macro_used[j] = true;
                 if !reachable.contains(&j) {
@@ -547,7 +718,7 @@ fn compile_rule(
             None => {
                 ok = false;
                 out.diagnostics
-                    .extend(undefined_macro(env, &name, map(span), None));
+                    .extend(undefined_macro(env, name, map(*span), None));
             }
         }
     }
@@ -569,45 +740,34 @@ fn compile_rule(
     }
     // 7–9. type check the rule's own tree, then each reachable macro once
     // per (source, skip) context.
-    let mut checker = Checker {
-        scope: &scope,
-        map: &map,
-        diags: Vec::new(),
-        skip_unknown: r.skip_if_unknown_filter,
-        failed: false,
-        skipped: false,
-    };
-    checker.check_expr(expr);
-    let (mut failed, mut skipped) = (checker.failed, checker.skipped);
-    let mut rule_diags = std::mem::take(&mut checker.diags);
+    let typed = db::typechecked(db, TypeckKey::new(db, key, source.to_string(), skip));
+    let (mut failed, mut skipped) = (typed.failed, typed.skipped);
+    let mut rule_diags: Vec<Diagnostic> = typed.diags.iter().map(|d| place(d, &map)).collect();
     for &j in &reachable {
-        let key = (j, source.to_string(), r.skip_if_unknown_filter);
+        let ckey = (j, source.to_string(), skip);
         // A macro checks the same way for every rule of one context:
         // checked once, its diagnostics reported once.
-        if let Some(&(f, s)) = checked_macros.get(&key) {
+        if let Some(&(f, s)) = checked_macros.get(&ckey) {
             failed |= f;
             skipped |= s;
             continue;
         }
         let m = &c.macros[j];
         let cm = &out.macros[j];
-        let Some(mexpr) = cm.expr() else { continue };
+        if cm.expr().is_none() {
+            continue;
+        }
+        let mt = db::typechecked(
+            db,
+            TypeckKey::new(db, macro_keys[j], source.to_string(), skip),
+        );
         let mmap = |s: Span| m.condition.map(cm.subst.map.map(s));
-        let mut mc = Checker {
-            scope: &scope,
-            map: &mmap,
-            diags: Vec::new(),
-            skip_unknown: r.skip_if_unknown_filter,
-            failed: false,
-            skipped: false,
-        };
-        mc.check_expr(mexpr);
-        failed |= mc.failed;
-        skipped |= mc.skipped;
-        checked_macros.insert(key, (mc.failed, mc.skipped));
+        failed |= mt.failed;
+        skipped |= mt.skipped;
+        checked_macros.insert(ckey, (mt.failed, mt.skipped));
         let rule_loc = r.condition.map(Span::empty(0));
-        for d in mc.diags {
-            rule_diags.push(d.with_related(
+        for d in &mt.diags {
+            rule_diags.push(place(d, &mmap).with_related(
                 rule_loc,
                 format!("in macro '{}' used by rule '{}'", m.name, r.name),
             ));
@@ -623,12 +783,11 @@ fn compile_rule(
     cr.ok = ok;
     // 10. event types.
     if ok && source == "syscall" {
-        let lookup = |name: &str| -> Option<&Expr> {
-            c.macro_by_name
-                .get(name)
-                .and_then(|&j| out.macros[j].expr())
-        };
-        let set = evttypes(expr, &lookup, &scope);
+        let macros: Vec<(String, PrepKey<'_>)> = reachable
+            .iter()
+            .map(|&j| (c.macros[j].name.clone(), macro_keys[j]))
+            .collect();
+        let set = db::evttypes_of(db, EvtKey::new(db, key, macros));
         let loc = r.name_loc;
         if set.is_empty() {
             out.diagnostics.push(Diagnostic::new(
@@ -643,7 +802,24 @@ fn compile_rule(
                 "Rule matches too many evt.type values. This has a significant performance penalty.",
             ));
         }
-        cr.evttypes = Some(set);
+        cr.evttypes = Some((**set).clone());
     }
+    cr.subst = prep.subst.clone();
+    cr.parsed = prep.parsed.clone();
     cr
+}
+
+/// The event types of a rule's tree, its macros looked up in `macros`.
+pub fn rule_evttypes(
+    expr: Option<&Expr>,
+    macros: &[(String, Option<&Expr>)],
+    scope: &Scope,
+) -> EvtSet {
+    let lookup = |name: &str| -> Option<&Expr> {
+        macros.iter().find(|(n, _)| n == name).and_then(|(_, e)| *e)
+    };
+    match expr {
+        Some(e) => evttypes(e, &lookup, scope),
+        None => EvtSet::empty(),
+    }
 }

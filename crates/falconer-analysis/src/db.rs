@@ -8,12 +8,13 @@
 //! `diagnostics(ws)`.
 
 use crate::cat;
+use crate::checks::evttype::EvtSet;
 use crate::checks::read::{read_file, FileItems};
-use crate::collect::{collect, Collected};
-use crate::compile::{compile, Compiled, Env};
+use crate::collect::{collect_chunks, Collected};
+use crate::compile::{self, compile, Checked, Compiled, Env, ListEnv, Prepared};
 use crate::config::{Config, Level, DEFAULT_PLUGINS};
 use crate::diagnostic::{Diagnostic, FileId, Loc};
-use crate::model::{ItemDef, Shift};
+use crate::model::{Item, ItemDef, Shift};
 use falconer_syntax::ParsedCondition;
 use falconer_yaml::YamlFile;
 use std::collections::HashMap;
@@ -57,6 +58,13 @@ pub struct ConditionText<'db> {
 #[salsa::tracked(returns(ref))]
 pub fn parse_yaml(db: &dyn salsa::Database, file: SourceFile) -> Arc<YamlFile> {
     Arc::new(falconer_yaml::parse(file.text(db)))
+}
+
+/// A file's line index (for the language server's position conversion):
+/// built once per text, not per request.
+#[salsa::tracked(returns(ref))]
+pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> Arc<falconer_text::LineIndex> {
+    Arc::new(falconer_text::LineIndex::new(file.text(db)))
 }
 
 /// The text of one top-level item of a file.
@@ -107,15 +115,42 @@ fn shift_diag(d: &mut Diagnostic, delta: u32) {
     }
 }
 
-/// Items of one file; diagnostics use file id 0 and are renumbered by the
-/// caller (so a file's items do not depend on its position). A file made
-/// of top-level items that each parse alone is read item by item (cached
-/// per item text); any other file is parsed whole.
+/// The items of one file as read: chunks of items (positions relative to
+/// the chunk) with the offset where each chunk starts. A file made of
+/// top-level items that each parse alone is read item by item (one chunk
+/// per item, cached by its text, so an edit re-reads only the item it
+/// touches and the others are shared, not copied); any other file is one
+/// chunk read whole. Diagnostics use file id 0.
+#[derive(Debug, PartialEq, Eq, Default)]
+pub struct Chunks {
+    pub chunks: Vec<(u32, Arc<FileItems>)>,
+}
+
+impl Chunks {
+    /// Every item, with the offset of its chunk.
+    pub fn items(&self) -> impl Iterator<Item = (u32, &Item)> {
+        self.chunks
+            .iter()
+            .flat_map(|(off, c)| c.items.iter().map(move |i| (*off, i)))
+    }
+
+    /// Every diagnostic, placed in the file (file id 0).
+    pub fn diagnostics(&self) -> impl Iterator<Item = Diagnostic> + '_ {
+        self.chunks.iter().flat_map(|(off, c)| {
+            c.diagnostics.iter().map(move |d| {
+                let mut d = d.clone();
+                shift_diag(&mut d, *off);
+                d
+            })
+        })
+    }
+}
+
 #[salsa::tracked(returns(ref))]
-pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<FileItems> {
+pub fn file_chunks(db: &dyn salsa::Database, file: SourceFile) -> Arc<Chunks> {
     let text: &str = file.text(db);
     if let Some(ranges) = falconer_yaml::split_items(text) {
-        let mut out = FileItems::default();
+        let mut out = Chunks::default();
         let mut whole = true;
         for r in ranges {
             let Some(chunk) = chunk_items(db, ItemText::new(db, text[r.clone()].to_string()))
@@ -123,23 +158,51 @@ pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<FileItems> 
                 whole = false;
                 break;
             };
-            let delta = r.start as u32;
-            for item in &chunk.items {
-                let mut item = item.clone();
-                item.shift(delta);
-                out.items.push(item);
-            }
-            for d in &chunk.diagnostics {
-                let mut d = d.clone();
-                shift_diag(&mut d, delta);
-                out.diagnostics.push(d);
-            }
+            out.chunks.push((r.start as u32, chunk.clone()));
         }
         if whole {
             return Arc::new(out);
         }
     }
-    Arc::new(read_file(0, parse_yaml(db, file)))
+    Arc::new(Chunks {
+        chunks: vec![(0, Arc::new(read_file(0, parse_yaml(db, file))))],
+    })
+}
+
+/// Items of one file, placed in the file; diagnostics use file id 0 and
+/// are renumbered by the caller (so a file's items do not depend on its
+/// position). For the IDE; the checks read [`file_chunks`].
+#[salsa::tracked(returns(ref))]
+pub fn file_items(db: &dyn salsa::Database, file: SourceFile) -> Arc<FileItems> {
+    let chunks = file_chunks(db, file);
+    if let [(0, only)] = chunks.chunks.as_slice() {
+        return only.clone();
+    }
+    Arc::new(FileItems {
+        items: chunks
+            .items()
+            .map(|(off, i)| {
+                let mut i = i.clone();
+                i.shift(off);
+                i
+            })
+            .collect(),
+        diagnostics: chunks.diagnostics().collect(),
+    })
+}
+
+/// The chunks of a file that hold lists: equal (same chunks) across edits
+/// of its other items.
+#[salsa::tracked(returns(ref))]
+pub fn list_chunks(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Arc<FileItems>>> {
+    Arc::new(
+        file_chunks(db, file)
+            .chunks
+            .iter()
+            .filter(|(_, c)| c.items.iter().any(|i| matches!(i.def, ItemDef::List(_))))
+            .map(|(_, c)| c.clone())
+            .collect(),
+    )
 }
 
 #[salsa::tracked(returns(ref))]
@@ -148,17 +211,6 @@ pub fn parse_condition<'db>(
     text: ConditionText<'db>,
 ) -> Arc<ParsedCondition> {
     Arc::new(falconer_syntax::parse_condition(text.text(db)))
-}
-
-/// Items of file `id` with locations renumbered to `id`.
-fn renumbered(items: &FileItems, id: FileId) -> FileItems {
-    let mut f = items.clone();
-    if id != 0 {
-        for d in &mut f.diagnostics {
-            renumber(d, id);
-        }
-    }
-    f
 }
 
 fn renumber(d: &mut Diagnostic, id: FileId) {
@@ -170,14 +222,19 @@ fn renumber(d: &mut Diagnostic, id: FileId) {
 
 #[salsa::tracked(returns(ref))]
 pub fn collected(db: &dyn salsa::Database, ws: Workspace) -> Arc<Collected> {
-    let files: Vec<FileItems> = ws
+    let files: Vec<Vec<(u32, &FileItems)>> = ws
         .files(db)
         .iter()
-        .enumerate()
-        .map(|(i, f)| renumbered(file_items(db, *f), i as FileId))
+        .map(|f| {
+            file_chunks(db, *f)
+                .chunks
+                .iter()
+                .map(|(off, c)| (*off, &**c))
+                .collect()
+        })
         .collect();
-    let refs: Vec<&FileItems> = files.iter().collect();
-    Arc::new(collect(&refs))
+    let refs: Vec<&[(u32, &FileItems)]> = files.iter().map(Vec::as_slice).collect();
+    Arc::new(collect_chunks(&refs))
 }
 
 /// Plugins loaded: defaults, config, and every plugin named by
@@ -201,11 +258,11 @@ pub fn other_macros(db: &dyn salsa::Database, ws: Workspace) -> Arc<HashMap<Stri
     let base = ws.files(db).len() as FileId;
     let mut m = HashMap::new();
     for (i, f) in ws.extra_files(db).iter().enumerate() {
-        for item in &file_items(db, *f).items {
+        for (off, item) in file_chunks(db, *f).items() {
             if let ItemDef::Macro(mac) = &item.def {
                 m.entry(mac.name.value.clone()).or_insert(Loc {
                     file: base + i as FileId,
-                    span: mac.name.span,
+                    span: mac.name.span.shift(off),
                 });
             }
         }
@@ -213,19 +270,129 @@ pub fn other_macros(db: &dyn salsa::Database, ws: Workspace) -> Arc<HashMap<Stri
     Arc::new(m)
 }
 
+/// [`plugins`] as a query: equal across edits that leave
+/// `required_plugin_versions` alone, so type checks are not redone.
 #[salsa::tracked(returns(ref))]
-pub fn compiled(db: &dyn salsa::Database, ws: Workspace) -> Arc<Compiled> {
-    let c = collected(db, ws);
-    let plugins = plugins(ws.config(db), c);
+pub fn loaded_plugins(db: &dyn salsa::Database, ws: Workspace) -> Arc<Vec<String>> {
+    Arc::new(plugins(ws.config(db), collected(db, ws)))
+}
+
+/// The lists as conditions see them: equal across edits that touch no
+/// list, so no condition is substituted again.
+#[salsa::tracked(returns(ref))]
+pub fn list_env(db: &dyn salsa::Database, ws: Workspace) -> Arc<ListEnv> {
+    let list_typo = ws.config(db).lints.get("list-typo") != Some(&Level::Off);
+    let files: Vec<&Arc<Vec<Arc<FileItems>>>> =
+        ws.files(db).iter().map(|f| list_chunks(db, *f)).collect();
+    let items = files
+        .iter()
+        .flat_map(|f| f.iter())
+        .flat_map(|c| c.items.iter());
+    Arc::new(compile::list_env(items, list_typo))
+}
+
+/// A condition text of the workspace (macro, or rule with exceptions
+/// folded in), before list substitution.
+#[salsa::interned]
+pub struct PrepKey<'db> {
+    pub ws: Workspace,
+    #[returns(ref)]
+    pub text: String,
+}
+
+/// A condition substituted and parsed; positions relative to its text, so
+/// the result survives edits that only move it.
+#[salsa::tracked(returns(ref))]
+pub fn prepared<'db>(db: &'db dyn salsa::Database, key: PrepKey<'db>) -> Arc<Prepared> {
+    let lists = list_env(db, *key.ws(db));
     let parse = |text: &str| -> Arc<ParsedCondition> {
         parse_condition(db, ConditionText::new(db, text.to_string())).clone()
     };
+    Arc::new(compile::prepare(key.text(db), lists, &parse))
+}
+
+fn scope(db: &dyn salsa::Database, ws: Workspace, source: &str) -> cat::Scope {
+    cat::Scope::new(
+        source,
+        loaded_plugins(db, ws),
+        ws.config(db).imported.as_ref(),
+    )
+}
+
+/// One condition's tree type checked for a source and a
+/// `skip-if-unknown-filter` setting.
+#[salsa::interned]
+pub struct TypeckKey<'db> {
+    pub prep: PrepKey<'db>,
+    #[returns(ref)]
+    pub source: String,
+    pub skip: bool,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn typechecked<'db>(db: &'db dyn salsa::Database, key: TypeckKey<'db>) -> Arc<Checked> {
+    let prep = *key.prep(db);
+    let p = prepared(db, prep);
+    let scope = scope(db, *prep.ws(db), key.source(db));
+    Arc::new(compile::typecheck(
+        p.parsed.expr.as_ref(),
+        &scope,
+        *key.skip(db),
+    ))
+}
+
+/// A rule's output for a source and a `skip-if-unknown-filter` setting.
+#[salsa::interned]
+pub struct OutputKey<'db> {
+    pub ws: Workspace,
+    #[returns(ref)]
+    pub text: String,
+    #[returns(ref)]
+    pub source: String,
+    pub skip: bool,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn output_checked<'db>(db: &'db dyn salsa::Database, key: OutputKey<'db>) -> Arc<Checked> {
+    let scope = scope(db, *key.ws(db), key.source(db));
+    Arc::new(compile::output_check(key.text(db), &scope, *key.skip(db)))
+}
+
+/// A syscall rule's condition with the macros it reaches (by name).
+#[salsa::interned]
+pub struct EvtKey<'db> {
+    pub rule: PrepKey<'db>,
+    #[returns(ref)]
+    pub macros: Vec<(String, PrepKey<'db>)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn evttypes_of<'db>(db: &'db dyn salsa::Database, key: EvtKey<'db>) -> Arc<EvtSet> {
+    let rule = *key.rule(db);
+    let p = prepared(db, rule);
+    let macros: Vec<(String, Option<&falconer_syntax::ast::Expr>)> = key
+        .macros(db)
+        .iter()
+        .map(|(n, k)| (n.clone(), prepared(db, *k).parsed.expr.as_ref()))
+        .collect();
+    let scope = scope(db, *rule.ws(db), "syscall");
+    Arc::new(compile::rule_evttypes(
+        p.parsed.expr.as_ref(),
+        &macros,
+        &scope,
+    ))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn compiled(db: &dyn salsa::Database, ws: Workspace) -> Arc<Compiled> {
+    let c = collected(db, ws);
     let env = Env {
+        db,
+        ws,
         collected: c,
-        parse: &parse,
-        plugins: &plugins,
+        lists: list_env(db, ws),
+        plugins: loaded_plugins(db, ws),
         other_macros: other_macros(db, ws),
-        list_typo: ws.config(db).lints.get("list-typo") != Some(&Level::Off),
         imported: ws.config(db).imported.as_ref(),
     };
     Arc::new(compile(&env))
@@ -236,7 +403,7 @@ fn engine_diags(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
     let engine = ws.config(db).engine_version;
     let mut out = Vec::new();
     for (i, f) in ws.files(db).iter().enumerate() {
-        for item in &file_items(db, *f).items {
+        for (off, item) in file_chunks(db, *f).items() {
             if let ItemDef::EngineVersion(v) = &item.def {
                 let req = v.value;
                 if req.0 != engine.0 || req > engine {
@@ -244,7 +411,7 @@ fn engine_diags(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
                         "engine-version-too-old",
                         Loc {
                             file: i as FileId,
-                            span: v.span,
+                            span: v.span.shift(off),
                         },
                         format!(
                             "Rules require engine version {}.{}.{}, but engine version is {}.{}.{}",
@@ -264,7 +431,10 @@ fn engine_diags(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
 pub fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Arc<Vec<Diagnostic>> {
     let mut all: Vec<Diagnostic> = Vec::new();
     for (i, f) in ws.files(db).iter().enumerate() {
-        all.extend(renumbered(file_items(db, *f), i as FileId).diagnostics);
+        all.extend(file_chunks(db, *f).diagnostics().map(|mut d| {
+            renumber(&mut d, i as FileId);
+            d
+        }));
     }
     all.extend(engine_diags(db, ws));
     all.extend(collected(db, ws).diagnostics.iter().cloned());

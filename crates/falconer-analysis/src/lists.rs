@@ -46,35 +46,46 @@ pub struct Substituted {
     pub uses: Vec<(usize, Span)>,
 }
 
-/// Index of list names for fast substitution: built once per compile.
-pub struct ListIndex<'a> {
-    lists: Vec<ListView<'a>>,
-    by_name: FxHashMap<&'a str, usize>,
+/// Index of list names for fast substitution: built once per set of
+/// lists (the database keeps it while no list changes). Owns its data.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ListIndex {
+    names: Vec<String>,
+    /// Each list's replacement text (` a, b `), or `None` when empty.
+    replacements: Vec<Option<String>>,
+    by_name: FxHashMap<String, usize>,
     /// Lists whose name contains a delimiter (never a single word).
     odd: Vec<usize>,
 }
 
-impl<'a> ListIndex<'a> {
+impl ListIndex {
     /// `lists` in definition order.
-    pub fn new(lists: Vec<ListView<'a>>) -> ListIndex<'a> {
-        let mut by_name = FxHashMap::default();
-        let mut odd = Vec::new();
+    pub fn new(lists: Vec<ListView<'_>>) -> ListIndex {
+        let mut index = ListIndex::default();
         for (i, l) in lists.iter().enumerate() {
             if l.name.bytes().any(is_delim) {
-                odd.push(i);
+                index.odd.push(i);
             } else {
-                by_name.entry(l.name).or_insert(i);
+                index.by_name.entry(l.name.to_string()).or_insert(i);
             }
+            index.names.push(l.name.to_string());
+            index.replacements.push(if l.items.is_empty() {
+                None
+            } else {
+                let joined: Vec<String> = l.items.iter().map(|i| quote_item(i)).collect();
+                Some(format!(" {} ", joined.join(", ")))
+            });
         }
-        ListIndex {
-            lists,
-            by_name,
-            odd,
-        }
+        index
     }
 
-    pub fn lists(&self) -> &[ListView<'a>] {
-        &self.lists
+    /// Number of lists.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
     }
 
     /// Indices of lists named by a word of `text`.
@@ -88,8 +99,7 @@ impl<'a> ListIndex<'a> {
 }
 
 /// Substitutes the lists of `index` (in definition order) into `text`.
-pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
-    let lists = &index.lists;
+pub fn substitute(text: &str, index: &ListIndex) -> Substituted {
     // Candidate lists: named by a word of the text (or by a word of items
     // inserted later), plus lists whose names contain delimiters.
     let mut pending: Vec<usize> = Vec::new();
@@ -104,8 +114,8 @@ pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
     while next < pending.len() {
         let li = pending[next];
         next += 1;
-        let list = &lists[li];
-        let name = list.name;
+        let name = index.names[li].as_str();
+        let replacement = index.replacements[li].as_deref();
         if name.is_empty() {
             continue;
         }
@@ -113,11 +123,9 @@ pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
         if occ.is_empty() {
             continue;
         }
-        let joined: Vec<String> = list.items.iter().map(|i| quote_item(i)).collect();
-        let replacement = format!(" {} ", joined.join(", "));
         // Items may name lists defined later: queue them.
         let mut more = Vec::new();
-        index.words_in(&replacement, &mut more);
+        index.words_in(replacement.unwrap_or(""), &mut more);
         let mut added = false;
         for m in more {
             if m > li && !pending[next..].contains(&m) {
@@ -129,7 +137,8 @@ pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
             pending[next..].sort_unstable();
         }
         let bytes = cur.as_bytes();
-        let mut out = String::with_capacity(cur.len() + occ.len() * replacement.len());
+        let mut out =
+            String::with_capacity(cur.len() + occ.len() * replacement.map_or(1, str::len));
         let mut local: Vec<Seg> = Vec::new();
         let mut pos = 0usize;
         for (s, e) in occ {
@@ -142,7 +151,7 @@ pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
             while b < bytes.len() && is_blank(bytes[b]) {
                 b += 1;
             }
-            if list.items.is_empty() {
+            if replacement.is_none() {
                 if a > pos && bytes[a - 1] == b',' {
                     a -= 1;
                 } else if b < bytes.len() && bytes[b] == b',' {
@@ -152,11 +161,7 @@ pub fn substitute(text: &str, index: &ListIndex<'_>) -> Substituted {
             if a > pos {
                 push_copy(&mut out, &mut local, &cur, pos, a);
             }
-            let ins = if list.items.is_empty() {
-                " "
-            } else {
-                replacement.as_str()
-            };
+            let ins = replacement.unwrap_or(" ");
             let o = out.len() as u32;
             out.push_str(ins);
             local.push(Seg {

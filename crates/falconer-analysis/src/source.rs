@@ -41,6 +41,28 @@ impl Composite {
         c
     }
 
+    /// [`Composite::from_text`] taking the text.
+    pub fn from_owned(file: FileId, t: Text) -> Composite {
+        let mut c = Composite::default();
+        c.push_owned(file, t);
+        c
+    }
+
+    /// [`Composite::push_text`] taking the text.
+    pub fn push_owned(&mut self, file: FileId, t: Text) {
+        let start = self.text.len() as u32;
+        self.text.push_str(&t.value);
+        self.parts.push(Part {
+            start,
+            len: t.value.len() as u32,
+            origin: Origin::Text {
+                file,
+                text: t,
+                offset: 0,
+            },
+        });
+    }
+
     pub fn push_text(&mut self, file: FileId, t: &Text) {
         self.push_text_slice(file, t, 0, t.value.len() as u32);
     }

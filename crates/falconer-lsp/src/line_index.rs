@@ -31,7 +31,7 @@ pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
 /// One text's line index with the negotiated encoding.
 pub struct LineMap<'a> {
     text: &'a str,
-    index: LineIndex,
+    index: std::sync::Arc<LineIndex>,
     enc: Encoding,
 }
 
@@ -39,9 +39,19 @@ impl<'a> LineMap<'a> {
     pub fn new(text: &'a str, enc: Encoding) -> LineMap<'a> {
         LineMap {
             text,
-            index: LineIndex::new(text),
+            index: std::sync::Arc::new(LineIndex::new(text)),
             enc,
         }
+    }
+
+    /// A map over an index already built (the analysis caches one per
+    /// file text).
+    pub fn with_index(
+        text: &'a str,
+        index: std::sync::Arc<LineIndex>,
+        enc: Encoding,
+    ) -> LineMap<'a> {
+        LineMap { text, index, enc }
     }
 
     pub fn position(&self, offset: u32) -> Position {

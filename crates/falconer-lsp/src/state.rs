@@ -130,7 +130,11 @@ impl Snapshot {
     }
 
     pub fn line_map(&self, file: FileId) -> LineMap<'_> {
-        LineMap::new(self.analysis.file_text(file), self.encoding)
+        LineMap::with_index(
+            self.analysis.file_text(file),
+            self.analysis.line_index(file),
+            self.encoding,
+        )
     }
 
     /// The full rule definitions of a file (not appends or overrides), in

@@ -1,9 +1,9 @@
-//! Prints a generated rules set: `cargo run -p falconer-testgen --example gen -- [LINES]`
-//! (default 4,500 lines).
+//! Prints a generated rules set of about N lines:
+//! `cargo run --release -p falconer-testgen --example gen -- 4500 > rules.yaml`
 fn main() {
-    let lines = std::env::args()
+    let lines: usize = std::env::args()
         .nth(1)
-        .and_then(|a| a.parse().ok())
+        .and_then(|s| s.parse().ok())
         .unwrap_or(4500);
     print!("{}", falconer_testgen::generate(lines));
 }

@@ -2,8 +2,7 @@
 //! deprecated fields, and the format's validity for the rule's source.
 
 use crate::cat::{self, Scope};
-use crate::diagnostic::Diagnostic;
-use crate::source::Composite;
+use crate::diagnostic::{Diagnostic, Loc};
 use falconer_syntax::ast::{Lhs, TransformerArg};
 use falconer_syntax::output::{parse_output, OutputFormat};
 use falconer_text::Span;
@@ -40,9 +39,15 @@ pub struct OutputCheck {
     pub format: Option<OutputFormat>,
 }
 
-pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> OutputCheck {
+/// Checks an output text; `map` places spans of `text` in the files.
+pub fn check_output(
+    text: &str,
+    map: &dyn Fn(Span) -> Loc,
+    scope: &Scope,
+    skip_unknown: bool,
+) -> OutputCheck {
     let mut diags = Vec::new();
-    let mut text = output.text.clone();
+    let mut text = text.to_string();
     // `%container.info` is deprecated and deleted before validation. We
     // keep offsets by blanking it instead of removing it.
     let mut from = 0;
@@ -51,7 +56,7 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
         let e = s + "%container.info".len();
         diags.push(Diagnostic::new(
             "deprecated-item",
-            output.map(Span::new(s as u32, e as u32)),
+            map(Span::new(s as u32, e as u32)),
             "%container.info is deprecated and will be removed in the future; it is ignored here. Use explicit container fields instead.",
         ));
         text.replace_range(s..e, &" ".repeat(e - s));
@@ -63,7 +68,7 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
             // `evt.latency`; report each deprecated name once.
             diags.push(Diagnostic::new(
                 "deprecated-field",
-                output.map(Span::new(i as u32, (i + dep.len()) as u32)),
+                map(Span::new(i as u32, (i + dep.len()) as u32)),
                 format!("The field '{dep}' is deprecated"),
             ));
         }
@@ -76,7 +81,7 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
         let unknown = e.message.contains("unknown filter:")
             || e.message.contains("nonexistent field")
             || e.message.contains("invalid formatting token");
-        let loc = output.map(e.span);
+        let loc = map(e.span);
         if skip_unknown && unknown {
             skipped = true;
             diags.push(Diagnostic::new("unknown-filter", loc, e.message.clone()));
@@ -85,7 +90,7 @@ pub fn check_output(output: &Composite, scope: &Scope, skip_unknown: bool) -> Ou
             let mut d = Diagnostic::new("invalid-output", loc, e.message.clone());
             if let Some((from, name)) = unknown_token_name(&text, e.span) {
                 if let Some(s) = cat::suggest_field(scope, &name) {
-                    let at = output.map(Span::new(from, from + name.len() as u32));
+                    let at = map(Span::new(from, from + name.len() as u32));
                     d = d.with_suggestion(format!("did you mean '{s}'?"), at.span, s);
                 }
             }

@@ -257,6 +257,14 @@ impl Analysis {
         crate::cat::Scope::new(source, &self.plugins(), self.config().imported.as_ref())
     }
 
+    /// The line index of file `id` (cached per text).
+    pub fn line_index(&self, file: FileId) -> Arc<falconer_text::LineIndex> {
+        match self.source(file) {
+            Some(f) => db::line_index(&self.db, f).clone(),
+            None => Arc::new(falconer_text::LineIndex::new("")),
+        }
+    }
+
     /// The YAML tree of a file.
     pub fn yaml(&self, file: FileId) -> Option<&Arc<YamlFile>> {
         self.source(file).map(|f| db::parse_yaml(&self.db, f))

@@ -23,6 +23,11 @@ use falconer_engine::replay::replay;
 use falconer_engine::sysdig_compat::bracketed;
 use falconer_scap::ScapReader;
 
+/// The allocator of the `falconer` binary (crates/falconer-cli), so that
+/// the figures are those of `falconer replay` / `falconer probe`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn target_dir() -> PathBuf {
     let dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -184,7 +189,9 @@ fn main() {
     // Where the time goes: reading alone, reading plus the state.
     let c0 = thread_cpu();
     let mut count = 0u64;
-    for e in ScapReader::open(&cap).unwrap() {
+    // Read as `replay` reads (one reused event buffer).
+    let mut reader = ScapReader::open(&cap).unwrap();
+    while let Some(e) = reader.next_event_ref() {
         std::hint::black_box(e.unwrap());
         count += 1;
     }
@@ -192,8 +199,8 @@ fn main() {
     let c0 = thread_cpu();
     let mut reader = ScapReader::open(&cap).unwrap();
     let mut state = falconer_scap::state::State::from_reader_metadata(&reader);
-    while let Some(e) = reader.next_event() {
-        state.apply(&e.unwrap());
+    while let Some(e) = reader.next_event_ref() {
+        state.apply(e.unwrap());
     }
     let state_cpu = thread_cpu() - c0;
     println!(

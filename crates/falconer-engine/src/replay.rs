@@ -30,14 +30,14 @@ pub fn replay<R: Read>(
     let mut state = State::from_reader_metadata(reader);
     let mut stats = ReplayStats::default();
     let mut matched: Vec<u32> = Vec::new();
-    while let Some(ev) = reader.next_event() {
+    while let Some(ev) = reader.next_event_ref() {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => return Err((stats, e)),
         };
         stats.events += 1;
-        state.apply(&ev);
-        let ctx = EventCtx::new(&ev, &state);
+        state.apply(ev);
+        let ctx = EventCtx::new(ev, &state);
         matched.clear();
         matched.extend_from_slice(engine.process(&ctx));
         for &r in &matched {
@@ -56,14 +56,14 @@ pub fn count_matches<R: Read>(
 ) -> Result<ReplayStats, (ReplayStats, ScapError)> {
     let mut state = State::from_reader_metadata(reader);
     let mut stats = ReplayStats::default();
-    while let Some(ev) = reader.next_event() {
+    while let Some(ev) = reader.next_event_ref() {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => return Err((stats, e)),
         };
         stats.events += 1;
-        state.apply(&ev);
-        let ctx = EventCtx::new(&ev, &state);
+        state.apply(ev);
+        let ctx = EventCtx::new(ev, &state);
         stats.alerts += engine.process(&ctx).len() as u64;
     }
     Ok(stats)

@@ -29,6 +29,11 @@ use falconer_analysis::{AnalysisHost, Config};
 use falconer_engine::engine::{Alert, Engine, Options};
 use falconer_probe::session::{self, Observer};
 
+/// The allocator of the `falconer` binary (crates/falconer-cli), so that
+/// the figures are those of `falconer replay` / `falconer probe`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Quiet {
     alerts: u64,
 }
@@ -110,7 +115,7 @@ fn run_storm(label: &str, kind: &str, secs: f64, threads: usize) {
     };
     let wall = t.elapsed();
     println!(
-        "{:<18} {} producer(s): {:>9.0} events/s ({:>9} events in {:.2} s; {:>9.0} scap events/s), drops {} ({:.1}%), alerts {}, consumer {:.2} us/event busy {:.0}%, setup {:.2} s",
+        "{:<18} {} producer(s): {:>9.0} events/s ({:>9} events in {:.2} s; {:>9.0} scap events/s), drops {} ({:.1}%), alerts {}, consumer {:.2} us/event busy {:.0}% (CPU time {:.2} us/event), setup {:.2} s",
         label,
         threads,
         r.records_per_sec(),
@@ -122,6 +127,7 @@ fn run_storm(label: &str, kind: &str, secs: f64, threads: usize) {
         obs.alerts,
         r.busy.as_secs_f64() * 1e6 / r.records.max(1) as f64,
         100.0 * r.busy.as_secs_f64() / r.elapsed.as_secs_f64().max(1e-9),
+        r.cpu.as_secs_f64() * 1e6 / r.records.max(1) as f64,
         wall.as_secs_f64() - r.elapsed.as_secs_f64(),
     );
 }
@@ -134,28 +140,60 @@ fn true_cmd() -> std::process::Command {
     c
 }
 
-fn spawn_true_us(n: usize) -> f64 {
+/// CPU time (user + system) of this process and its waited-for children.
+fn process_tree_cpu() -> Duration {
+    let mut total = Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage writes the struct it is given.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut ru) } == 0 {
+            for t in [ru.ru_utime, ru.ru_stime] {
+                total += Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+            }
+        }
+    }
+    total
+}
+
+/// Wall and CPU time (this loop and the children) per spawn, in us.
+fn spawn_true_us(n: usize) -> (f64, f64) {
     // Warm up.
     for _ in 0..20 {
         let _ = true_cmd().status();
     }
     let t = Instant::now();
+    let c0 = process_tree_cpu();
     for _ in 0..n {
         let _ = true_cmd().status();
     }
-    t.elapsed().as_secs_f64() * 1e6 / n as f64
+    let cpu = process_tree_cpu().saturating_sub(c0);
+    (
+        t.elapsed().as_secs_f64() * 1e6 / n as f64,
+        cpu.as_secs_f64() * 1e6 / n as f64,
+    )
 }
 
-/// This binary re-run with `--spawn-loop N FILE`: writes the time per
-/// spawn of /bin/true to FILE.
+/// This binary re-run with `--spawn-loop N FILE`: writes the wall and
+/// CPU time per spawn of /bin/true to FILE.
 fn spawn_loop_child(n: usize, out: &str) {
-    let us = spawn_true_us(n);
-    std::fs::write(out, format!("{us}")).unwrap();
+    let (wall, cpu) = spawn_true_us(n);
+    std::fs::write(out, format!("{wall} {cpu}")).unwrap();
+}
+
+/// One spawn loop's figures, per spawn (us).
+struct Spawns {
+    wall: f64,
+    /// CPU time of the loop and its children (the probe's kernel programs
+    /// run in their context).
+    cpu: f64,
+    /// CPU time of the capture's draining thread.
+    consumer: f64,
+    drops: u64,
 }
 
 /// The spawn loop as a plain child, or as the command of a capture
 /// (its process tree traced, bundled rules evaluated).
-fn spawn_loop(n: usize, probed: bool) -> Option<(f64, u64)> {
+fn spawn_loop(n: usize, probed: bool) -> Option<Spawns> {
     let exe = std::env::current_exe().unwrap();
     let out = std::env::temp_dir().join(format!("falconer-bench-spawn-{}", std::process::id()));
     let argv = vec![
@@ -164,14 +202,14 @@ fn spawn_loop(n: usize, probed: bool) -> Option<(f64, u64)> {
         n.to_string().into(),
         out.clone().into_os_string(),
     ];
-    let drops = if probed {
+    let (drops, consumer) = if probed {
         let mut engine = bundled_engine();
         let opts = session::Options {
             command: Some(argv),
             ..session::Options::default()
         };
         match session::run(&mut engine, &opts, &mut Quiet { alerts: 0 }) {
-            Ok(r) => r.drops(),
+            Ok(r) => (r.drops(), r.cpu.as_secs_f64() * 1e6 / n as f64),
             Err(e) => {
                 println!("exec overhead: failed: {e}");
                 return None;
@@ -183,44 +221,64 @@ fn spawn_loop(n: usize, probed: bool) -> Option<(f64, u64)> {
             .status()
             .unwrap();
         assert!(st.success());
-        0
+        (0, 0.0)
     };
-    let us: f64 = std::fs::read_to_string(&out).ok()?.trim().parse().ok()?;
+    let text = std::fs::read_to_string(&out).ok()?;
     let _ = std::fs::remove_file(&out);
-    Some((us, drops))
+    let mut it = text.split_whitespace().map(|x| x.parse::<f64>().ok());
+    Some(Spawns {
+        wall: it.next()??,
+        cpu: it.next()??,
+        consumer,
+        drops,
+    })
 }
 
 fn exec_overhead() {
     let n: usize = 2000;
     let mut rounds = Vec::new();
     for _ in 0..3 {
-        let Some((without, _)) = spawn_loop(n, false) else {
+        let Some(without) = spawn_loop(n, false) else {
             return;
         };
-        let Some((with, drops)) = spawn_loop(n, true) else {
+        let Some(with) = spawn_loop(n, true) else {
             return;
         };
-        rounds.push((without, with, drops));
+        rounds.push((without, with));
     }
-    for (i, (without, with, drops)) in rounds.iter().enumerate() {
+    for (i, (without, with)) in rounds.iter().enumerate() {
         println!(
-            "exec overhead round {}: /bin/true spawn+wait {:>7.1} us without the probe, {:>7.1} us captured: {:+.1}% (drops {})",
+            "exec overhead round {}: /bin/true spawn+wait {:>7.1} us without the probe, {:>7.1} us captured: {:+.1}% (drops {}); CPU {:.1} -> {:.1} us/spawn, consumer {:.1} us/spawn",
             i + 1,
-            without,
-            with,
-            (with / without - 1.0) * 100.0,
-            drops
+            without.wall,
+            with.wall,
+            (with.wall / without.wall - 1.0) * 100.0,
+            with.drops,
+            without.cpu,
+            with.cpu,
+            with.consumer,
         );
     }
-    let mut w: Vec<f64> = rounds.iter().map(|r| r.0).collect();
-    let mut p: Vec<f64> = rounds.iter().map(|r| r.1).collect();
-    w.sort_by(|a, b| a.total_cmp(b));
-    p.sort_by(|a, b| a.total_cmp(b));
-    let (mw, mp) = (w[w.len() / 2], p[p.len() / 2]);
+    let median = |f: &dyn Fn(&(Spawns, Spawns)) -> f64| {
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (mw, mp) = (median(&|r| r.0.wall), median(&|r| r.1.wall));
     println!(
         "exec overhead (median of {} rounds of {n} spawns): {mw:.1} us -> {mp:.1} us, {:+.1}% (goal: at most +10%)",
         rounds.len(),
         (mp / mw - 1.0) * 100.0
+    );
+    let (cw, cp, cc) = (
+        median(&|r| r.0.cpu),
+        median(&|r| r.1.cpu),
+        median(&|r| r.1.consumer),
+    );
+    println!(
+        "exec overhead in CPU time (median): {cw:.1} us -> {cp:.1} us per spawn, {:+.1}%; with the consumer's {cc:.1} us: {:+.1}%",
+        (cp / cw - 1.0) * 100.0,
+        ((cp + cc) / cw - 1.0) * 100.0
     );
 }
 

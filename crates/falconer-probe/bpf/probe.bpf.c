@@ -129,7 +129,8 @@ struct walk {
 	u64 root_vm;
 	u64 mnt_off;
 	u32 pos;
-	u32 pad;
+	u32 last_pos;   /* the last cgroup path built: tmp[last_pos..TMP_END) */
+	u64 last_kn;    /* ... and its kernfs node (0: none in this record) */
 };
 
 struct tmp_buf {
@@ -528,16 +529,26 @@ static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, struct task_stru
 	struct tmp_buf *t = tmp_buf_get();
 	if (!t)
 		return 0;
-	t->w.d = (u64)BPF_CORE_READ(css, cgroup, kn);
-	t->w.pos = TMP_END;
-	bpf_loop(MAX_CGROUP_DEPTH, cg_step, NULL, 0);
-	u32 pos = t->w.pos;
+	u64 kn = (u64)BPF_CORE_READ(css, cgroup, kn);
+	u32 pos;
+	if (kn && kn == t->w.last_kn) {
+		/* The same cgroup as the previous subsystem (always so on the
+		 * unified hierarchy): its path is still in the scratch. */
+		pos = t->w.last_pos;
+	} else {
+		t->w.d = kn;
+		t->w.pos = TMP_END;
+		bpf_loop(MAX_CGROUP_DEPTH, cg_step, NULL, 0);
+		pos = t->w.pos;
+	}
 	if (pos > TMP_END || pos == 0)
 		pos = TMP_END;
 	if (pos == TMP_END) {
 		pos -= 1;
 		tmp[pos & TMP_MASK] = '/';
 	}
+	t->w.last_kn = kn;
+	t->w.last_pos = pos;
 	u32 o = bounded(at);
 	bpf_probe_read_kernel(&rec[o], name_len & 15, name);
 	o += name_len & 15;
@@ -595,6 +606,9 @@ static __always_inline u32 put_cgroups(u8 *rec, u32 off)
 {
 	if (off > PARAM_START_MASK)
 		return off;
+	struct tmp_buf *t = tmp_buf_get();
+	if (t)
+		t->w.last_kn = 0; /* other paths were built in the scratch since */
 	u32 start = off + 2;
 	u32 at = start;
 	for (u32 i = 0; i < 5; i++) {

@@ -301,6 +301,56 @@ pub fn split_args(area: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// The events converted from one record: a pool whose events (and their
+/// buffers) are reused from record to record, so that converting
+/// allocates nothing once the buffers are large enough.
+#[derive(Debug, Default)]
+pub struct Events {
+    pool: Vec<Event>,
+    len: usize,
+}
+
+impl Events {
+    pub fn new() -> Events {
+        Events::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets the events (their buffers stay for the next record).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// A new event at the end, to be rebuilt in place.
+    fn push_slot(&mut self) -> &mut Event {
+        if self.len == self.pool.len() {
+            self.pool.push(Event::new(0, 0, 0, 0, &[]));
+        }
+        self.len += 1;
+        &mut self.pool[self.len - 1]
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Event> {
+        self.as_mut_slice().last_mut()
+    }
+
+    /// The events, in order.
+    pub fn as_mut_slice(&mut self) -> &mut [Event] {
+        &mut self.pool[..self.len]
+    }
+}
+
 /// Converts records into events.
 #[derive(Clone, Debug)]
 pub struct Converter {
@@ -310,8 +360,6 @@ pub struct Converter {
     pub skipped: u64,
     /// Why the last one could not.
     pub last_error: Option<String>,
-    scratch: Vec<u8>,
-    bounds: Vec<(usize, usize)>,
 }
 
 /// The system calls whose enter event is written (state-only): their
@@ -392,8 +440,6 @@ impl Converter {
             boot_offset,
             skipped: 0,
             last_error: None,
-            scratch: Vec::with_capacity(16 << 10),
-            bounds: Vec::with_capacity(40),
         }
     }
 
@@ -402,7 +448,7 @@ impl Converter {
     }
 
     /// Appends the events of one record to `out`.
-    pub fn convert(&mut self, rec: &Record<'_>, out: &mut Vec<Event>) {
+    pub fn convert(&mut self, rec: &Record<'_>, out: &mut Events) {
         let before = out.len();
         let ok = match rec.kind {
             kind::SYSCALL => self.syscall(rec, out),
@@ -425,18 +471,17 @@ impl Converter {
 
     fn push(
         &mut self,
-        out: &mut Vec<Event>,
+        out: &mut Events,
         code: u16,
         ts: u64,
         rec: &Record<'_>,
         vals: &[V<'_>],
     ) -> bool {
-        match self.build(code, ts, rec.tid as u64, rec.cpu, vals) {
-            Ok(e) => {
-                out.push(e);
-                true
-            }
+        let before = out.len();
+        match Converter::build_into(out.push_slot(), code, ts, rec.tid as u64, rec.cpu, vals) {
+            Ok(()) => true,
             Err(e) => {
+                out.truncate(before);
                 self.last_error = Some(e);
                 false
             }
@@ -444,8 +489,7 @@ impl Converter {
     }
 
     /// An event from typed values, encoded with the event table's types
-    /// into one scratch buffer (as [`Event::from_values`], without an
-    /// allocation per parameter).
+    /// (as [`Event::from_values`], without an allocation per parameter).
     pub fn build(
         &mut self,
         code: u16,
@@ -454,36 +498,42 @@ impl Converter {
         cpu: u16,
         vals: &[V<'_>],
     ) -> Result<Event, String> {
+        let mut ev = Event::new(0, 0, 0, 0, &[]);
+        Converter::build_into(&mut ev, code, ts, tid, cpu, vals)?;
+        Ok(ev)
+    }
+
+    /// [`Converter::build`] into an existing event, reusing its buffers.
+    pub fn build_into(
+        ev: &mut Event,
+        code: u16,
+        ts: u64,
+        tid: u64,
+        cpu: u16,
+        vals: &[V<'_>],
+    ) -> Result<(), String> {
         let info = falconer_catalog::catalog()
             .event(code)
             .ok_or_else(|| format!("event code {code} is not in the event table"))?;
-        self.scratch.clear();
-        self.bounds.clear();
+        ev.reset(code, ts, tid, cpu);
         for (i, v) in vals.iter().enumerate() {
             let p = info
                 .params
                 .get(i)
                 .ok_or_else(|| format!("event {code} has no parameter {i}"))?;
-            let start = self.scratch.len();
-            if !encode_into(p.ty, v, &mut self.scratch) {
+            if !ev.push_param(|out| encode_into(p.ty, v, out)) {
                 return Err(format!(
                     "event {code} parameter {i} ({}): value {v:?} does not fit type {}",
                     p.name, p.ty
                 ));
             }
-            self.bounds.push((start, self.scratch.len()));
         }
-        let mut slices: [&[u8]; 40] = [&[]; 40];
-        let n = self.bounds.len().min(40);
-        for (k, (a, b)) in self.bounds.iter().take(n).enumerate() {
-            slices[k] = &self.scratch[*a..*b];
-        }
-        Ok(Event::new(code, ts, tid, cpu, &slices[..n]))
+        Ok(())
     }
 
     fn pair(
         &mut self,
-        out: &mut Vec<Event>,
+        out: &mut Events,
         rec: &Record<'_>,
         enter: (u16, &[V<'_>]),
         exit: (u16, &[V<'_>]),
@@ -508,13 +558,13 @@ impl Converter {
         // Enter events are state-only: readers apply them (libs 2022 takes
         // some arguments from them) but never evaluate them, as current
         // Falco drivers send exit events only.
-        if let Some(e) = out.pop() {
-            out.push(e.with_flags(DF_STATE_ONLY));
+        if let Some(e) = out.last_mut() {
+            e.flags = Some(DF_STATE_ONLY);
         }
         self.push(out, exit.0, ts, rec, exit.1)
     }
 
-    fn syscall(&mut self, rec: &Record<'_>, out: &mut Vec<Event>) -> bool {
+    fn syscall(&mut self, rec: &Record<'_>, out: &mut Events) -> bool {
         let Some(sc) = syscalls::by_nr(rec.nr as u32) else {
             return false;
         };
@@ -958,7 +1008,7 @@ impl Converter {
         }
     }
 
-    fn exec(&mut self, rec: &Record<'_>, out: &mut Vec<Event>) -> bool {
+    fn exec(&mut self, rec: &Record<'_>, out: &mut Events) -> bool {
         let filename = cstr(rec.param(0));
         let Some(pi) = ProcInfo::parse(rec.param(6)) else {
             return false;
@@ -1031,7 +1081,7 @@ impl Converter {
         self.pair(out, rec, (en, &enter), (ex, &x))
     }
 
-    fn fork(&mut self, rec: &Record<'_>, out: &mut Vec<Event>) -> bool {
+    fn fork(&mut self, rec: &Record<'_>, out: &mut Events) -> bool {
         let Some(pi) = ProcInfo::parse(rec.param(6)) else {
             return false;
         };
@@ -1065,7 +1115,7 @@ impl Converter {
         self.push(out, CLONE_X, self.ts(rec.ts), rec, &x)
     }
 
-    fn exit(&mut self, rec: &Record<'_>, out: &mut Vec<Event>) -> bool {
+    fn exit(&mut self, rec: &Record<'_>, out: &mut Events) -> bool {
         let code = rec.ret as u32 as i64;
         let ret = (code >> 8) & 0xff;
         let sig = (code & 0x7f) as u64;

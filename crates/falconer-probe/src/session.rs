@@ -17,7 +17,7 @@ use falconer_scap::state::container::match_cgroup;
 use falconer_scap::state::State;
 use falconer_scap::{Event, ScapWriter};
 
-use crate::convert::Converter;
+use crate::convert::{Converter, Events};
 use crate::docker;
 use crate::loader::{Counters, Probe, ProbeOptions, Unavailable};
 use crate::procfs;
@@ -112,6 +112,9 @@ pub struct Report {
     /// Time spent turning records into events, state, alerts and the
     /// recording (the rest of `elapsed` the drain loop slept).
     pub busy: Duration,
+    /// CPU time of the draining thread over `elapsed` (user + system;
+    /// unlike `busy`, not inflated when other processes take the CPU).
+    pub cpu: Duration,
     /// The command's exit code (or -signal).
     pub command_status: Option<i32>,
     pub selection: Selection,
@@ -344,14 +347,11 @@ struct Pipeline<'e, W: Write> {
 }
 
 impl<W: Write> Pipeline<'_, W> {
-    fn handle(&mut self, ev: Event, obs: &mut dyn Observer) {
+    fn handle(&mut self, ev: &mut Event, obs: &mut dyn Observer) {
         // Container metadata first, when an event brings a new container.
         if matches!(ev.code, syscalls::CLONE_X | 293 | 331) {
-            if let Some(cg) = ev
-                .value("cgroups")
-                .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
-            {
-                self.containers_of(&cg, ev.ts, obs);
+            if let Some(cg) = ev.value("cgroups").and_then(|v| v.as_bytes()) {
+                self.containers_of(cg, ev.ts, obs);
             }
         }
         self.one(ev, obs);
@@ -383,19 +383,19 @@ impl<W: Write> Pipeline<'_, W> {
                 {
                     let mut json = docker::container_json(&sid, &v).to_string().into_bytes();
                     json.push(0);
-                    let ev = Event::new(CONTAINER_JSON_E, ts, u64::MAX, 0, &[&json]);
-                    self.one(ev, obs);
+                    let mut ev = Event::new(CONTAINER_JSON_E, ts, u64::MAX, 0, &[&json]);
+                    self.one(&mut ev, obs);
                 }
             }
             return;
         }
     }
 
-    fn one(&mut self, mut ev: Event, obs: &mut dyn Observer) {
+    fn one(&mut self, ev: &mut Event, obs: &mut dyn Observer) {
         self.num += 1;
         ev.num = self.num;
-        self.state.apply(&ev);
-        let ctx = EventCtx::new(&ev, &self.state);
+        self.state.apply(ev);
+        let ctx = EventCtx::new(ev, &self.state);
         self.matched.clear();
         self.matched.extend_from_slice(self.engine.process(&ctx));
         for i in 0..self.matched.len() {
@@ -405,7 +405,7 @@ impl<W: Write> Pipeline<'_, W> {
         }
         if let Some(w) = self.writer.as_mut() {
             if self.write_error.is_none() {
-                if let Err(e) = w.write_event(&ev) {
+                if let Err(e) = w.write_event(ev) {
                     self.write_error = Some(e.to_string());
                 }
             }
@@ -549,10 +549,11 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
         }
     }
     let start = Instant::now();
+    let cpu_start = thread_cpu_time();
     let mut last_stats = start;
     let mut last_records = 0u64;
     let mut last_events = 0u64;
-    let mut events: Vec<Event> = Vec::with_capacity(64);
+    let mut events = Events::new();
     let mut records = 0u64;
     let mut malformed = 0u64;
     let mut command_done_at: Option<Instant> = None;
@@ -564,8 +565,9 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
             Ok(_) if discard => records += 1,
             Ok(rec) => {
                 records += 1;
+                events.clear();
                 conv.convert(&rec, &mut events);
-                for ev in events.drain(..) {
+                for ev in events.as_mut_slice() {
                     pipe.handle(ev, obs);
                 }
             }
@@ -622,8 +624,9 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
     probe.drain(|bytes| match Record::parse(bytes) {
         Ok(rec) => {
             records += 1;
+            events.clear();
             conv.convert(&rec, &mut events);
-            for ev in events.drain(..) {
+            for ev in events.as_mut_slice() {
                 pipe.handle(ev, obs);
             }
         }
@@ -631,6 +634,7 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
     });
     report.elapsed = start.elapsed();
     report.busy = busy;
+    report.cpu = thread_cpu_time().saturating_sub(cpu_start);
     report.kernel = probe.counters();
     drop(probe);
     if report.command_status.is_none() {
@@ -665,4 +669,17 @@ fn clock_boot_ns() -> u64 {
     // SAFETY: `ts` is a valid timespec to write into.
     unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// CPU time (user + system) of the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }

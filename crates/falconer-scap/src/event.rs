@@ -27,7 +27,7 @@ const PPME_INFRASTRUCTURE_EVENT_E: u16 = 286;
 /// Parameter values are stored back to back in one buffer; [`Event::params`]
 /// and [`Event::param`] give borrowed [`Param`] views with their typed
 /// decoding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Event {
     /// 1-based position among the events the reader delivered (libsinsp's
     /// `evt.num`, see the crate documentation). 0 for an event built in
@@ -50,6 +50,38 @@ pub struct Event {
     pub flags: Option<u32>,
     data: Vec<u8>,
     spans: Vec<(u32, u32)>,
+}
+
+impl Clone for Event {
+    fn clone(&self) -> Event {
+        Event {
+            num: self.num,
+            offset: self.offset,
+            block_type: self.block_type,
+            ts: self.ts,
+            tid: self.tid,
+            cpu: self.cpu,
+            code: self.code,
+            flags: self.flags,
+            data: self.data.clone(),
+            spans: self.spans.clone(),
+        }
+    }
+
+    /// A copy into `self`'s buffers (no allocation when they are large
+    /// enough).
+    fn clone_from(&mut self, src: &Event) {
+        self.num = src.num;
+        self.offset = src.offset;
+        self.block_type = src.block_type;
+        self.ts = src.ts;
+        self.tid = src.tid;
+        self.cpu = src.cpu;
+        self.code = src.code;
+        self.flags = src.flags;
+        self.data.clone_from(&src.data);
+        self.spans.clone_from(&src.spans);
+    }
 }
 
 /// A parameter of an [`Event`], borrowed.
@@ -152,6 +184,35 @@ impl Event {
         Ok(Event::new(code, ts, tid, cpu, &refs))
     }
 
+    /// Starts rebuilding this event in place, keeping its buffers: the
+    /// header given, no parameters, no flags, not read from a file. Add
+    /// the parameters with [`Event::push_param`].
+    pub fn reset(&mut self, code: u16, ts: u64, tid: u64, cpu: u16) {
+        self.num = 0;
+        self.offset = 0;
+        self.block_type = 0;
+        self.ts = ts;
+        self.tid = tid;
+        self.cpu = cpu;
+        self.code = code;
+        self.flags = None;
+        self.data.clear();
+        self.spans.clear();
+    }
+
+    /// Appends a parameter: `write` appends its bytes to the buffer it is
+    /// given and says whether it could. On `false` nothing is added.
+    pub fn push_param(&mut self, write: impl FnOnce(&mut Vec<u8>) -> bool) -> bool {
+        let start = self.data.len();
+        if !write(&mut self.data) {
+            self.data.truncate(start);
+            return false;
+        }
+        self.spans
+            .push((start as u32, (self.data.len() - start) as u32));
+        true
+    }
+
     /// Sets the dump flags (written as an "event with flags" block).
     pub fn with_flags(mut self, flags: u32) -> Event {
         self.flags = Some(flags);
@@ -228,8 +289,21 @@ impl Event {
 
     /// The first parameter with this table name.
     pub fn param_by_name(&self, name: &str) -> Option<Param<'_>> {
-        let i = self.info()?.params.iter().position(|p| p.name == name)?;
-        self.param(i)
+        let info = self.info()?;
+        // Length and first byte first: most names differ there, without a
+        // call to memcmp.
+        let nb = name.as_bytes();
+        let index = info.params.iter().position(|p| {
+            let pb = p.name.as_bytes();
+            pb.len() == nb.len() && pb.first() == nb.first() && pb == nb
+        })?;
+        let (off, len) = *self.spans.get(index)?;
+        let raw = &self.data[off as usize..off as usize + len as usize];
+        Some(Param {
+            index,
+            info: info.params.get(index),
+            raw,
+        })
     }
 
     /// The typed value of the first parameter with this table name.
@@ -305,24 +379,18 @@ impl Event {
     }
 }
 
-/// The result of decoding an event block.
-#[derive(Debug)]
-pub(crate) enum Decoded {
-    Event(Event),
-    /// An event code at or beyond the event table's size: libscap skips
-    /// such events (captures from newer drivers).
-    Skipped {
-        code: u16,
-    },
-}
-
 /// Decodes the body of an event block (the bytes between the block header
-/// and the trailer, padding included). `num` is left at 0.
-pub(crate) fn decode_event_block(
+/// and the trailer, padding included) into `ev`, reusing its buffers (no
+/// allocation once they are large enough). `Ok(Some(code))` for an event
+/// code at or beyond the event table's size, which libscap skips
+/// (captures from newer drivers); `ev` is then left unspecified. `num` is
+/// left as is.
+pub(crate) fn decode_event_block_into(
     block_type: u32,
     body: &[u8],
     offset: u64,
-) -> Result<Decoded, String> {
+    ev: &mut Event,
+) -> Result<Option<u16>, String> {
     let (format, has_flags) = event_block(block_type)
         .ok_or_else(|| format!("not an event block type {block_type:#x}"))?;
     let mut c = Cursor::new(body);
@@ -353,11 +421,14 @@ pub(crate) fn decode_event_block(
     let len = c.u32().map_err(|s| s.to_string())? as usize;
     let code = c.u16().map_err(|s| s.to_string())?;
     if code as usize >= EVENT_CODE_UNIVERSE {
-        return Ok(Decoded::Skipped { code });
+        return Ok(Some(code));
     }
     let info = catalog().event(code);
     let event = &body[evt_start..];
-    let (values_start, end, lens): (usize, usize, Vec<u32>) = match format {
+    // The parameter spans are built in place, offsets relative to the
+    // start of the values.
+    ev.spans.clear();
+    let (values_start, end) = match format {
         EventBlockFormat::V1 => {
             let mut len = len;
             // Old captures store a length 3 bytes too large for these two
@@ -383,13 +454,14 @@ pub(crate) fn decode_event_block(
                     )
                 },
             )?;
-            let lens = (0..n)
-                .map(|i| {
-                    let o = hdr_len + 2 * i;
-                    u16::from_le_bytes([event[o], event[o + 1]]) as u32
-                })
-                .collect();
-            (hdr_len + 2 * n, len, lens)
+            let mut off = 0u32;
+            for i in 0..n {
+                let o = hdr_len + 2 * i;
+                let l = u16::from_le_bytes([event[o], event[o + 1]]) as u32;
+                ev.spans.push((off, l));
+                off += l;
+            }
+            (hdr_len + 2 * n, len)
         }
         EventBlockFormat::V2 | EventBlockFormat::V2Large => {
             let nparams = c.u32().map_err(|s| s.to_string())? as u64;
@@ -415,7 +487,6 @@ pub(crate) fn decode_event_block(
                 ));
             }
             let n = nparams as usize;
-            let mut lens = Vec::with_capacity(n);
             let mut off = values_start as usize;
             for i in 0..n {
                 let o = EVENT_HEADER_SIZE + i * lsize as usize;
@@ -429,33 +500,25 @@ pub(crate) fn decode_event_block(
                         "invalid event: param {i} len {l} exceeds event len {len}"
                     ));
                 }
+                ev.spans.push(((off - values_start as usize) as u32, l));
                 off += l as usize;
-                lens.push(l);
             }
-            (values_start as usize, len, lens)
+            (values_start as usize, len)
         }
     };
     // The values actually used (a V2 event may leave slack before `len`).
-    let used: usize = lens.iter().map(|&l| l as usize).sum();
-    let data = event[values_start..(values_start + used).min(end)].to_vec();
-    let mut spans = Vec::with_capacity(lens.len());
-    let mut off = 0u32;
-    for l in lens {
-        spans.push((off, l));
-        off += l;
-    }
-    Ok(Decoded::Event(Event {
-        num: 0,
-        offset,
-        block_type,
-        ts,
-        tid,
-        cpu,
-        code,
-        flags,
-        data,
-        spans,
-    }))
+    let used = ev.spans.last().map_or(0, |&(o, l)| (o + l) as usize);
+    ev.data.clear();
+    ev.data
+        .extend_from_slice(&event[values_start..(values_start + used).min(end)]);
+    ev.offset = offset;
+    ev.block_type = block_type;
+    ev.ts = ts;
+    ev.tid = tid;
+    ev.cpu = cpu;
+    ev.code = code;
+    ev.flags = flags;
+    Ok(None)
 }
 
 /// libscap's inference of `nparams` for v1 events: from the table's count

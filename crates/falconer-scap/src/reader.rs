@@ -8,7 +8,7 @@ use flate2::read::MultiGzDecoder;
 
 use crate::block::{block_name, event_block, proclist_version, types, EventBlockFormat};
 use crate::error::{ErrorKind, ScapError};
-use crate::event::{decode_event_block, Decoded, Event, MAX_EVENT_BLOCK_READ};
+use crate::event::{decode_event_block_into, Event, MAX_EVENT_BLOCK_READ};
 use crate::meta::{self, FdList, Interface, MachineInfo, SectionHeader, ThreadInfo, UserList};
 
 /// The largest block the reader accepts (metadata or large event). Blocks
@@ -94,6 +94,9 @@ pub struct ScapReader<R: Read = File> {
     num: u64,
     skipped_events: u64,
     done: bool,
+    /// The event [`ScapReader::next_event_ref`] decodes into (its buffers
+    /// are reused from one event to the next).
+    event: Event,
 }
 
 impl ScapReader<File> {
@@ -157,6 +160,7 @@ impl<R: Read> ScapReader<R> {
             num: 0,
             skipped_events: 0,
             done: false,
+            event: Event::new(0, 0, 0, 0, &[]),
         };
         let Some((off, ty, total)) = r.read_block_header()? else {
             return Err(ScapError::new(0, ErrorKind::Truncated, "empty file"));
@@ -293,16 +297,26 @@ impl<R: Read> ScapReader<R> {
             ));
         }
         let body_len = (total - 12) as usize;
-        self.buf.clear();
-        if self.buf.capacity() > (4 << 20) {
-            self.buf.shrink_to(64 << 10);
+        if self.buf.capacity() > (4 << 20) && body_len + 4 <= (64 << 10) {
+            self.buf = Vec::with_capacity(64 << 10);
         }
-        let got = (&mut self.input)
-            .take(body_len as u64)
-            .read_to_end(&mut self.buf)
-            .map_err(|e| ScapError::io(off, &e))?;
+        let got = if body_len <= (1 << 20) {
+            // Body and trailer in one read (the buffer is only zero-filled
+            // where it grows).
+            self.buf.resize(body_len + 4, 0);
+            read_full(&mut self.input, &mut self.buf)
+        } else {
+            // A large block: memory as the file gives it (a corrupted
+            // length does not allocate up front).
+            self.buf.clear();
+            (&mut self.input)
+                .take(body_len as u64 + 4)
+                .read_to_end(&mut self.buf)
+        }
+        .map_err(|e| ScapError::io(off, &e))?;
         self.pos += got as u64;
         if got < body_len {
+            self.buf.truncate(got);
             return Err(ScapError::new(
                 off,
                 ErrorKind::Truncated,
@@ -312,16 +326,21 @@ impl<R: Read> ScapReader<R> {
                 ),
             ));
         }
-        let mut t = [0u8; 4];
-        let n = read_full(&mut self.input, &mut t).map_err(|e| ScapError::io(off, &e))?;
-        self.pos += n as u64;
-        if n < 4 {
+        if got < body_len + 4 {
+            self.buf.truncate(body_len);
             return Err(ScapError::new(
                 off,
                 ErrorKind::Truncated,
                 format!("file ends inside the trailer of a {} block", name()),
             ));
         }
+        let t = [
+            self.buf[body_len],
+            self.buf[body_len + 1],
+            self.buf[body_len + 2],
+            self.buf[body_len + 3],
+        ];
+        self.buf.truncate(body_len);
         let trailer = u32::from_le_bytes(t);
         if trailer != total {
             return Err(ScapError::new(
@@ -371,6 +390,37 @@ impl<R: Read> ScapReader<R> {
     }
 
     /// Reads and applies one block whose header has been read.
+    /// Reads and decodes an event block into `self.event` (numbered);
+    /// `Some(code)` for a skipped event code.
+    fn read_event(&mut self, off: u64, ty: u32, total: u32) -> Result<Option<u16>, ScapError> {
+        let (format, _) = event_block(ty).expect("an event block type");
+        if format != EventBlockFormat::V2Large
+            && (total as usize).saturating_sub(8) > MAX_EVENT_BLOCK_READ
+        {
+            return Err(ScapError::new(
+                off,
+                ErrorKind::BadBlock,
+                format!(
+                    "{} block length {total} exceeds the 64 KiB limit of non-large event blocks",
+                    block_name(ty)
+                ),
+            ));
+        }
+        self.read_block_body(off, ty, total)?;
+        match decode_event_block_into(ty, &self.buf, off, &mut self.event) {
+            Ok(None) => {
+                self.num += 1;
+                self.event.num = self.num;
+                Ok(None)
+            }
+            Ok(Some(code)) => {
+                self.skipped_events += 1;
+                Ok(Some(code))
+            }
+            Err(msg) => Err(ScapError::new(off, ErrorKind::BadEvent, msg)),
+        }
+    }
+
     fn read_block(&mut self, off: u64, ty: u32, total: u32) -> Result<Block, ScapError> {
         if ty == types::SHB {
             let h = self.read_section_header(off, total)?;
@@ -385,32 +435,14 @@ impl<R: Read> ScapReader<R> {
             self.users = None;
             return Ok(Block::SectionHeader(h));
         }
-        if let Some((format, _)) = event_block(ty) {
-            if format != EventBlockFormat::V2Large
-                && (total as usize).saturating_sub(8) > MAX_EVENT_BLOCK_READ
-            {
-                return Err(ScapError::new(
-                    off,
-                    ErrorKind::BadBlock,
-                    format!(
-                        "{} block length {total} exceeds the 64 KiB limit of non-large event blocks",
-                        block_name(ty)
-                    ),
-                ));
-            }
-            self.read_block_body(off, ty, total)?;
-            return match decode_event_block(ty, &self.buf, off) {
-                Ok(Decoded::Event(mut ev)) => {
-                    self.num += 1;
-                    ev.num = self.num;
-                    Ok(Block::Event(ev))
-                }
-                Ok(Decoded::Skipped { code }) => {
-                    self.skipped_events += 1;
-                    Ok(Block::SkippedEvent { offset: off, code })
-                }
-                Err(msg) => Err(ScapError::new(off, ErrorKind::BadEvent, msg)),
-            };
+        if event_block(ty).is_some() {
+            return Ok(match self.read_event(off, ty, total)? {
+                None => Block::Event(std::mem::replace(
+                    &mut self.event,
+                    Event::new(0, 0, 0, 0, &[]),
+                )),
+                Some(code) => Block::SkippedEvent { offset: off, code },
+            });
         }
         self.read_block_body(off, ty, total)?;
         let bad = |msg: String| {
@@ -458,6 +490,14 @@ impl<R: Read> ScapReader<R> {
         })
     }
 
+    /// The header of the next block: the pending one, or read.
+    fn next_header(&mut self) -> Result<Option<(u64, u32, u32)>, ScapError> {
+        match self.pending.take() {
+            Some(h) => Ok(Some(h)),
+            None => self.read_block_header(),
+        }
+    }
+
     /// The next block of any kind, `None` at the end of the file. Metadata
     /// blocks are also applied to the reader's tables. After an error the
     /// reader is finished (every later call returns `None`).
@@ -465,11 +505,7 @@ impl<R: Read> ScapReader<R> {
         if self.done {
             return None;
         }
-        let res = match self.pending.take() {
-            Some(h) => Ok(Some(h)),
-            None => self.read_block_header(),
-        };
-        let res = match res {
+        let res = match self.next_header() {
             Ok(Some((off, ty, total))) => self.read_block(off, ty, total).map(Some),
             Ok(None) => Ok(None),
             Err(e) => Err(e),
@@ -495,6 +531,39 @@ impl<R: Read> ScapReader<R> {
                 Ok(_) => continue,
                 Err(e) => return Some(Err(e)),
             }
+        }
+    }
+}
+
+impl<R: Read> ScapReader<R> {
+    /// The next event, as [`ScapReader::next_event`], decoded into a buffer
+    /// the reader keeps and reuses: no allocation per event. The event is
+    /// valid until the next call (clone it to keep it).
+    pub fn next_event_ref(&mut self) -> Option<Result<&Event, ScapError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            let err = match self.next_header() {
+                Ok(Some((off, ty, total))) if event_block(ty).is_some() => {
+                    match self.read_event(off, ty, total) {
+                        Ok(None) => return Some(Ok(&self.event)),
+                        Ok(Some(_)) => continue,
+                        Err(e) => e,
+                    }
+                }
+                Ok(Some((off, ty, total))) => match self.read_block(off, ty, total) {
+                    Ok(_) => continue,
+                    Err(e) => e,
+                },
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => e,
+            };
+            self.done = true;
+            return Some(Err(err));
         }
     }
 }

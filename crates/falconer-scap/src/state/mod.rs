@@ -162,7 +162,20 @@ pub struct State {
     server_ports: std::collections::HashSet<u16>,
     recent_exits: std::collections::VecDeque<(i64, i64, u64)>,
     events: u64,
+    /// Buffers reused from event to event (no state): a stored enter
+    /// event's allocation, the event fd's name before parsing.
+    spare_enter: Option<Box<Event>>,
+    old_fd_name: Vec<u8>,
+    /// Container ids of the cgroup sets seen (at most
+    /// [`MAX_CONTAINER_OF`] entries).
+    container_of: FxHashMap<Cgroups, Vec<u8>>,
 }
+
+/// A thread's cgroups: (subsystem, path) pairs.
+type Cgroups = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Size of the cache of container ids by cgroup set.
+const MAX_CONTAINER_OF: usize = 1024;
 
 impl Default for State {
     fn default() -> State {
@@ -193,6 +206,9 @@ impl State {
             server_ports: Default::default(),
             recent_exits: Default::default(),
             events: 0,
+            spare_enter: None,
+            old_fd_name: Vec::new(),
+            container_of: FxHashMap::default(),
         }
     }
 
@@ -387,6 +403,9 @@ impl State {
         }
         self.prev_ts = self.last_ts;
         self.last_ts = Some(ev.ts);
+        if let Some(e) = self.cur.enter.take() {
+            self.spare_enter = Some(e);
+        }
         self.cur = Current::default();
         parse::process(self, ev);
     }

@@ -5,7 +5,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use falconer_catalog::{Direction, EventFlags, EventInfo};
+use falconer_catalog::{Direction, EventFlags, EventInfo, EVENT_CODE_UNIVERSE};
 
 use crate::event::Event;
 use crate::meta::fd_types as ft;
@@ -191,18 +191,236 @@ fn store_enter(name: &str) -> bool {
     )
 }
 
+/// The parser of an exit event, chosen once per event code from its
+/// name (the same-shape handlers are rows of this table, not code).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExitParser {
+    None,
+    Clone,
+    Execve,
+    Open,
+    Socket,
+    Bind,
+    Connect,
+    Accept,
+    Close,
+    CloseRange,
+    Pipe,
+    Socketpair,
+    /// A system call returning one new fd, described by its row.
+    NewFd(NewFd),
+    PidfdGetfd,
+    Dup,
+    Fcntl,
+    Chdir,
+    Getcwd,
+    Fchdir,
+    Rlimit,
+    Prlimit,
+    /// setuid family: the parameter with the new (effective) user.
+    SetUser(&'static str),
+    /// setgid family: the parameter with the new (effective) group.
+    SetGroup(&'static str),
+    Setsid,
+    Chroot,
+    Capset,
+    /// unshare/setns: the parameter with the namespace flags.
+    Namespaces(&'static str),
+    Memory,
+    /// read/write family (`true` for reads).
+    ReadWrite(bool),
+}
+
+/// A system call whose exit creates one fd (its return value): the fd's
+/// type, where its open flags come from, and its name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct NewFd {
+    fd_type: u8,
+    flags: NewFdFlags,
+    name: NewFdName,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NewFdFlags {
+    /// None.
+    None,
+    /// The exit's `flags`, low 16 bits.
+    Exit16,
+    /// The exit's `flags`, low 8 bits.
+    Exit8,
+    /// `O_CLOEXEC` when the exit's `flags` has `EPOLL_CLOEXEC`.
+    EpollCloexec,
+    /// `flags` of the exit or of its enter event.
+    Any,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NewFdName {
+    /// No name.
+    None,
+    /// The `name` parameter (exit or enter).
+    Param,
+    /// `/proc/<pid>` of the `pid` parameter, which the fd also keeps.
+    ProcPid,
+}
+
+/// The rows of [`NewFd`] by system call name.
+fn new_fd(name: &str) -> Option<NewFd> {
+    use NewFdFlags as F;
+    use NewFdName as N;
+    let (fd_type, flags, name) = match name {
+        "eventfd" => (ft::EVENT, F::None, N::None),
+        "eventfd2" => (ft::EVENT, F::Exit16, N::None),
+        "signalfd" => (ft::SIGNALFD, F::None, N::None),
+        "signalfd4" => (ft::SIGNALFD, F::Exit16, N::None),
+        "timerfd_create" => (ft::TIMERFD, F::Exit8, N::None),
+        "inotify_init" => (ft::INOTIFY, F::None, N::None),
+        "inotify_init1" => (ft::INOTIFY, F::Exit16, N::None),
+        "bpf" => (ft::BPF, F::None, N::None),
+        "userfaultfd" => (ft::USERFAULTFD, F::None, N::None),
+        "io_uring_setup" => (ft::IOURING, F::None, N::None),
+        "epoll_create" => (ft::EVENTPOLL, F::None, N::None),
+        "epoll_create1" => (ft::EVENTPOLL, F::EpollCloexec, N::None),
+        "memfd_create" => (ft::MEMFD, F::Any, N::Param),
+        "pidfd_open" => (ft::PIDFD, F::Any, N::ProcPid),
+        _ => return None,
+    };
+    Some(NewFd {
+        fd_type,
+        flags,
+        name,
+    })
+}
+
+fn exit_parser(name: &str) -> ExitParser {
+    if let Some(row) = new_fd(name) {
+        return ExitParser::NewFd(row);
+    }
+    use ExitParser as P;
+    match name {
+        "clone" | "fork" | "vfork" | "clone3" => P::Clone,
+        "execve" | "execveat" => P::Execve,
+        "open" | "creat" | "openat" | "openat2" | "open_by_handle_at" => P::Open,
+        "socket" => P::Socket,
+        "bind" => P::Bind,
+        "connect" => P::Connect,
+        "accept" | "accept4" => P::Accept,
+        "close" => P::Close,
+        "close_range" => P::CloseRange,
+        "pipe" | "pipe2" => P::Pipe,
+        "socketpair" => P::Socketpair,
+        "pidfd_getfd" => P::PidfdGetfd,
+        "dup" | "dup2" | "dup3" => P::Dup,
+        "fcntl" => P::Fcntl,
+        "chdir" => P::Chdir,
+        "getcwd" => P::Getcwd,
+        "fchdir" => P::Fchdir,
+        "getrlimit" | "setrlimit" => P::Rlimit,
+        "prlimit" => P::Prlimit,
+        "setuid" => P::SetUser("uid"),
+        "setresuid" | "setreuid" => P::SetUser("euid"),
+        "setgid" => P::SetGroup("gid"),
+        "setresgid" | "setregid" => P::SetGroup("egid"),
+        "setsid" => P::Setsid,
+        "chroot" => P::Chroot,
+        "capset" => P::Capset,
+        "unshare" => P::Namespaces("flags"),
+        "setns" => P::Namespaces("nstype"),
+        "brk" | "mmap" | "mmap2" | "munmap" => P::Memory,
+        "read" | "readv" | "pread" | "preadv" | "recv" | "recvfrom" | "recvmsg" | "recvmmsg" => {
+            P::ReadWrite(true)
+        }
+        "write" | "writev" | "pwrite" | "pwritev" | "send" | "sendto" | "sendmsg" | "sendmmsg" => {
+            P::ReadWrite(false)
+        }
+        _ => P::None,
+    }
+}
+
+/// What the parsers need to know about an event code, from the event
+/// table, computed once (no name comparisons per event).
+struct CodeInfo {
+    name: &'static str,
+    flags: EventFlags,
+    enter: bool,
+    fd_event: bool,
+    store_enter: bool,
+    exit: ExitParser,
+    clone_exit: bool,
+    procexit: bool,
+    /// The enter event's fd parameter, when not the first one.
+    enter_fd_location: &'static str,
+    /// The exit event's fd parameter (`get_exit_event_fd_location`).
+    exit_fd_param: &'static str,
+}
+
+fn code_info(code: u16) -> &'static CodeInfo {
+    static TABLE: std::sync::OnceLock<Vec<CodeInfo>> = std::sync::OnceLock::new();
+    static NONE: CodeInfo = CodeInfo {
+        name: "NA",
+        flags: EventFlags(0),
+        enter: false,
+        fd_event: false,
+        store_enter: false,
+        exit: ExitParser::None,
+        clone_exit: false,
+        procexit: false,
+        enter_fd_location: "",
+        exit_fd_param: "fd",
+    };
+    let table = TABLE.get_or_init(|| {
+        (0..EVENT_CODE_UNIVERSE)
+            .map(|c| {
+                let info = falconer_catalog::catalog().event(c as u16);
+                let name = info.map_or("NA", |i| i.name);
+                let enter = match info {
+                    Some(i) => i.direction == Direction::Enter,
+                    None => c % 2 == 0,
+                };
+                let exit = if enter {
+                    ExitParser::None
+                } else {
+                    exit_parser(name)
+                };
+                CodeInfo {
+                    name,
+                    flags: info.map(flags).unwrap_or_default(),
+                    enter,
+                    fd_event: info.is_some_and(is_fd_event),
+                    store_enter: store_enter(name),
+                    exit,
+                    clone_exit: exit == ExitParser::Clone,
+                    procexit: name == "procexit",
+                    enter_fd_location: enter_fd_location(name),
+                    exit_fd_param: exit_fd_param_name(name),
+                }
+            })
+            .collect()
+    });
+    table.get(code as usize).unwrap_or(&NONE)
+}
+
 /// Entry point: libsinsp's `reset` then the parser of the event type.
 pub(super) fn process(s: &mut State, ev: &Event) {
-    let info = ev.info();
     let code = ev.code;
-    let fd_event = info.is_some_and(is_fd_event);
-    let name = info.map_or("NA", |i| i.name);
-    let enter = ev.direction() == Direction::Enter;
+    let ci = code_info(code);
+    let fd_event = ci.fd_event;
+    let name = ci.name;
+    let enter = ci.enter;
 
-    reset(s, ev, info);
+    reset(s, ev, ci);
 
-    // The fd entry before parsing, for `fd.name_changed`.
-    let old_name = event_fd_name(s);
+    // The fd entry before parsing, for `fd.name_changed` (copied into a
+    // buffer kept for it).
+    let mut old_name = std::mem::take(&mut s.old_fd_name);
+    old_name.clear();
+    let had_old = match s.event_fd() {
+        Some((_, f)) => {
+            old_name.extend_from_slice(&f.name);
+            true
+        }
+        None => false,
+    };
 
     // Keep the enter event for its exit; take the stored one for an exit
     // (libsinsp frees it after every exit event of the thread).
@@ -210,8 +428,19 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     if let Some(tid) = s.cur.tid {
         if let Some(t) = s.threads.get_mut(&tid) {
             if enter {
-                if store_enter(name) && event_size(ev) <= MAX_STORED_ENTER_EVENT {
-                    t.lastevent_data = Some(Box::new(ev.clone()));
+                if ci.store_enter && event_size(ev) <= MAX_STORED_ENTER_EVENT {
+                    match &mut t.lastevent_data {
+                        Some(e) => (**e).clone_from(ev),
+                        None => {
+                            t.lastevent_data = Some(match s.spare_enter.take() {
+                                Some(mut e) => {
+                                    (*e).clone_from(ev);
+                                    e
+                                }
+                                None => Box::new(ev.clone()),
+                            })
+                        }
+                    }
                 }
             } else {
                 let data = t.lastevent_data.take();
@@ -248,67 +477,56 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     }
 
     if !enter {
-        match name {
-            "clone" | "fork" | "vfork" | "clone3" => parse_clone_exit(s, ev, a),
-            "execve" | "execveat" => parse_execve_exit(s, ev, a),
-            "open" | "creat" | "openat" | "openat2" | "open_by_handle_at" => {
-                parse_open_exit(s, ev, a, name)
-            }
-            "socket" => parse_socket_exit(s, a),
-            "bind" => parse_bind_exit(s, a),
-            "connect" => parse_connect_exit(s, a),
-            "accept" | "accept4" => parse_accept_exit(s, a, name),
-            "close" => parse_close_exit(s, a),
-            "close_range" => parse_close_range_exit(s, a),
-            "pipe" | "pipe2" => parse_pipe_exit(s, a),
-            "socketpair" => parse_socketpair_exit(s, a),
-            "eventfd" | "eventfd2" => parse_single_fd(s, a, name, ft::EVENT),
-            "signalfd" | "signalfd4" => parse_single_fd(s, a, name, ft::SIGNALFD),
-            "timerfd_create" => parse_single_fd(s, a, name, ft::TIMERFD),
-            "inotify_init" | "inotify_init1" => parse_single_fd(s, a, name, ft::INOTIFY),
-            "bpf" => parse_single_fd(s, a, name, ft::BPF),
-            "userfaultfd" => parse_single_fd(s, a, name, ft::USERFAULTFD),
-            "io_uring_setup" => parse_single_fd(s, a, name, ft::IOURING),
-            "epoll_create" | "epoll_create1" => parse_single_fd(s, a, name, ft::EVENTPOLL),
-            "memfd_create" => parse_memfd_create_exit(s, a),
-            "pidfd_open" => parse_pidfd_open_exit(s, a),
-            "pidfd_getfd" => parse_pidfd_getfd_exit(s, a),
-            "dup" | "dup2" | "dup3" => parse_dup_exit(s, a, name),
-            "fcntl" => parse_fcntl_exit(s, a),
-            "chdir" => {
+        use ExitParser as P;
+        match ci.exit {
+            P::None => {}
+            P::Clone => parse_clone_exit(s, ev, a),
+            P::Execve => parse_execve_exit(s, ev, a),
+            P::Open => parse_open_exit(s, ev, a, name),
+            P::Socket => parse_socket_exit(s, a),
+            P::Bind => parse_bind_exit(s, a),
+            P::Connect => parse_connect_exit(s, a),
+            P::Accept => parse_accept_exit(s, a, name),
+            P::Close => parse_close_exit(s, a),
+            P::CloseRange => parse_close_range_exit(s, a),
+            P::Pipe => parse_pipe_exit(s, a),
+            P::Socketpair => parse_socketpair_exit(s, a),
+            P::NewFd(row) => parse_new_fd(s, a, row),
+            P::PidfdGetfd => parse_pidfd_getfd_exit(s, a),
+            P::Dup => parse_dup_exit(s, a, name),
+            P::Fcntl => parse_fcntl_exit(s, a),
+            P::Chdir => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
                 if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, a.bytes("path")) {
                     s.set_cwd_of(tid, p);
                 }
             }
-            "getcwd" => {
+            P::Getcwd => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
                 let path = a.exit("path").and_then(|v| v.as_bytes());
                 if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, path) {
                     s.set_cwd_of(tid, p);
                 }
             }
-            "fchdir" => {
+            P::Fchdir => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
                 if let (true, Some(tid), Some((_, f))) = (ok, s.cur.tid, s.event_fd()) {
                     let n = f.name.clone();
                     s.set_cwd_of(tid, &n);
                 }
             }
-            "getrlimit" | "setrlimit" => parse_rlimit_exit(s, a),
-            "prlimit" => parse_prlimit_exit(s, ev, a),
-            "setuid" => set_user(s, a, "uid"),
-            "setresuid" | "setreuid" => set_user(s, a, "euid"),
-            "setgid" => set_group(s, a, "gid"),
-            "setresgid" | "setregid" => set_group(s, a, "egid"),
-            "setsid" => {
+            P::Rlimit => parse_rlimit_exit(s, a),
+            P::Prlimit => parse_prlimit_exit(s, ev, a),
+            P::SetUser(param) => set_user(s, a, param),
+            P::SetGroup(param) => set_group(s, a, param),
+            P::Setsid => {
                 let r = a.ret().filter(|r| *r >= 0);
                 if let Some(t) = r.and(s.cur.tid).and_then(|tid| s.thread_mut(tid)) {
                     t.sid = r.unwrap_or_default();
                 }
             }
-            "chroot" => parse_chroot_exit(s, a),
-            "capset" => {
+            P::Chroot => parse_chroot_exit(s, a),
+            P::Capset => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
                 let (i, p, e) = (
                     a.uint("cap_inheritable"),
@@ -321,12 +539,8 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                     t.cap_effective = e.unwrap_or(0);
                 }
             }
-            "unshare" | "setns" => {
-                let fl = if name == "unshare" {
-                    a.uint("flags")
-                } else {
-                    a.uint("nstype")
-                };
+            P::Namespaces(param) => {
+                let fl = a.uint(param);
                 if a.ret().is_some_and(|r| r >= 0)
                     && fl.is_some_and(|f| f as u32 & cf::CLONE_NEWUSER != 0)
                 {
@@ -338,7 +552,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                     }
                 }
             }
-            "brk" | "mmap" | "mmap2" | "munmap" => {
+            P::Memory => {
                 if let Some(t) = s.cur.tid.and_then(|tid| s.threads.get_mut(&tid)) {
                     if let Some(v) = val(ev, "vm_size").and_then(|v| v.as_u64()) {
                         t.vmsize_kb = v as u32;
@@ -352,11 +566,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                     }
                 }
             }
-            "read" | "readv" | "pread" | "preadv" | "recv" | "recvfrom" | "recvmsg"
-            | "recvmmsg" => parse_rw_exit(s, a, name, true),
-            "write" | "writev" | "pwrite" | "pwritev" | "send" | "sendto" | "sendmsg"
-            | "sendmmsg" => parse_rw_exit(s, a, name, false),
-            _ => {}
+            P::ReadWrite(read) => parse_rw_exit(s, a, name, read),
         }
     } else if code == SCHEDSWITCH_6_E {
         // The switched-out thread's counters (page faults on the thread,
@@ -380,7 +590,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
                 }
             }
         }
-    } else if name == "procexit" {
+    } else if ci.procexit {
         if let Some(tid) = s.cur.tid {
             s.schedule_thread_removal(tid);
             if let Some(ptid) = s.threads.get(&tid).map(|t| t.ptid) {
@@ -402,16 +612,13 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     }
     // libsinsp compares with the name at the fd's lookup before parsing;
     // an entry created by this event starts with an empty old name.
-    s.cur.fd_name_changed = match (old_name, event_fd_name(s)) {
-        (Some(old), Some(new)) => old != new,
-        (None, Some(new)) => !new.is_empty(),
+    s.cur.fd_name_changed = match (had_old, s.event_fd()) {
+        (true, Some((_, new))) => old_name != new.name,
+        (false, Some((_, new))) => !new.name.is_empty(),
         _ => false,
     };
+    s.old_fd_name = old_name;
     s.cur.enter = stored;
-}
-
-fn event_fd_name(s: &State) -> Option<Vec<u8>> {
-    s.event_fd().map(|(_, f)| f.name.clone())
 }
 
 fn event_size(ev: &Event) -> usize {
@@ -420,10 +627,10 @@ fn event_size(ev: &Event) -> usize {
 
 /// libsinsp `reset`: find the thread, track the last event fd, validity of
 /// the stored enter event, latency.
-fn reset(s: &mut State, ev: &Event, info: Option<&EventInfo>) {
+fn reset(s: &mut State, ev: &Event, ci: &CodeInfo) {
     let code = ev.code;
     let tid = ev.tid as i64;
-    let fl = info.map(flags).unwrap_or_default();
+    let fl = ci.flags;
     if fl.contains(EventFlags::SKIPPARSERESET) {
         if code == PROCINFO_E && s.threads.contains_key(&tid) {
             s.cur.tid = Some(tid);
@@ -444,11 +651,10 @@ fn reset(s: &mut State, ev: &Event, info: Option<&EventInfo>) {
     ) {
         return;
     }
-    let name = info.map_or("", |i| i.name);
-    let enter = ev.direction() == Direction::Enter;
-    let clone_exit = !enter && matches!(name, "clone" | "fork" | "vfork" | "clone3");
+    let enter = ci.enter;
+    let clone_exit = ci.clone_exit;
     let query_os =
-        !(clone_exit || code == SCHEDSWITCH_6_E || code == SCHEDSWITCH_1_E || name == "procexit");
+        !(clone_exit || code == SCHEDSWITCH_6_E || code == SCHEDSWITCH_1_E || ci.procexit);
     let found = if query_os {
         s.get_or_create_thread(tid).is_some()
     } else {
@@ -472,7 +678,7 @@ fn reset(s: &mut State, ev: &Event, info: Option<&EventInfo>) {
         t.lastevent_type = code;
         t.lastevent_valid = true;
         if uses_fd {
-            let loc = enter_fd_location(name);
+            let loc = ci.enter_fd_location;
             let v = if loc.is_empty() {
                 ev.param(0).map(|p| p.value())
             } else {
@@ -501,16 +707,17 @@ fn reset(s: &mut State, ev: &Event, info: Option<&EventInfo>) {
         return;
     }
     if t.lastevent_fd == -1 {
-        if let Some(fd) = exit_fd_param(ev, name) {
+        if let Some(fd) = val(ev, ci.exit_fd_param).and_then(|v| v.as_i64()) {
             t.lastevent_fd = fd;
         }
     }
     s.cur.fd = Some(t.lastevent_fd);
 }
 
-/// The fd parameter of an exit event (`get_exit_event_fd_location`).
-fn exit_fd_param(ev: &Event, name: &str) -> Option<i64> {
-    let pname = match name {
+/// The name of the fd parameter of an exit event
+/// (`get_exit_event_fd_location`).
+fn exit_fd_param_name(name: &str) -> &'static str {
+    match name {
         "copy_file_range" => "fdout",
         "splice" => "fd_out",
         "dup" | "dup2" | "dup3" => "oldfd",
@@ -518,8 +725,7 @@ fn exit_fd_param(ev: &Event, name: &str) -> Option<i64> {
         "fchownat" | "fchmodat" | "mkdirat" | "unlinkat" | "mknodat" | "newfstatat" => "dirfd",
         "finit_module" => "fd",
         _ => "fd",
-    };
-    val(ev, pname)?.as_i64()
+    }
 }
 
 // ---------------------------------------------------------------------
@@ -541,7 +747,19 @@ fn parse_clone_exit(s: &mut State, ev: &Event, a: Args<'_>) {
 
 fn refresh_container(s: &mut State, tid: i64) {
     if let Some(t) = s.threads.get_mut(&tid) {
-        t.container_id = container_id_of(&t.cgroups);
+        // Processes share a few cgroup sets: each set is matched once
+        // (a bounded cache of a pure function).
+        t.container_id = match s.container_of.get(&t.cgroups) {
+            Some(id) => id.clone(),
+            None => {
+                let id = container_id_of(&t.cgroups);
+                if s.container_of.len() >= super::MAX_CONTAINER_OF {
+                    s.container_of.clear();
+                }
+                s.container_of.insert(t.cgroups.clone(), id.clone());
+                id
+            }
+        };
         let (c, uid, gid) = (t.container_id.clone(), t.uid, t.gid);
         s.ensure_user(&c, uid);
         s.ensure_group(&c, gid);
@@ -1184,54 +1402,32 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     }
 }
 
-fn parse_single_fd(s: &mut State, a: Args<'_>, name: &str, fd_type: u8) {
+/// The exit of a system call creating one fd (a [`NewFd`] row).
+fn parse_new_fd(s: &mut State, a: Args<'_>, row: NewFd) {
     let Some(tid) = s.cur.tid else { return };
     let Some(fd) = a.ret() else { return };
     if fd < 0 {
         return;
     }
-    let mut e = Fd::new(fd_type);
-    match name {
-        "eventfd2" | "inotify_init1" | "signalfd4" => {
-            e.open_flags = a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0) as u16 as u32;
+    let mut e = Fd::new(row.fd_type);
+    let exit_flags = || a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0);
+    e.open_flags = match row.flags {
+        NewFdFlags::None => 0,
+        NewFdFlags::Exit16 => exit_flags() as u16 as u32,
+        NewFdFlags::Exit8 => exit_flags() as u8 as u32,
+        NewFdFlags::EpollCloexec if exit_flags() as u32 & PPM_EPOLL_CLOEXEC != 0 => PPM_O_CLOEXEC,
+        NewFdFlags::EpollCloexec => 0,
+        NewFdFlags::Any => a.uint("flags").unwrap_or(0) as u32,
+    };
+    match row.name {
+        NewFdName::None => {}
+        NewFdName::Param => e.name = a.bytes("name").unwrap_or_default().to_vec(),
+        NewFdName::ProcPid => {
+            let pid = a.int("pid").unwrap_or(0);
+            e.name = format!("/proc/{pid}").into_bytes();
+            e.pid = pid;
         }
-        "timerfd_create" => {
-            e.open_flags = a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0) as u8 as u32;
-        }
-        "epoll_create1" => {
-            let f = a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-            if f & PPM_EPOLL_CLOEXEC != 0 {
-                e.open_flags |= PPM_O_CLOEXEC;
-            }
-        }
-        _ => {}
     }
-    s.add_fd(tid, fd, e);
-}
-
-fn parse_memfd_create_exit(s: &mut State, a: Args<'_>) {
-    let Some(tid) = s.cur.tid else { return };
-    let Some(fd) = a.ret() else { return };
-    if fd < 0 {
-        return;
-    }
-    let mut e = Fd::new(ft::MEMFD);
-    e.name = a.bytes("name").unwrap_or_default().to_vec();
-    e.open_flags = a.uint("flags").unwrap_or(0) as u32;
-    s.add_fd(tid, fd, e);
-}
-
-fn parse_pidfd_open_exit(s: &mut State, a: Args<'_>) {
-    let Some(tid) = s.cur.tid else { return };
-    let Some(fd) = a.ret() else { return };
-    if fd < 0 {
-        return;
-    }
-    let pid = a.int("pid").unwrap_or(0);
-    let mut e = Fd::new(ft::PIDFD);
-    e.name = format!("/proc/{pid}").into_bytes();
-    e.open_flags = a.uint("flags").unwrap_or(0) as u32;
-    e.pid = pid;
     s.add_fd(tid, fd, e);
 }
 

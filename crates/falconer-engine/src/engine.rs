@@ -54,7 +54,7 @@ impl Default for Options {
 
 /// Fields plugins flag as suggested for outputs (`EPF_FORMAT_SUGGESTED`),
 /// in the plugin's field order: (plugin, field).
-const SUGGESTED_FIELDS: &[(&str, &str)] = &[
+pub const SUGGESTED_FIELDS: &[(&str, &str)] = &[
     ("container", "container.id"),
     ("container", "container.name"),
     ("container", "container.image.repository"),

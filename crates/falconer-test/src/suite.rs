@@ -840,18 +840,8 @@ pub fn output_field_names(output: &str, suggested: bool, plugins: &[String]) -> 
     }
     // The fields plugins suggest for outputs, which the engine appends
     // (as Falco's default `append_output` does) when the plugin is loaded.
-    const SUGGESTED: &[(&str, &str)] = &[
-        ("container", "container.id"),
-        ("container", "container.name"),
-        ("container", "container.image.repository"),
-        ("container", "container.image.tag"),
-        ("container", "k8s.pod.name"),
-        ("container", "k8s.ns.name"),
-        ("k8smeta", "k8smeta.pod.name"),
-        ("k8smeta", "k8smeta.ns.name"),
-    ];
     if suggested {
-        for (plugin, f) in SUGGESTED {
+        for (plugin, f) in falconer_engine::engine::SUGGESTED_FIELDS {
             if plugins.iter().any(|p| p == plugin) && !out.iter().any(|o| o == f) {
                 out.push(f.to_string());
             }

@@ -333,6 +333,34 @@ fn resolve_program(name: &OsString) -> Result<PathBuf, String> {
 }
 
 /// The live pipeline from events to alerts and the recording.
+/// Kernel records in: parsed, converted into the reused event pool and
+/// handed to the pipeline one by one (`discard`: counted only, for
+/// measuring the kernel side alone).
+struct Intake {
+    conv: Converter,
+    events: Events,
+    records: u64,
+    malformed: u64,
+    discard: bool,
+}
+
+impl Intake {
+    fn take<W: Write>(&mut self, bytes: &[u8], pipe: &mut Pipeline<'_, W>, obs: &mut dyn Observer) {
+        match Record::parse(bytes) {
+            Ok(_) if self.discard => self.records += 1,
+            Ok(rec) => {
+                self.records += 1;
+                self.events.clear();
+                self.conv.convert(&rec, &mut self.events);
+                for ev in self.events.as_mut_slice() {
+                    pipe.handle(ev, obs);
+                }
+            }
+            Err(_) => self.malformed += 1,
+        }
+    }
+}
+
 struct Pipeline<'e, W: Write> {
     state: State,
     engine: &'e mut Engine,
@@ -542,7 +570,13 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
         seeded_threads: report.seeded_threads,
         command_pid: child.as_ref().map(|(c, _)| c.pid as u32),
     });
-    let mut conv = Converter::new(machine.boot_ts_epoch);
+    let mut intake = Intake {
+        conv: Converter::new(machine.boot_ts_epoch),
+        events: Events::new(),
+        records: 0,
+        malformed: 0,
+        discard: std::env::var_os("FALCONER_PROBE_DISCARD").is_some(),
+    };
     if let Some((_, gate)) = child.as_mut() {
         if let Some(g) = gate.take() {
             g.open();
@@ -553,26 +587,12 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
     let mut last_stats = start;
     let mut last_records = 0u64;
     let mut last_events = 0u64;
-    let mut events = Events::new();
-    let mut records = 0u64;
-    let mut malformed = 0u64;
     let mut command_done_at: Option<Instant> = None;
     let mut busy = Duration::ZERO;
-    let discard = std::env::var_os("FALCONER_PROBE_DISCARD").is_some();
     loop {
         let t0 = Instant::now();
-        let n = probe.drain(|bytes| match Record::parse(bytes) {
-            Ok(_) if discard => records += 1,
-            Ok(rec) => {
-                records += 1;
-                events.clear();
-                conv.convert(&rec, &mut events);
-                for ev in events.as_mut_slice() {
-                    pipe.handle(ev, obs);
-                }
-            }
-            Err(_) => malformed += 1,
-        });
+        let n = probe.drain(|bytes| intake.take(bytes, &mut pipe, obs));
+        let records = intake.records;
         let now = Instant::now();
         if n > 0 {
             busy += now.duration_since(t0);
@@ -621,17 +641,7 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
     }
     probe.detach();
     // What was written before the detach.
-    probe.drain(|bytes| match Record::parse(bytes) {
-        Ok(rec) => {
-            records += 1;
-            events.clear();
-            conv.convert(&rec, &mut events);
-            for ev in events.as_mut_slice() {
-                pipe.handle(ev, obs);
-            }
-        }
-        Err(_) => malformed += 1,
-    });
+    probe.drain(|bytes| intake.take(bytes, &mut pipe, obs));
     report.elapsed = start.elapsed();
     report.busy = busy;
     report.cpu = thread_cpu_time().saturating_sub(cpu_start);
@@ -644,11 +654,11 @@ pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Resul
             }
         }
     }
-    report.records = records;
+    report.records = intake.records;
     report.events = pipe.num;
     report.alerts = pipe.alerts;
-    report.malformed = malformed + conv.skipped;
-    report.convert_error = conv.last_error.clone();
+    report.malformed = intake.malformed + intake.conv.skipped;
+    report.convert_error = intake.conv.last_error.clone();
     report.containers = pipe.seen_containers.len();
     if let Some(w) = pipe.writer.take() {
         if let Some(e) = pipe.write_error.take() {

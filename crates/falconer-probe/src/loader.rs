@@ -222,7 +222,7 @@ impl Probe {
             let prog: &mut BtfTracePoint = self
                 .ebpf
                 .program_mut(name)
-                .expect("loaded above")
+                .ok_or_else(|| ebpf_err(name, "the object has no such program"))?
                 .try_into()
                 .map_err(|e| ebpf_err(name, chain(&e)))?;
             if let Err(e) = prog.attach() {

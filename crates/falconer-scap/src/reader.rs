@@ -389,11 +389,16 @@ impl<R: Read> ScapReader<R> {
         }
     }
 
-    /// Reads and applies one block whose header has been read.
     /// Reads and decodes an event block into `self.event` (numbered);
     /// `Some(code)` for a skipped event code.
     fn read_event(&mut self, off: u64, ty: u32, total: u32) -> Result<Option<u16>, ScapError> {
-        let (format, _) = event_block(ty).expect("an event block type");
+        let Some((format, _)) = event_block(ty) else {
+            return Err(ScapError::new(
+                off,
+                ErrorKind::BadEvent,
+                format!("block type {ty:#x} is not an event block"),
+            ));
+        };
         if format != EventBlockFormat::V2Large
             && (total as usize).saturating_sub(8) > MAX_EVENT_BLOCK_READ
         {

@@ -428,7 +428,9 @@ impl B<'_> {
             if let Some(parent) = self.procs.get(&ppid) {
                 if tty != 0 && parent.tty == tty {
                     let (sid, loginuid) = (parent.sid, parent.loginuid);
-                    let p = self.procs.get_mut(&pid).expect("listed above");
+                    let Some(p) = self.procs.get_mut(&pid) else {
+                        continue;
+                    };
                     p.sid = sid;
                     p.loginuid = loginuid;
                 }

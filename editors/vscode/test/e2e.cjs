@@ -122,14 +122,37 @@ async function main(page) {
   fs.writeFileSync(machineSettings, JSON.stringify({ 'falconer.path': bin }, null, 2) + '\n');
 
   // The diagnostic: a squiggle over proc.nmae.
-  const squiggle = await visible(editor.locator('.squiggly-error'), 'the error squiggle of the diagnostic');
-  // The squiggle lies under the text layer: move the mouse over it.
-  const box = await squiggle.boundingBox();
-  if (!box) {
-    throw new Failure('the squiggle has no position on the page');
-  }
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await visible(editor.locator('.squiggly-error'), 'the error squiggle of the diagnostic');
+  // The code lens above the rule arrives on its own schedule and moves the
+  // lines below it down: wait for it so that the layout is settled.
+  await visible(
+    editor.locator('.codelens-decoration a', { hasText: 'Run 1 test' }),
+    'the code lens "▶ Run 1 test" above the rule',
+  );
+  // The squiggle lies under the text layer: move the mouse over it, from
+  // its current position each time (anything re-laying out the editor
+  // would otherwise leave the mouse over another line).
   const hoverText = await until('the hover of the squiggle', async () => {
+    const box = await editor
+      .locator('.squiggly-error')
+      .first()
+      .boundingBox()
+      .catch(() => null);
+    if (!box) {
+      return false;
+    }
+    const hovering = await page
+      .locator('.monaco-hover')
+      .first()
+      .innerText()
+      .catch(() => '');
+    if (hovering.includes('unknown-field')) {
+      return hovering;
+    }
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+    // The hover shows after a delay (300 ms by default).
+    await page.waitForTimeout(1000);
     const t = await page
       .locator('.monaco-hover')
       .first()

@@ -4,7 +4,8 @@
  *
  * Five BTF tracepoints (tp_btf: no kprobes, no tracefs needed):
  *   sys_enter / sys_exit        the system calls user space asked for
- *                               (`syscall_spec`, indexed by x86-64 number);
+ *                               (`syscall_spec`, indexed by x86-64 number;
+ *                               sys_enter only keeps what SPEC_ENTER asks);
  *   sched_process_exec          a program was started (new image in place);
  *   sched_process_fork          a process or thread was created;
  *   sched_process_exit          a thread ended.
@@ -49,6 +50,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define SPEC_PIPE_ARG0 (1u << 13)
 #define SPEC_OPEN_HOW (1u << 14)
 #define SPEC_SKIP_SUCCESS (1u << 15)
+/* Keep the enter time and arguments (sys_enter): set for execve/execveat
+ * only (the exec record tells them apart by it, and a successful exec has
+ * replaced the registers). The other calls read their arguments from the
+ * registers at the exit, which a system call leaves as they were; their
+ * enter events (written for the state) take the exit's time. */
+#define SPEC_ENTER (1u << 16)
 
 /* Clone facts derived from the parent and child tasks. */
 #define FORK_THREAD (1u << 0)
@@ -371,13 +378,18 @@ static __always_inline struct file *fd_file(struct task_struct *task, s64 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	/* `task` is the current task (a trusted BTF pointer): direct loads
+	 * down to the fd array, no helper call per member. */
+	struct files_struct *files = task->files;
+	if (!files)
+		return NULL;
+	struct fdtable *fdt = files->fdt;
 	if (!fdt)
 		return NULL;
-	u32 max = BPF_CORE_READ(fdt, max_fds);
+	u32 max = fdt->max_fds;
 	if ((u64)fd >= max)
 		return NULL;
-	struct file **fda = BPF_CORE_READ(fdt, fd);
+	struct file **fda = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]);
 	return f;
@@ -927,7 +939,7 @@ int BPF_PROG(fal_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	u32 key = id;
 	u32 *spec = bpf_map_lookup_elem(&syscall_spec, &key);
-	if (!spec || !(*spec & SPEC_CAPTURE))
+	if (!spec || !(*spec & SPEC_ENTER))
 		return 0;
 	u64 pt = bpf_get_current_pid_tgid();
 	if (!interesting(pt >> 32))
@@ -978,7 +990,9 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 	struct counters *c = ctrs();
 	u64 args[6];
 	u64 enter_ts = 0;
-	struct enter *e = bpf_task_storage_get(&enters, task, 0, 0);
+	struct enter *e = NULL;
+	if (spec & SPEC_ENTER)
+		e = bpf_task_storage_get(&enters, task, 0, 0);
 	if (e && e->valid && e->nr == key) {
 		enter_ts = e->ts;
 		args[0] = e->args[0];
@@ -995,7 +1009,7 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 		args[3] = regs->r10;
 		args[4] = regs->r8;
 		args[5] = regs->r9;
-		if (c)
+		if (c && (spec & SPEC_ENTER))
 			c->enter_missing += 1;
 	}
 	if (spec & SPEC_SKIP_SUCCESS) {

@@ -547,6 +547,8 @@ impl Converter {
         if !needed {
             return self.push(out, exit.0, ts, rec, exit.1);
         }
+        // The kernel keeps enter times for execve/execveat only
+        // (`spec::ENTER`): the others' enter events take the exit's time.
         let ets = if rec.enter_ts != 0 && rec.enter_ts <= rec.ts {
             self.ts(rec.enter_ts)
         } else {

@@ -16,7 +16,7 @@ use falconer_syntax::ast::Lhs;
 use falconer_syntax::output::{parse_output, OutputSegment};
 
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, Multi, NodeDef, NodeId, Program, SlotId};
+use crate::program::{Frame, Jump, Multi, NodeDef, NodeId, Program, SlotId, ACCEPT, REJECT};
 use crate::time;
 use crate::value::{render_values, values_to_json};
 
@@ -158,6 +158,15 @@ pub struct Engine {
     matched: Vec<u32>,
     /// Condition mode: every event is evaluated.
     everything: bool,
+    /// The rules' conditions compiled to jumps, specialised per event
+    /// code (see [`Engine::build_runs`]).
+    jumps: Vec<Jump>,
+    /// Per event code: (rule, entry into `jumps`) of the rules evaluated,
+    /// in load order; rules that cannot match events of the code left out.
+    runs: Vec<Vec<(u32, u32)>>,
+    /// Per rule: its entry without specialisation (condition mode, for
+    /// codes outside the event table).
+    generic: Vec<u32>,
 }
 
 fn lhs_resolves(lhs: &Lhs, scope: &FieldScope<'_>) -> bool {
@@ -252,6 +261,7 @@ impl Engine {
         }
         let mut e = Engine::assemble(program, rules, by_code, opts.rule_matching, notes);
         e.drop_unextractable();
+        e.build_runs();
         e
     }
 
@@ -290,6 +300,7 @@ impl Engine {
             ));
         }
         e.everything = true;
+        e.build_runs();
         Ok(e)
     }
 
@@ -337,7 +348,124 @@ impl Engine {
             time_slot,
             matched: Vec::new(),
             everything: false,
+            jumps: Vec::new(),
+            runs: Vec::new(),
+            generic: Vec::new(),
         }
+    }
+
+    /// Compiles the rules' conditions to jumps ([`Program::emit`]), once
+    /// per event code for the rules of the code's evttype index: checks
+    /// whose fields depend only on the event code (`evt.type`, `evt.dir`:
+    /// [`FieldExtractor::code_values`]) are decided in advance, a rule they
+    /// make false for the code is left out of the code's list, and the
+    /// others skip them. The checks that remain run in the condition's
+    /// order with its short-circuits, so the results are those of
+    /// evaluating the whole condition per event. Specialisations are shared
+    /// between codes deciding a rule's checks the same way.
+    fn build_runs(&mut self) {
+        let p = &self.program;
+        let nfields = p.fields.len();
+        // Fields that depend on the code alone, for some code.
+        let decidable: Vec<bool> = (0..nfields)
+            .map(|f| {
+                self.extractors[f].as_ref().is_some_and(|x| {
+                    (0..EVENT_CODE_UNIVERSE as u16).any(|c| x.code_values(c).is_some())
+                })
+            })
+            .collect();
+        // Checks over such fields only.
+        let code_checks: Vec<NodeId> = (0..p.nodes.len() as NodeId)
+            .filter(|&n| {
+                if !matches!(p.nodes[n as usize], NodeDef::Check(_)) {
+                    return false;
+                }
+                let mut fields = Vec::new();
+                node_fields(p, n, &mut fields);
+                !fields.is_empty() && fields.iter().all(|&f| decidable[f])
+            })
+            .collect();
+        let mut is_code_check = vec![false; p.nodes.len()];
+        for &n in &code_checks {
+            is_code_check[n as usize] = true;
+        }
+        // Per rule: the code-decided checks its condition holds.
+        let rule_checks: Vec<Vec<NodeId>> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let mut seen = vec![false; p.nodes.len()];
+                let mut out = Vec::new();
+                collect_checks(p, r.node, &is_code_check, &mut seen, &mut out);
+                out
+            })
+            .collect();
+        let mut jumps = Vec::new();
+        let none = |_: NodeId| None;
+        self.generic = self
+            .rules
+            .iter()
+            .map(|r| p.emit(r.node, ACCEPT, REJECT, &none, &mut jumps))
+            .collect();
+        let mut scratch = Frame::new(p);
+        let mut known: Vec<Option<bool>> = vec![None; p.nodes.len()];
+        let mut cache: rustc_hash::FxHashMap<(u32, Vec<Option<bool>>), u32> = Default::default();
+        let mut runs = Vec::with_capacity(EVENT_CODE_UNIVERSE);
+        for code in 0..EVENT_CODE_UNIVERSE as u16 {
+            let list: &[u32] = if self.everything {
+                &[0]
+            } else {
+                self.by_code
+                    .get(code as usize)
+                    .map_or(&[], |l| l.as_slice())
+            };
+            let mut run = Vec::with_capacity(list.len());
+            if list.is_empty() {
+                runs.push(run);
+                continue;
+            }
+            let values: Vec<Option<Vec<ParsedValue>>> = (0..nfields)
+                .map(|f| {
+                    if decidable[f] {
+                        self.extractors[f]
+                            .as_ref()
+                            .and_then(|x| x.code_values(code))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            scratch.next_event();
+            for &n in &code_checks {
+                let mut fields = Vec::new();
+                node_fields(p, n, &mut fields);
+                known[n as usize] = if fields.iter().all(|&f| values[f].is_some()) {
+                    let mut fill = |f: usize, out: &mut Vec<ParsedValue>| {
+                        out.clear();
+                        if let Some(v) = &values[f] {
+                            out.extend_from_slice(v);
+                        }
+                    };
+                    Some(scratch.eval(p, n, &mut fill))
+                } else {
+                    None
+                };
+            }
+            for &r in list {
+                let checks = &rule_checks[r as usize];
+                let key: Vec<Option<bool>> = checks.iter().map(|&n| known[n as usize]).collect();
+                let entry = *cache.entry((r, key)).or_insert_with(|| {
+                    let k = |n: NodeId| known[n as usize];
+                    p.emit(self.rules[r as usize].node, ACCEPT, REJECT, &k, &mut jumps)
+                });
+                if entry != REJECT {
+                    run.push((r, entry));
+                }
+            }
+            runs.push(run);
+        }
+        self.jumps = jumps;
+        self.runs = runs;
     }
 
     /// Field names used by a rule's condition that have no extractor.
@@ -449,28 +577,30 @@ impl Engine {
         let Engine {
             program,
             extractors,
-            rules,
-            by_code,
             frame,
             matching,
             matched,
             everything,
+            jumps,
+            runs,
+            generic,
             ..
         } = self;
-        let list: &[u32] = if *everything {
-            &[0]
-        } else {
-            match by_code.get(ev.code as usize) {
-                Some(l) => l,
-                None => return matched,
+        let fallback;
+        let list: &[(u32, u32)] = match runs.get(ev.code as usize) {
+            Some(l) => l,
+            None if *everything => {
+                fallback = [(0, generic[0])];
+                &fallback
             }
+            None => return matched,
         };
         let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
-        for &r in list {
-            if frame.eval(program, rules[r as usize].node, &mut fill) {
+        for &(r, entry) in list {
+            if frame.run(program, jumps, entry, &mut fill) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -568,6 +698,30 @@ impl Engine {
             tags: r.tags.clone(),
             output,
             output_fields: fields,
+        }
+    }
+}
+
+/// The checks of `marked` reachable from `n`, each once.
+fn collect_checks(
+    p: &Program,
+    n: NodeId,
+    marked: &[bool],
+    seen: &mut [bool],
+    out: &mut Vec<NodeId>,
+) {
+    if std::mem::replace(&mut seen[n as usize], true) {
+        return;
+    }
+    match &p.nodes[n as usize] {
+        NodeDef::And(c) | NodeDef::Or(c) => c
+            .iter()
+            .for_each(|&c| collect_checks(p, c, marked, seen, out)),
+        NodeDef::Not(c) => collect_checks(p, *c, marked, seen, out),
+        NodeDef::Check(_) => {
+            if marked[n as usize] {
+                out.push(n);
+            }
         }
     }
 }

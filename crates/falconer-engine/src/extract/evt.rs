@@ -63,6 +63,51 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// The codes `evt.type.is` tests for.
+fn type_is_codes(r: &Resolved) -> Option<Vec<u16>> {
+    Some(match &r.arg {
+        ResolvedArg::EventTypeCode(n) => vec![*n as u16],
+        ResolvedArg::EventTypeName { name, .. } => catalog()
+            .events()
+            .iter()
+            .filter(|e| e.name == *name)
+            .map(|e| e.code)
+            .collect(),
+        _ => return None,
+    })
+}
+
+fn is_syscall_code(code: u16) -> bool {
+    catalog()
+        .event(code)
+        .is_some_and(|i| i.kind == EventKind::Syscall)
+}
+
+/// The values field `r` has for every event of `code`, when they depend
+/// on the code alone (`evt.type` but for the generic syscall events,
+/// `evt.dir`, `evt.type.is`, `syscall.type`); `None` for every other
+/// field. The same helpers as the extractors compute them (a test checks
+/// every code against extraction).
+pub(crate) fn code_values(r: &Resolved, code: u16) -> Option<Vec<ParsedValue>> {
+    match r.field.name {
+        "evt.dir" => Some(vec![s(vec![Event::dir_char_of_code(code) as u8])]),
+        "evt.type" => Event::type_name_of_code(code).map(|n| vec![s(n)]),
+        "evt.type.is" => {
+            let codes = type_is_codes(r)?;
+            Some(vec![ParsedValue::Uint(codes.contains(&code) as u64)])
+        }
+        "syscall.type" => {
+            let name = Event::type_name_of_code(code)?;
+            Some(if is_syscall_code(code) {
+                vec![s(name)]
+            } else {
+                Vec::new()
+            })
+        }
+        _ => None,
+    }
+}
+
 fn flags_of(ev: &Event) -> EventFlags {
     ev.info().map(|i| i.flags).unwrap_or_default()
 }
@@ -417,21 +462,13 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.dir" => single(|c, o| o.push(s(vec![c.event.dir_char() as u8]))),
         "evt.type" => single(|c, o| o.push(s(c.event.type_name()))),
         "evt.type.is" => {
-            let codes: Vec<u16> = match &r.arg {
-                ResolvedArg::EventTypeCode(n) => vec![*n as u16],
-                ResolvedArg::EventTypeName { name, .. } => catalog()
-                    .events()
-                    .iter()
-                    .filter(|e| e.name == *name)
-                    .map(|e| e.code)
-                    .collect(),
-                _ => return Err(unsupported(r, "evt.type.is needs an event type")),
-            };
+            let codes = type_is_codes(r)
+                .ok_or_else(|| unsupported(r, "evt.type.is needs an event type"))?;
             single(move |c, o| o.push(ParsedValue::Uint(codes.contains(&c.event.code) as u64)))
         }
         "syscall.type" => single(|c, o| {
             let ev = c.event;
-            if ev.info().is_some_and(|i| i.kind == EventKind::Syscall) {
+            if is_syscall_code(ev.code) {
                 o.push(s(ev.type_name()));
             }
         }),

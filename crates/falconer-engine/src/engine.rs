@@ -113,19 +113,81 @@ pub struct Alert {
 /// Escapes a line as Falco does for its text output: JSON string escapes
 /// (quotes, backslashes, control characters) without the quotes.
 pub fn falco_escape(s: &str) -> String {
-    let j = serde_json::to_string(s).unwrap_or_default();
-    j[1..j.len() - 1].to_string()
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_into(s, &mut out);
+    out
+}
+
+/// [`falco_escape`] appending to `out`: the escapes of a JSON string as
+/// serde_json writes them (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`,
+/// other control characters as `\u00xx`), runs of plain text copied whole.
+fn escape_into(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight plain bytes at a time.
+        if let Some(w) = b.get(i..i + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            if !needs_escape(u64::from_le_bytes(a)) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        i += 1;
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // Only ASCII bytes are escaped: `i - 1` is a character boundary.
+        out.push_str(&s[start..i - 1]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 0xf) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Whether a word (eight bytes) holds a byte below 0x20, a `"` or a `\\`
+/// (the classic "has a zero byte" test on the word and on it xored with
+/// each special byte; "below 0x20" as a zero byte of the top three bits).
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    // A byte below 0x20 has its top three bits clear.
+    let control = zero(w & 0xe0e0_e0e0_e0e0_e0e0);
+    control | zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64)) != 0
 }
 
 impl Alert {
     /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output`.
     pub fn line(&self) -> String {
-        falco_escape(&format!(
-            "{}: {} {}",
-            time::clock(self.ts),
-            self.priority.as_str(),
-            self.output
-        ))
+        let clock = time::clock(self.ts);
+        let priority = self.priority.as_str();
+        let mut out = String::with_capacity(clock.len() + priority.len() + self.output.len() + 8);
+        escape_into(&clock, &mut out);
+        out.push_str(": ");
+        escape_into(priority, &mut out);
+        out.push(' ');
+        escape_into(&self.output, &mut out);
+        out
     }
 
     /// One JSON object: `{"evt_num","time","rule","priority","source",
@@ -646,6 +708,20 @@ impl Engine {
                                 slot.multi == Multi::Any,
                             );
                             let vals = frame.values(program, *s, &mut fill);
+                            // A single text value: its JSON is the text
+                            // just rendered (`to_json` renders it the same
+                            // way).
+                            let text_json = !any
+                                && !is_list
+                                && matches!(
+                                    vals.first(),
+                                    Some(
+                                        ParsedValue::Str(_)
+                                            | ParsedValue::Bytes(_)
+                                            | ParsedValue::Ip(_)
+                                            | ParsedValue::Net(..)
+                                    )
+                                );
                             if any && !vals.is_empty() {
                                 // libsinsp prints every ancestor of an
                                 // index-less ancestor field, space-separated.
@@ -659,7 +735,12 @@ impl Engine {
                                 render_values(vals, is_list, pf, &mut tmp);
                             }
                             if !transformed {
-                                fields.insert(name, values_to_json(vals, is_list, pf));
+                                let j = if text_json {
+                                    serde_json::Value::String(tmp.clone())
+                                } else {
+                                    values_to_json(vals, is_list, pf)
+                                };
+                                fields.insert(name, j);
                             }
                         }
                         None => tmp.push_str("<NA>"),
@@ -808,4 +889,31 @@ pub fn expand_condition(
     }
     let expr = parsed.expr.ok_or("the condition is empty")?;
     expand_expr(&expr, collected, compiled, &mut Vec::new()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::falco_escape;
+
+    /// The escapes are serde_json's, for every ASCII byte and some text
+    /// beyond.
+    #[test]
+    fn escape_is_json_without_quotes() {
+        let mut texts: Vec<String> = (0u8..128).map(|c| format!("a{}b", c as char)).collect();
+        texts.push("plain text".into());
+        // Specials at every position of an 8-byte word, in long texts.
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{0}', ' ', '\u{7f}', 'é'] {
+            for at in 0..20 {
+                let mut t: String = "abcdefghijklmnopqrstu".into();
+                t.insert(at, special);
+                texts.push(t);
+            }
+        }
+        texts.push(String::new());
+        texts.push("\"quoted\" \\ back\u{1}\u{7f} é ✓ \t\n".into());
+        for t in texts {
+            let j = serde_json::to_string(&t).unwrap();
+            assert_eq!(falco_escape(&t), j[1..j.len() - 1], "{t:?}");
+        }
+    }
 }

@@ -16,22 +16,12 @@ const ASYNCEVENT_E: u16 = 402;
 /// uses the local time zone: run Falco with `TZ=UTC` to compare).
 pub(crate) fn datetime_text(ts: u64, date: bool, ns: bool) -> String {
     let sec = ts / NS;
-    let nsec = ts % NS;
-    let s = sec % 86_400;
-    let mut out = String::new();
+    let mut out = String::with_capacity(30);
     if date {
         let (y, m, d) = civil_from_days((sec / 86_400) as i64);
         out.push_str(&format!("{y:04}-{m:02}-{d:02} "));
     }
-    out.push_str(&format!(
-        "{:02}:{:02}:{:02}",
-        s / 3600,
-        (s % 3600) / 60,
-        s % 60
-    ));
-    if ns {
-        out.push_str(&format!(".{nsec:09}"));
-    }
+    crate::time::push_clock(ts, ns, &mut out);
     out
 }
 

@@ -16,7 +16,7 @@ use falconer_syntax::ast::Lhs;
 use falconer_syntax::output::{parse_output, OutputSegment};
 
 use crate::extract::{EventCtx, FieldExtractor};
-use crate::program::{Frame, Multi, NodeDef, NodeId, Program, SlotId};
+use crate::program::{Frame, Jump, Multi, NodeDef, NodeId, Program, SlotId, ACCEPT, REJECT};
 use crate::time;
 use crate::value::{render_values, values_to_json};
 
@@ -113,19 +113,81 @@ pub struct Alert {
 /// Escapes a line as Falco does for its text output: JSON string escapes
 /// (quotes, backslashes, control characters) without the quotes.
 pub fn falco_escape(s: &str) -> String {
-    let j = serde_json::to_string(s).unwrap_or_default();
-    j[1..j.len() - 1].to_string()
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_into(s, &mut out);
+    out
+}
+
+/// [`falco_escape`] appending to `out`: the escapes of a JSON string as
+/// serde_json writes them (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`,
+/// other control characters as `\u00xx`), runs of plain text copied whole.
+fn escape_into(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        // Eight plain bytes at a time.
+        if let Some(w) = b.get(i..i + 8) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            if !needs_escape(u64::from_le_bytes(a)) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        i += 1;
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // Only ASCII bytes are escaped: `i - 1` is a character boundary.
+        out.push_str(&s[start..i - 1]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 0xf) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Whether a word (eight bytes) holds a byte below 0x20, a `"` or a `\\`
+/// (the classic "has a zero byte" test on the word and on it xored with
+/// each special byte; "below 0x20" as a zero byte of the top three bits).
+#[inline]
+fn needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    // A byte below 0x20 has its top three bits clear.
+    let control = zero(w & 0xe0e0_e0e0_e0e0_e0e0);
+    control | zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64)) != 0
 }
 
 impl Alert {
     /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output`.
     pub fn line(&self) -> String {
-        falco_escape(&format!(
-            "{}: {} {}",
-            time::clock(self.ts),
-            self.priority.as_str(),
-            self.output
-        ))
+        let clock = time::clock(self.ts);
+        let priority = self.priority.as_str();
+        let mut out = String::with_capacity(clock.len() + priority.len() + self.output.len() + 8);
+        escape_into(&clock, &mut out);
+        out.push_str(": ");
+        escape_into(priority, &mut out);
+        out.push(' ');
+        escape_into(&self.output, &mut out);
+        out
     }
 
     /// One JSON object: `{"evt_num","time","rule","priority","source",
@@ -158,6 +220,15 @@ pub struct Engine {
     matched: Vec<u32>,
     /// Condition mode: every event is evaluated.
     everything: bool,
+    /// The rules' conditions compiled to jumps, specialised per event
+    /// code (see [`Engine::build_runs`]).
+    jumps: Vec<Jump>,
+    /// Per event code: (rule, entry into `jumps`) of the rules evaluated,
+    /// in load order; rules that cannot match events of the code left out.
+    runs: Vec<Vec<(u32, u32)>>,
+    /// Per rule: its entry without specialisation (condition mode, for
+    /// codes outside the event table).
+    generic: Vec<u32>,
 }
 
 fn lhs_resolves(lhs: &Lhs, scope: &FieldScope<'_>) -> bool {
@@ -252,6 +323,7 @@ impl Engine {
         }
         let mut e = Engine::assemble(program, rules, by_code, opts.rule_matching, notes);
         e.drop_unextractable();
+        e.build_runs();
         e
     }
 
@@ -290,6 +362,7 @@ impl Engine {
             ));
         }
         e.everything = true;
+        e.build_runs();
         Ok(e)
     }
 
@@ -337,7 +410,124 @@ impl Engine {
             time_slot,
             matched: Vec::new(),
             everything: false,
+            jumps: Vec::new(),
+            runs: Vec::new(),
+            generic: Vec::new(),
         }
+    }
+
+    /// Compiles the rules' conditions to jumps ([`Program::emit`]), once
+    /// per event code for the rules of the code's evttype index: checks
+    /// whose fields depend only on the event code (`evt.type`, `evt.dir`:
+    /// [`FieldExtractor::code_values`]) are decided in advance, a rule they
+    /// make false for the code is left out of the code's list, and the
+    /// others skip them. The checks that remain run in the condition's
+    /// order with its short-circuits, so the results are those of
+    /// evaluating the whole condition per event. Specialisations are shared
+    /// between codes deciding a rule's checks the same way.
+    fn build_runs(&mut self) {
+        let p = &self.program;
+        let nfields = p.fields.len();
+        // Fields that depend on the code alone, for some code.
+        let decidable: Vec<bool> = (0..nfields)
+            .map(|f| {
+                self.extractors[f].as_ref().is_some_and(|x| {
+                    (0..EVENT_CODE_UNIVERSE as u16).any(|c| x.code_values(c).is_some())
+                })
+            })
+            .collect();
+        // Checks over such fields only.
+        let code_checks: Vec<NodeId> = (0..p.nodes.len() as NodeId)
+            .filter(|&n| {
+                if !matches!(p.nodes[n as usize], NodeDef::Check(_)) {
+                    return false;
+                }
+                let mut fields = Vec::new();
+                node_fields(p, n, &mut fields);
+                !fields.is_empty() && fields.iter().all(|&f| decidable[f])
+            })
+            .collect();
+        let mut is_code_check = vec![false; p.nodes.len()];
+        for &n in &code_checks {
+            is_code_check[n as usize] = true;
+        }
+        // Per rule: the code-decided checks its condition holds.
+        let rule_checks: Vec<Vec<NodeId>> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let mut seen = vec![false; p.nodes.len()];
+                let mut out = Vec::new();
+                collect_checks(p, r.node, &is_code_check, &mut seen, &mut out);
+                out
+            })
+            .collect();
+        let mut jumps = Vec::new();
+        let none = |_: NodeId| None;
+        self.generic = self
+            .rules
+            .iter()
+            .map(|r| p.emit(r.node, ACCEPT, REJECT, &none, &mut jumps))
+            .collect();
+        let mut scratch = Frame::new(p);
+        let mut known: Vec<Option<bool>> = vec![None; p.nodes.len()];
+        let mut cache: rustc_hash::FxHashMap<(u32, Vec<Option<bool>>), u32> = Default::default();
+        let mut runs = Vec::with_capacity(EVENT_CODE_UNIVERSE);
+        for code in 0..EVENT_CODE_UNIVERSE as u16 {
+            let list: &[u32] = if self.everything {
+                &[0]
+            } else {
+                self.by_code
+                    .get(code as usize)
+                    .map_or(&[], |l| l.as_slice())
+            };
+            let mut run = Vec::with_capacity(list.len());
+            if list.is_empty() {
+                runs.push(run);
+                continue;
+            }
+            let values: Vec<Option<Vec<ParsedValue>>> = (0..nfields)
+                .map(|f| {
+                    if decidable[f] {
+                        self.extractors[f]
+                            .as_ref()
+                            .and_then(|x| x.code_values(code))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            scratch.next_event();
+            for &n in &code_checks {
+                let mut fields = Vec::new();
+                node_fields(p, n, &mut fields);
+                known[n as usize] = if fields.iter().all(|&f| values[f].is_some()) {
+                    let mut fill = |f: usize, out: &mut Vec<ParsedValue>| {
+                        out.clear();
+                        if let Some(v) = &values[f] {
+                            out.extend_from_slice(v);
+                        }
+                    };
+                    Some(scratch.eval(p, n, &mut fill))
+                } else {
+                    None
+                };
+            }
+            for &r in list {
+                let checks = &rule_checks[r as usize];
+                let key: Vec<Option<bool>> = checks.iter().map(|&n| known[n as usize]).collect();
+                let entry = *cache.entry((r, key)).or_insert_with(|| {
+                    let k = |n: NodeId| known[n as usize];
+                    p.emit(self.rules[r as usize].node, ACCEPT, REJECT, &k, &mut jumps)
+                });
+                if entry != REJECT {
+                    run.push((r, entry));
+                }
+            }
+            runs.push(run);
+        }
+        self.jumps = jumps;
+        self.runs = runs;
     }
 
     /// Field names used by a rule's condition that have no extractor.
@@ -449,28 +639,30 @@ impl Engine {
         let Engine {
             program,
             extractors,
-            rules,
-            by_code,
             frame,
             matching,
             matched,
             everything,
+            jumps,
+            runs,
+            generic,
             ..
         } = self;
-        let list: &[u32] = if *everything {
-            &[0]
-        } else {
-            match by_code.get(ev.code as usize) {
-                Some(l) => l,
-                None => return matched,
+        let fallback;
+        let list: &[(u32, u32)] = match runs.get(ev.code as usize) {
+            Some(l) => l,
+            None if *everything => {
+                fallback = [(0, generic[0])];
+                &fallback
             }
+            None => return matched,
         };
         let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
-        for &r in list {
-            if frame.eval(program, rules[r as usize].node, &mut fill) {
+        for &(r, entry) in list {
+            if frame.run(program, jumps, entry, &mut fill) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -516,6 +708,20 @@ impl Engine {
                                 slot.multi == Multi::Any,
                             );
                             let vals = frame.values(program, *s, &mut fill);
+                            // A single text value: its JSON is the text
+                            // just rendered (`to_json` renders it the same
+                            // way).
+                            let text_json = !any
+                                && !is_list
+                                && matches!(
+                                    vals.first(),
+                                    Some(
+                                        ParsedValue::Str(_)
+                                            | ParsedValue::Bytes(_)
+                                            | ParsedValue::Ip(_)
+                                            | ParsedValue::Net(..)
+                                    )
+                                );
                             if any && !vals.is_empty() {
                                 // libsinsp prints every ancestor of an
                                 // index-less ancestor field, space-separated.
@@ -529,7 +735,12 @@ impl Engine {
                                 render_values(vals, is_list, pf, &mut tmp);
                             }
                             if !transformed {
-                                fields.insert(name, values_to_json(vals, is_list, pf));
+                                let j = if text_json {
+                                    serde_json::Value::String(tmp.clone())
+                                } else {
+                                    values_to_json(vals, is_list, pf)
+                                };
+                                fields.insert(name, j);
                             }
                         }
                         None => tmp.push_str("<NA>"),
@@ -568,6 +779,30 @@ impl Engine {
             tags: r.tags.clone(),
             output,
             output_fields: fields,
+        }
+    }
+}
+
+/// The checks of `marked` reachable from `n`, each once.
+fn collect_checks(
+    p: &Program,
+    n: NodeId,
+    marked: &[bool],
+    seen: &mut [bool],
+    out: &mut Vec<NodeId>,
+) {
+    if std::mem::replace(&mut seen[n as usize], true) {
+        return;
+    }
+    match &p.nodes[n as usize] {
+        NodeDef::And(c) | NodeDef::Or(c) => c
+            .iter()
+            .for_each(|&c| collect_checks(p, c, marked, seen, out)),
+        NodeDef::Not(c) => collect_checks(p, *c, marked, seen, out),
+        NodeDef::Check(_) => {
+            if marked[n as usize] {
+                out.push(n);
+            }
         }
     }
 }
@@ -654,4 +889,31 @@ pub fn expand_condition(
     }
     let expr = parsed.expr.ok_or("the condition is empty")?;
     expand_expr(&expr, collected, compiled, &mut Vec::new()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::falco_escape;
+
+    /// The escapes are serde_json's, for every ASCII byte and some text
+    /// beyond.
+    #[test]
+    fn escape_is_json_without_quotes() {
+        let mut texts: Vec<String> = (0u8..128).map(|c| format!("a{}b", c as char)).collect();
+        texts.push("plain text".into());
+        // Specials at every position of an 8-byte word, in long texts.
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{0}', ' ', '\u{7f}', 'é'] {
+            for at in 0..20 {
+                let mut t: String = "abcdefghijklmnopqrstu".into();
+                t.insert(at, special);
+                texts.push(t);
+            }
+        }
+        texts.push(String::new());
+        texts.push("\"quoted\" \\ back\u{1}\u{7f} é ✓ \t\n".into());
+        for t in texts {
+            let j = serde_json::to_string(&t).unwrap();
+            assert_eq!(falco_escape(&t), j[1..j.len() - 1], "{t:?}");
+        }
+    }
 }

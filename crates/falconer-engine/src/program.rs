@@ -556,6 +556,70 @@ pub fn compile_regex(pattern: &str) -> Result<regex::Regex, CompileError> {
         })
 }
 
+/// One step of a condition compiled to jumps (see [`Program::emit`]):
+/// evaluate check node `check`, then go to `on_true` or `on_false`, an
+/// index of the next step or one of [`ACCEPT`] / [`REJECT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Jump {
+    pub check: NodeId,
+    pub on_true: u32,
+    pub on_false: u32,
+}
+
+/// Jump target: the condition is true.
+pub const ACCEPT: u32 = u32::MAX;
+/// Jump target: the condition is false.
+pub const REJECT: u32 = u32::MAX - 1;
+
+impl Program {
+    /// Compiles condition `node` into jumps appended to `out` and returns
+    /// its entry: an index into `out`, or [`ACCEPT`] / [`REJECT`] when the
+    /// result does not depend on the event. Connectives become jumps
+    /// (`a and b`: `a` false goes to the false target, true to `b`; `not`
+    /// swaps the targets), so the checks run in the order of the tree with
+    /// its short-circuits, exactly as [`Frame::eval`] runs them; `known`
+    /// gives the result of checks decided in advance (fields that depend
+    /// only on the event code), which are then not emitted.
+    pub fn emit(
+        &self,
+        node: NodeId,
+        on_true: u32,
+        on_false: u32,
+        known: &dyn Fn(NodeId) -> Option<bool>,
+        out: &mut Vec<Jump>,
+    ) -> u32 {
+        match &self.nodes[node as usize] {
+            NodeDef::And(c) => {
+                let mut next = on_true;
+                for &n in c.iter().rev() {
+                    next = self.emit(n, next, on_false, known, out);
+                }
+                next
+            }
+            NodeDef::Or(c) => {
+                let mut next = on_false;
+                for &n in c.iter().rev() {
+                    next = self.emit(n, on_true, next, known, out);
+                }
+                next
+            }
+            NodeDef::Not(c) => self.emit(*c, on_false, on_true, known, out),
+            NodeDef::Check(_) => match known(node) {
+                Some(true) => on_true,
+                Some(false) => on_false,
+                None => {
+                    out.push(Jump {
+                        check: node,
+                        on_true,
+                        on_false,
+                    });
+                    (out.len() - 1) as u32
+                }
+            },
+        }
+    }
+}
+
 /// Per-event cache of slot values.
 #[derive(Debug)]
 pub struct Frame {
@@ -723,6 +787,36 @@ impl Frame {
         self.node_stamp[i] = self.epoch;
         self.node_value[i] = v;
         v
+    }
+
+    /// Runs a condition compiled by [`Program::emit`] from `entry` for
+    /// the current event; check results are memoized as in
+    /// [`Frame::eval`] (shared with it).
+    #[inline]
+    pub fn run(
+        &mut self,
+        p: &Program,
+        jumps: &[Jump],
+        entry: u32,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
+        let mut pc = entry;
+        while let Some(j) = jumps.get(pc as usize) {
+            let i = j.check as usize;
+            let v = if self.node_stamp[i] == self.epoch {
+                self.node_value[i]
+            } else {
+                let v = match &p.nodes[i] {
+                    NodeDef::Check(c) => self.check(p, c, fill),
+                    _ => self.eval(p, j.check, fill),
+                };
+                self.node_stamp[i] = self.epoch;
+                self.node_value[i] = v;
+                v
+            };
+            pc = if v { j.on_true } else { j.on_false };
+        }
+        pc == ACCEPT
     }
 
     fn check(

@@ -5,16 +5,34 @@
 /// `HH:MM:SS.nnnnnnnnn` (libsinsp's `evt.time`, Falco's default alert
 /// prefix).
 pub fn clock(ts: u64) -> String {
+    let mut out = String::with_capacity(18);
+    push_clock(ts, true, &mut out);
+    out
+}
+
+/// Appends `HH:MM:SS`, then `.nnnnnnnnn` if `ns` (UTC), without the
+/// formatting machinery (this runs for every alert).
+pub fn push_clock(ts: u64, ns: bool, out: &mut String) {
     let secs = ts / 1_000_000_000;
-    let ns = ts % 1_000_000_000;
     let s = secs % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}.{:09}",
-        s / 3600,
-        (s % 3600) / 60,
-        s % 60,
-        ns
-    )
+    push_digits(s / 3600, 2, out);
+    out.push(':');
+    push_digits((s % 3600) / 60, 2, out);
+    out.push(':');
+    push_digits(s % 60, 2, out);
+    if ns {
+        out.push('.');
+        push_digits(ts % 1_000_000_000, 9, out);
+    }
+}
+
+/// `v` in decimal, zero-padded to `width` digits (`v` < 10^width).
+fn push_digits(v: u64, width: u32, out: &mut String) {
+    let mut p = 10u64.pow(width.saturating_sub(1));
+    while p > 0 {
+        out.push((b'0' + ((v / p) % 10) as u8) as char);
+        p /= 10;
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (Falco's JSON `time`).
@@ -55,6 +73,9 @@ mod tests {
         // 2024-02-29T13:53:31.726060287Z
         let ts = 1_709_214_811_726_060_287u64;
         assert_eq!(clock(ts), "13:53:31.726060287");
+        assert_eq!(clock(0), "00:00:00.000000000");
+        assert_eq!(clock(86_399_999_999_999), "23:59:59.999999999");
+        assert_eq!(clock(3_723_000_000_005), "01:02:03.000000005");
         assert_eq!(iso8601(ts), "2024-02-29T13:53:31.726060287Z");
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000000000Z");
         assert_eq!(

@@ -18,9 +18,28 @@ pub fn cstr(b: &[u8]) -> &[u8] {
     }
 }
 
+/// The first NUL byte: eight bytes at a time (a word has a zero byte iff
+/// `(w - 0x01..01) & !w & 0x80..80` is not zero), then bytewise.
 #[inline]
 fn memchr0(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&x| x == 0)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        if w.wrapping_sub(LO) & !w & HI != 0 {
+            return c.iter().position(|&x| x == 0).map(|i| at + i);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x == 0)
+        .map(|i| at + i)
 }
 
 /// `memmem`: an empty needle is always found.
@@ -198,6 +217,9 @@ pub fn eq_only(ty: FieldType) -> bool {
 #[derive(Debug, Default, Clone)]
 pub struct ValueSet {
     bytes: FxHashSet<Box<[u8]>>,
+    /// Bit `n` set: a byte string of length `n` (`n` < 256) is in
+    /// `bytes`; every longer length passes. Most misses stop here.
+    lengths: [u64; 4],
     nums: FxHashSet<u64>,
     ips: FxHashSet<IpAddr>,
     /// Constants compared one by one (networks).
@@ -215,12 +237,8 @@ impl ValueSet {
 
     pub fn insert(&mut self, v: &ParsedValue) {
         match v {
-            ParsedValue::Str(b) => {
-                self.bytes.insert(cstr(b).into());
-            }
-            ParsedValue::Bytes(b) => {
-                self.bytes.insert(b.as_slice().into());
-            }
+            ParsedValue::Str(b) => self.insert_bytes(cstr(b)),
+            ParsedValue::Bytes(b) => self.insert_bytes(b),
             ParsedValue::Int(i) => {
                 self.nums.insert(*i as u64);
             }
@@ -240,10 +258,25 @@ impl ValueSet {
         }
     }
 
+    fn insert_bytes(&mut self, b: &[u8]) {
+        if b.len() < 256 {
+            self.lengths[b.len() / 64] |= 1 << (b.len() % 64);
+        }
+        self.bytes.insert(b.into());
+    }
+
+    #[inline]
+    fn contains_bytes(&self, b: &[u8]) -> bool {
+        if b.len() < 256 && self.lengths[b.len() / 64] & (1 << (b.len() % 64)) == 0 {
+            return false;
+        }
+        self.bytes.contains(b)
+    }
+
     pub fn contains(&self, v: &ParsedValue) -> bool {
         let hit = match v {
-            ParsedValue::Str(b) => self.bytes.contains(cstr(b)),
-            ParsedValue::Bytes(b) => self.bytes.contains(b.as_slice()),
+            ParsedValue::Str(b) => self.contains_bytes(cstr(b)),
+            ParsedValue::Bytes(b) => self.contains_bytes(b),
             ParsedValue::Int(i) => self.nums.contains(&(*i as u64)),
             ParsedValue::Uint(u) => self.nums.contains(u),
             ParsedValue::Double(d) => self.nums.contains(&d.to_bits()),
@@ -260,7 +293,10 @@ impl ValueSet {
 pub fn render(v: &ParsedValue, fmt: PrintFormat, out: &mut String) {
     use std::fmt::Write;
     match v {
-        ParsedValue::Str(b) => out.push_str(&String::from_utf8_lossy(cstr(b))),
+        ParsedValue::Str(b) => match std::str::from_utf8(cstr(b)) {
+            Ok(t) => out.push_str(t),
+            Err(_) => out.push_str(&String::from_utf8_lossy(cstr(b))),
+        },
         ParsedValue::Bytes(b) => {
             // The normal buffer format: printable bytes, newlines and tabs
             // as they are, others as dots.
@@ -409,6 +445,44 @@ mod tests {
         assert!(compare(O::Eq, &ip("fd00::1"), &net("fc00::/7")));
         assert!(compare(O::Eq, &ip("1.2.3.4"), &net("0.0.0.0/0")));
         assert!(compare(O::Ne, &ip("1.2.3.4"), &net("fc00::/7")));
+    }
+
+    #[test]
+    fn nul_search() {
+        for len in 0..40 {
+            let mut v = vec![b'a'; len];
+            assert_eq!(cstr(&v), &v[..]);
+            for at in 0..len {
+                v.iter_mut().for_each(|b| *b = 0xff);
+                v[at] = 0;
+                assert_eq!(cstr(&v).len(), at, "len {len} at {at}");
+                // A 0x80/0x01 neighbour is no false hit.
+                v[at] = 0x80;
+                assert_eq!(cstr(&v).len(), len);
+                v[at] = 1;
+                assert_eq!(cstr(&v).len(), len);
+            }
+        }
+    }
+
+    #[test]
+    fn sets_by_length() {
+        let long = "x".repeat(300);
+        let set = ValueSet::new(&[s(""), s("ab"), s(&"y".repeat(70)), s(&long), s("a\0zz")]);
+        assert!(set.contains(&s("")));
+        assert!(set.contains(&s("ab")));
+        assert!(set.contains(&s("ab\0junk")));
+        assert!(set.contains(&s("a")));
+        assert!(!set.contains(&s("ba")));
+        assert!(!set.contains(&s("abc")));
+        assert!(set.contains(&s(&"y".repeat(70))));
+        assert!(!set.contains(&s(&"y".repeat(71))));
+        assert!(set.contains(&s(&long)));
+        assert!(!set.contains(&s(&"x".repeat(299))));
+        assert!(!set.contains(&s(&"x".repeat(301))));
+        let bytes = ValueSet::new(&[ParsedValue::Bytes(b"a\0b".to_vec())]);
+        assert!(bytes.contains(&ParsedValue::Bytes(b"a\0b".to_vec())));
+        assert!(!bytes.contains(&ParsedValue::Bytes(b"a".to_vec())));
     }
 
     #[test]

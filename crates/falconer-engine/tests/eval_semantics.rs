@@ -3,7 +3,7 @@
 //! text to values), so each rule of part F is checked in isolation.
 
 use falconer_catalog::{FieldScope, ParsedValue as P};
-use falconer_engine::program::{Frame, Program};
+use falconer_engine::program::{Frame, Program, ACCEPT, REJECT};
 use std::collections::HashMap;
 
 fn s(x: &str) -> P {
@@ -35,6 +35,22 @@ fn eval_counting(cond: &str, values: &[(&str, Vec<P>)]) -> (bool, HashMap<String
             out.extend(v.iter().cloned());
         }
     });
+    // The same condition compiled to jumps gives the same result after
+    // the same extractions.
+    let mut jumps = Vec::new();
+    let entry = p.emit(node, ACCEPT, REJECT, &|_| None, &mut jumps);
+    let mut counts2: HashMap<String, usize> = HashMap::new();
+    let mut frame = Frame::new(&p);
+    frame.next_event();
+    let r2 = frame.run(&p, &jumps, entry, &mut |i, out| {
+        out.clear();
+        *counts2.entry(names[i].clone()).or_default() += 1;
+        if let Some(v) = map.get(names[i].as_str()) {
+            out.extend(v.iter().cloned());
+        }
+    });
+    assert_eq!(r, r2, "{cond}: tree and jumps differ");
+    assert_eq!(counts, counts2, "{cond}: extractions differ");
     (r, counts)
 }
 

@@ -227,18 +227,24 @@ impl Event {
 
     /// The `evt.type` name; `NA` for an unused code.
     pub fn name(&self) -> &'static str {
-        catalog().event_name(self.code).unwrap_or("NA")
+        Event::name_of_code(self.code)
+    }
+
+    /// [`Event::name`] of any event with this code.
+    pub fn name_of_code(code: u16) -> &'static str {
+        catalog().event_name(code).unwrap_or("NA")
     }
 
     /// The `evt.type` value libsinsp shows: [`Event::name`], except for
     /// the generic `syscall` events (codes 0 and 1), which show the name
     /// of the system call in their `ID` parameter (a `ppm_sc_code`).
     pub fn type_name(&self) -> &'static str {
-        if self.code <= 1 {
-            if let Some(ParamValue::Uint(id)) = self.param(0).map(|p| p.value()) {
-                if let Some(n) = u16::try_from(id).ok().and_then(crate::ppm_sc::syscall_name) {
-                    return n;
-                }
+        if let Some(n) = Event::type_name_of_code(self.code) {
+            return n;
+        }
+        if let Some(ParamValue::Uint(id)) = self.param(0).map(|p| p.value()) {
+            if let Some(n) = u16::try_from(id).ok().and_then(crate::ppm_sc::syscall_name) {
+                return n;
             }
         }
         self.name()
@@ -247,19 +253,36 @@ impl Event {
     /// The direction from the event table, or from the code's parity (even
     /// codes are enter events) for an unused code.
     pub fn direction(&self) -> Direction {
-        match self.info() {
+        Event::direction_of_code(self.code)
+    }
+
+    /// [`Event::direction`] of any event with this code.
+    pub fn direction_of_code(code: u16) -> Direction {
+        match catalog().event(code) {
             Some(i) => i.direction,
-            None if self.code.is_multiple_of(2) => Direction::Enter,
+            None if code.is_multiple_of(2) => Direction::Enter,
             None => Direction::Exit,
         }
     }
 
     /// `>` for enter, `<` for exit (`evt.dir`).
     pub fn dir_char(&self) -> char {
-        match self.direction() {
+        Event::dir_char_of_code(self.code)
+    }
+
+    /// [`Event::dir_char`] of any event with this code.
+    pub fn dir_char_of_code(code: u16) -> char {
+        match Event::direction_of_code(code) {
             Direction::Enter => '>',
             Direction::Exit => '<',
         }
+    }
+
+    /// [`Event::type_name`] when it depends on the code alone: every code
+    /// but the generic `syscall` events (0 and 1), whose name is in a
+    /// parameter.
+    pub fn type_name_of_code(code: u16) -> Option<&'static str> {
+        (code > 1).then(|| Event::name_of_code(code))
     }
 
     /// The thread id as libsinsp shows it (signed).

@@ -16,22 +16,12 @@ const ASYNCEVENT_E: u16 = 402;
 /// uses the local time zone: run Falco with `TZ=UTC` to compare).
 pub(crate) fn datetime_text(ts: u64, date: bool, ns: bool) -> String {
     let sec = ts / NS;
-    let nsec = ts % NS;
-    let s = sec % 86_400;
-    let mut out = String::new();
+    let mut out = String::with_capacity(30);
     if date {
         let (y, m, d) = civil_from_days((sec / 86_400) as i64);
         out.push_str(&format!("{y:04}-{m:02}-{d:02} "));
     }
-    out.push_str(&format!(
-        "{:02}:{:02}:{:02}",
-        s / 3600,
-        (s % 3600) / 60,
-        s % 60
-    ));
-    if ns {
-        out.push_str(&format!(".{nsec:09}"));
-    }
+    crate::time::push_clock(ts, ns, &mut out);
     out
 }
 
@@ -61,6 +51,51 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The codes `evt.type.is` tests for.
+fn type_is_codes(r: &Resolved) -> Option<Vec<u16>> {
+    Some(match &r.arg {
+        ResolvedArg::EventTypeCode(n) => vec![*n as u16],
+        ResolvedArg::EventTypeName { name, .. } => catalog()
+            .events()
+            .iter()
+            .filter(|e| e.name == *name)
+            .map(|e| e.code)
+            .collect(),
+        _ => return None,
+    })
+}
+
+fn is_syscall_code(code: u16) -> bool {
+    catalog()
+        .event(code)
+        .is_some_and(|i| i.kind == EventKind::Syscall)
+}
+
+/// The values field `r` has for every event of `code`, when they depend
+/// on the code alone (`evt.type` but for the generic syscall events,
+/// `evt.dir`, `evt.type.is`, `syscall.type`); `None` for every other
+/// field. The same helpers as the extractors compute them (a test checks
+/// every code against extraction).
+pub(crate) fn code_values(r: &Resolved, code: u16) -> Option<Vec<ParsedValue>> {
+    match r.field.name {
+        "evt.dir" => Some(vec![s(vec![Event::dir_char_of_code(code) as u8])]),
+        "evt.type" => Event::type_name_of_code(code).map(|n| vec![s(n)]),
+        "evt.type.is" => {
+            let codes = type_is_codes(r)?;
+            Some(vec![ParsedValue::Uint(codes.contains(&code) as u64)])
+        }
+        "syscall.type" => {
+            let name = Event::type_name_of_code(code)?;
+            Some(if is_syscall_code(code) {
+                vec![s(name)]
+            } else {
+                Vec::new()
+            })
+        }
+        _ => None,
+    }
 }
 
 fn flags_of(ev: &Event) -> EventFlags {
@@ -417,21 +452,13 @@ pub(super) fn compile(r: &Resolved) -> Result<Compiled, Unsupported> {
         "evt.dir" => single(|c, o| o.push(s(vec![c.event.dir_char() as u8]))),
         "evt.type" => single(|c, o| o.push(s(c.event.type_name()))),
         "evt.type.is" => {
-            let codes: Vec<u16> = match &r.arg {
-                ResolvedArg::EventTypeCode(n) => vec![*n as u16],
-                ResolvedArg::EventTypeName { name, .. } => catalog()
-                    .events()
-                    .iter()
-                    .filter(|e| e.name == *name)
-                    .map(|e| e.code)
-                    .collect(),
-                _ => return Err(unsupported(r, "evt.type.is needs an event type")),
-            };
+            let codes = type_is_codes(r)
+                .ok_or_else(|| unsupported(r, "evt.type.is needs an event type"))?;
             single(move |c, o| o.push(ParsedValue::Uint(codes.contains(&c.event.code) as u64)))
         }
         "syscall.type" => single(|c, o| {
             let ev = c.event;
-            if ev.info().is_some_and(|i| i.kind == EventKind::Syscall) {
+            if is_syscall_code(ev.code) {
                 o.push(s(ev.type_name()));
             }
         }),

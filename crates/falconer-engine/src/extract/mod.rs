@@ -123,6 +123,8 @@ type ExtractFn = dyn Fn(&EventCtx<'_>, &mut Vec<ParsedValue>) + Send + Sync;
 #[derive(Clone)]
 pub struct FieldExtractor {
     name: &'static str,
+    /// The resolved field (for [`FieldExtractor::code_values`]).
+    resolved: Resolved,
     ty: FieldType,
     multi: Multi,
     f: Arc<ExtractFn>,
@@ -199,6 +201,7 @@ impl FieldExtractor {
         };
         Ok(FieldExtractor {
             name: r.field.name,
+            resolved: r.clone(),
             ty: r.ty,
             multi: c.multi,
             f: c.f,
@@ -218,6 +221,16 @@ impl FieldExtractor {
     /// How several values compare (see [`Multi`]).
     pub fn multi(&self) -> Multi {
         self.multi
+    }
+
+    /// The values the field has for every event of `code`, when they
+    /// depend on the event code alone (`evt.type`, `evt.dir`...): the
+    /// engine decides such checks once per code instead of per event.
+    pub fn code_values(&self, code: u16) -> Option<Vec<ParsedValue>> {
+        match self.resolved.field.check_class {
+            CheckClass::GenEvent | CheckClass::Event => evt::code_values(&self.resolved, code),
+            _ => None,
+        }
     }
 
     /// Clears `out` and pushes the field's values for the event.

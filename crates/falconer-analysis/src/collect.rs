@@ -121,11 +121,30 @@ pub fn collect(files: &[&FileItems]) -> Collected {
 /// positions relative to the chunk, which starts at the given offset.
 pub fn collect_chunks(files: &[&[(u32, &FileItems)]]) -> Collected {
     let mut c = Collected::default();
+    // Room for every item up front: the maps are built at every edit.
+    let (mut lists, mut macros, mut rules) = (0, 0, 0);
+    for (_, chunk) in files.iter().flat_map(|f| f.iter()) {
+        for item in &chunk.items {
+            match &item.def {
+                ItemDef::List(_) => lists += 1,
+                ItemDef::Macro(_) => macros += 1,
+                ItemDef::Rule(_) => rules += 1,
+                _ => {}
+            }
+        }
+    }
+    c.lists.reserve(lists);
+    c.macros.reserve(macros);
+    c.rules.reserve(rules);
+    c.list_by_name.0.reserve(lists);
+    c.macro_by_name.0.reserve(macros);
+    c.rule_by_name.0.reserve(rules);
     let mut seq: u32 = 0;
     for (fi, f) in files.iter().enumerate() {
         let file = fi as FileId;
         // Names defined (fully) in this file, for the redefined-item lint.
-        let mut defined_here: FxHashMap<(&'static str, String), ItemRef> = FxHashMap::default();
+        let mut defined_here: FxHashMap<(&'static str, &str), ItemRef> = FxHashMap::default();
+        defined_here.reserve(f.iter().map(|(_, chunk)| chunk.items.len()).sum());
         let items = f
             .iter()
             .flat_map(|(off, chunk)| chunk.items.iter().map(move |i| (*off, i)));
@@ -165,14 +184,14 @@ pub fn collect_chunks(files: &[&[(u32, &FileItems)]]) -> Collected {
                             e.defs.push(iref);
                         }
                         (_, Some(i)) => {
-                            redefined(&mut c.diagnostics, &mut defined_here, "list", &name, l.mode, iref, loc(l.name.span));
+                            redefined(&mut c.diagnostics, &mut defined_here, "list", &l.name.value, l.mode, iref, loc(l.name.span));
                             let e = &mut c.lists[i];
                             e.items = l.items.iter().map(|t| (shifted(t, off), iref)).collect();
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
                         (_, None) => {
-                            defined_here.insert(("list", name.clone()), iref);
+                            defined_here.insert(("list", &l.name.value), iref);
                             c.list_by_name.0.insert(name.clone(), c.lists.len());
                             c.lists.push(ListEntry {
                                 name,
@@ -198,26 +217,26 @@ pub fn collect_chunks(files: &[&[(u32, &FileItems)]]) -> Collected {
                             let e = &mut c.macros[i];
                             let glue = loc(m.condition.span);
                             e.condition.push_glue(" ", glue);
-                            e.condition.push_owned(file, shifted(&m.condition, off));
+                            e.condition.push_shifted(file, &m.condition, off);
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
                         (_, Some(i)) => {
-                            redefined(&mut c.diagnostics, &mut defined_here, "macro", &name, m.mode, iref, loc(m.name.span));
+                            redefined(&mut c.diagnostics, &mut defined_here, "macro", &m.name.value, m.mode, iref, loc(m.name.span));
                             let e = &mut c.macros[i];
-                            e.condition = Composite::from_owned(file, shifted(&m.condition, off));
+                            e.condition = Composite::from_shifted(file, &m.condition, off);
                             e.visibility = seq;
                             e.defs.push(iref);
                         }
                         (_, None) => {
-                            defined_here.insert(("macro", name.clone()), iref);
+                            defined_here.insert(("macro", &m.name.value), iref);
                             c.macro_by_name.0.insert(name.clone(), c.macros.len());
                             c.macros.push(MacroEntry {
                                 name,
                                 name_loc: loc(m.name.span),
                                 index: seq,
                                 visibility: seq,
-                                condition: Composite::from_owned(file, shifted(&m.condition, off)),
+                                condition: Composite::from_shifted(file, &m.condition, off),
                                 defs: vec![iref],
                             });
                         }
@@ -232,11 +251,11 @@ pub fn collect_chunks(files: &[&[(u32, &FileItems)]]) -> Collected {
     c
 }
 
-fn redefined(
+fn redefined<'a>(
     diags: &mut Vec<Diagnostic>,
-    defined_here: &mut FxHashMap<(&'static str, String), ItemRef>,
+    defined_here: &mut FxHashMap<(&'static str, &'a str), ItemRef>,
     kind: &'static str,
-    name: &str,
+    name: &'a str,
     mode: Mode,
     iref: ItemRef,
     loc: Loc,
@@ -244,19 +263,19 @@ fn redefined(
     if mode != Mode::Define {
         return;
     }
-    if defined_here.contains_key(&(kind, name.to_string())) {
+    if defined_here.contains_key(&(kind, name)) {
         diags.push(Diagnostic::new(
             "redefined-item",
             loc,
             format!("{kind} '{name}' is defined again in the same file: this definition silently replaces the earlier one"),
         ));
     }
-    defined_here.insert((kind, name.to_string()), iref);
+    defined_here.insert((kind, name), iref);
 }
 
 fn text_or_empty(c: &mut Composite, file: FileId, t: &Option<Text>, off: u32) {
     if let Some(t) = t {
-        c.push_owned(file, shifted(t, off));
+        c.push_shifted(file, t, off);
     }
 }
 
@@ -270,10 +289,10 @@ fn shifted<T: Clone + Shift>(t: &T, off: u32) -> T {
     t
 }
 
-fn collect_rule(
+fn collect_rule<'a>(
     c: &mut Collected,
-    defined_here: &mut FxHashMap<(&'static str, String), ItemRef>,
-    r: &RuleItem,
+    defined_here: &mut FxHashMap<(&'static str, &'a str), ItemRef>,
+    r: &'a RuleItem,
     iref: ItemRef,
     seq: u32,
     off: u32,
@@ -324,13 +343,13 @@ fn collect_rule(
                     &mut c.diagnostics,
                     defined_here,
                     "rule",
-                    &name,
+                    &r.name.value,
                     Mode::Define,
                     iref,
                     loc(r.name.span),
                 );
             } else {
-                defined_here.insert(("rule", name.clone()), iref);
+                defined_here.insert(("rule", &r.name.value), iref);
             }
             let mut entry = RuleEntry {
                 name: name.clone(),
@@ -417,7 +436,7 @@ fn collect_rule(
                 if let Some(t) = &r.condition {
                     let rule = &mut c.rules[e];
                     rule.condition.push_glue(" ", loc(t.span));
-                    rule.condition.push_owned(file, shifted(t, off));
+                    rule.condition.push_shifted(file, t, off);
                 }
             }
             for (key, comp) in [("output", 0), ("desc", 1)] {
@@ -432,7 +451,7 @@ fn collect_rule(
                         };
                         if !t.value.is_empty() {
                             target.push_glue(" ", loc(t.span));
-                            target.push_owned(file, shifted(t, off));
+                            target.push_shifted(file, t, off);
                         }
                     }
                 }

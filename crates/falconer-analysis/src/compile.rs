@@ -9,13 +9,14 @@ use crate::checks::exceptions::{append as append_composite, fold_exceptions};
 use crate::checks::output::check_output;
 use crate::checks::typeck::Checker;
 use crate::collect::{Collected, RuleEntry};
-use crate::db::{self, EvtKey, OutputKey, PrepKey, TypeckKey, Workspace};
+use crate::db::{self, EvtKey, OutputKey, PrepKey, Workspace};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::lists::{substitute, ListIndex, ListView, Substituted};
 use crate::model::{Item, ItemDef, Mode};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -204,13 +205,22 @@ pub struct Prepared {
     pub diags: Vec<Diagnostic>,
     /// Macro references (identifiers in operand position).
     pub refs: Vec<(String, Span)>,
+    /// The tree type checked for the usual context, `syscall` without
+    /// `skip-if-unknown-filter` ([`SYSCALL_CONTEXT`]): that context needs
+    /// no query of its own (see `db::typechecked`).
+    pub syscall: Checked,
 }
+
+/// The (source, skip-if-unknown-filter) context every [`Prepared`] is type
+/// checked in.
+pub const SYSCALL_CONTEXT: (&str, bool) = ("syscall", false);
 
 fn identity(s: Span) -> Loc {
     Loc { file: 0, span: s }
 }
 
-pub fn prepare(text: &str, lists: &ListEnv, parse: ParseFn<'_>) -> Prepared {
+/// `syscall_scope`: the scope of [`SYSCALL_CONTEXT`].
+pub fn prepare(text: &str, lists: &ListEnv, parse: ParseFn<'_>, syscall_scope: &Scope) -> Prepared {
     let subst = substitute(text, &lists.index);
     let parsed = parse(&subst.text);
     let mut diags = Vec::new();
@@ -220,11 +230,13 @@ pub fn prepare(text: &str, lists: &ListEnv, parse: ParseFn<'_>) -> Prepared {
         macro_refs(e, &mut refs);
         list_typo(e, &lists.typos, &identity, &mut diags);
     }
+    let syscall = typecheck(parsed.expr.as_ref(), syscall_scope, SYSCALL_CONTEXT.1);
     Prepared {
         subst: Arc::new(subst),
         parsed,
         diags,
         refs,
+        syscall,
     }
 }
 
@@ -329,7 +341,7 @@ fn syntax_diags(p: &ParsedCondition, map: &dyn Fn(Span) -> Loc, out: &mut Vec<Di
     }
 }
 
-pub fn compile(env: &Env<'_>) -> Compiled {
+pub fn compile<'a>(env: &Env<'a>) -> Compiled {
     let c = env.collected;
     let lists = env.lists;
     let db = env.db;
@@ -341,9 +353,9 @@ pub fn compile(env: &Env<'_>) -> Compiled {
     let v2l = &lists.v2l;
 
     // ---- macros ----
-    let mut macro_keys: Vec<PrepKey<'_>> = Vec::with_capacity(c.macros.len());
+    let mut macro_keys: Vec<(PrepKey<'_>, &Prepared)> = Vec::with_capacity(c.macros.len());
     for m in &c.macros {
-        let key = PrepKey::new(db, env.ws, m.condition.text.clone());
+        let key = PrepKey::new(db, env.ws, m.condition.text.as_str());
         let p = db::prepared(db, key);
         for (vi, _) in &p.subst.uses {
             out.list_used[v2l[*vi]] = true;
@@ -370,7 +382,7 @@ pub fn compile(env: &Env<'_>) -> Compiled {
             refs,
             in_loop: false,
         });
-        macro_keys.push(key);
+        macro_keys.push((key, &**p));
     }
     // Undefined references and loops, and macro-to-macro use.
     for i in 0..out.macros.len() {
@@ -391,8 +403,8 @@ pub fn compile(env: &Env<'_>) -> Compiled {
             }
         }
     }
-    for i in 0..out.macros.len() {
-        if reaches(&out.macros, i, i) {
+    for i in in_loops(&out.macros) {
+        {
             out.macros[i].in_loop = true;
             let m = &c.macros[i];
             let loc = m.name_loc;
@@ -406,9 +418,21 @@ pub fn compile(env: &Env<'_>) -> Compiled {
 
     // ---- rules ----
     let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a));
-    let mut checked_macros: HashMap<(usize, String, bool), (bool, bool)> = HashMap::new();
-    for r in &c.rules {
-        let cr = compile_rule(env, r, &known, &macro_keys, &mut out, &mut checked_macros);
+    let mut scratch = RuleScratch {
+        checked_macros: FxHashMap::default(),
+        reached: vec![u32::MAX; c.macros.len()],
+        reachable: Vec::new(),
+    };
+    for (ri, r) in c.rules.iter().enumerate() {
+        let cr = compile_rule(
+            env,
+            r,
+            ri as u32,
+            &known,
+            &macro_keys,
+            &mut out,
+            &mut scratch,
+        );
         out.rules.push(cr);
     }
 
@@ -444,21 +468,74 @@ pub fn compile(env: &Env<'_>) -> Compiled {
     out
 }
 
-fn reaches(macros: &[CompiledMacro], from: usize, target: usize) -> bool {
-    let mut seen = vec![false; macros.len()];
-    let mut stack: Vec<usize> = macros[from].refs.iter().filter_map(|r| r.2).collect();
-    while let Some(i) = stack.pop() {
-        if i == target {
-            return true;
-        }
-        if std::mem::replace(&mut seen[i], true) {
+/// The macros on a reference cycle (each reaches itself), in index order:
+/// the strongly connected components of the reference graph (Tarjan's
+/// algorithm, iterative) with more than one macro or a self reference.
+/// Linear in macros and references.
+fn in_loops(macros: &[CompiledMacro]) -> Vec<usize> {
+    const NONE: u32 = u32::MAX;
+    let n = macros.len();
+    let mut index = vec![NONE; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut looped = vec![false; n];
+    let mut next = 0u32;
+    // (node, position in its references)
+    let mut frames: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != NONE {
             continue;
         }
-        stack.extend(macros[i].refs.iter().filter_map(|r| r.2));
+        frames.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = frames.last_mut() {
+            if let Some(r) = macros[v].refs.get(*pos) {
+                *pos += 1;
+                let Some(w) = r.2 else { continue };
+                if w == v {
+                    looped[v] = true;
+                }
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    frames.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut members = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    members.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                // Every member of a component of two or more is on a cycle.
+                if members.len() > 1 {
+                    for w in members {
+                        looped[w] = true;
+                    }
+                }
+            }
+        }
     }
-    false
+    (0..n).filter(|&i| looped[i]).collect()
 }
-
 fn undefined_macro(env: &Env<'_>, name: &str, loc: Loc, later: Option<Loc>) -> Vec<Diagnostic> {
     let mut d = Diagnostic::new(
         "undefined-macro",
@@ -621,13 +698,25 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-fn compile_rule(
-    env: &Env<'_>,
-    r: &RuleEntry,
+/// Work space shared by the rules of one compilation.
+struct RuleScratch<'a> {
+    /// (macro, source, skip) → (failed, skipped): a macro checks the same
+    /// way for every rule of one context.
+    checked_macros: FxHashMap<(usize, &'a str, bool), (bool, bool)>,
+    /// Per macro: the last rule that reached it (membership of
+    /// `reachable` in constant time).
+    reached: Vec<u32>,
+    reachable: Vec<usize>,
+}
+
+fn compile_rule<'a>(
+    env: &Env<'a>,
+    r: &'a RuleEntry,
+    rule_index: u32,
     known_sources: &[&str],
-    macro_keys: &[PrepKey<'_>],
+    macro_keys: &[(PrepKey<'a>, &'a Prepared)],
     out: &mut Compiled,
-    checked_macros: &mut HashMap<(usize, String, bool), (bool, bool)>,
+    scratch: &mut RuleScratch<'a>,
 ) -> CompiledRule {
     let c = env.collected;
     let db = env.db;
@@ -679,7 +768,7 @@ fn compile_rule(
     let skip = r.skip_if_unknown_filter;
     let oc = db::output_checked(
         db,
-        OutputKey::new(db, env.ws, r.output.text.clone(), source.to_string(), skip),
+        OutputKey::new(db, env.ws, r.output.text.as_str(), source, skip),
     );
     let omap = |s: Span| r.output.map(s);
     out.diagnostics
@@ -689,7 +778,7 @@ fn compile_rule(
         return cr;
     }
     // 5. list substitution + parse.
-    let key = PrepKey::new(db, env.ws, cond.text.clone());
+    let key = PrepKey::new(db, env.ws, cond.text.as_str());
     let prep = db::prepared(db, key);
     let subst = &prep.subst;
     for (vi, _) in &subst.uses {
@@ -706,12 +795,14 @@ fn compile_rule(
     let _ = expr;
     // 6. macro expansion: every macro is visible to rules.
     let mut ok = prep.parsed.errors.is_empty() && ex_ok && !oc.failed;
-    let mut reachable: Vec<usize> = Vec::new();
+    let reachable = &mut scratch.reachable;
+    let reached = &mut scratch.reached;
+    reachable.clear();
     for (name, span) in &prep.refs {
         match c.macro_by_name.get(name) {
             Some(&j) => {
                 out.macro_used[j] = true;
-                if !reachable.contains(&j) {
+                if std::mem::replace(&mut reached[j], rule_index) != rule_index {
                     reachable.push(j);
                 }
             }
@@ -731,8 +822,11 @@ fn compile_rule(
         }
         for (_, _, t) in &out.macros[j].refs {
             match t {
-                Some(t) if !reachable.contains(t) => reachable.push(*t),
-                Some(_) => {}
+                Some(t) => {
+                    if std::mem::replace(&mut reached[*t], rule_index) != rule_index {
+                        reachable.push(*t);
+                    }
+                }
                 None => ok = false,
             }
         }
@@ -740,14 +834,14 @@ fn compile_rule(
     }
     // 7–9. type check the rule's own tree, then each reachable macro once
     // per (source, skip) context.
-    let typed = db::typechecked(db, TypeckKey::new(db, key, source.to_string(), skip));
+    let typed = db::checked_in(db, key, prep, source, skip);
     let (mut failed, mut skipped) = (typed.failed, typed.skipped);
     let mut rule_diags: Vec<Diagnostic> = typed.diags.iter().map(|d| place(d, &map)).collect();
-    for &j in &reachable {
-        let ckey = (j, source.to_string(), skip);
+    for &j in reachable.iter() {
+        let ckey = (j, source, skip);
         // A macro checks the same way for every rule of one context:
         // checked once, its diagnostics reported once.
-        if let Some(&(f, s)) = checked_macros.get(&ckey) {
+        if let Some(&(f, s)) = scratch.checked_macros.get(&ckey) {
             failed |= f;
             skipped |= s;
             continue;
@@ -757,14 +851,12 @@ fn compile_rule(
         if cm.expr().is_none() {
             continue;
         }
-        let mt = db::typechecked(
-            db,
-            TypeckKey::new(db, macro_keys[j], source.to_string(), skip),
-        );
+        let (mkey, mprep) = macro_keys[j];
+        let mt = db::checked_in(db, mkey, mprep, source, skip);
         let mmap = |s: Span| m.condition.map(cm.subst.map.map(s));
         failed |= mt.failed;
         skipped |= mt.skipped;
-        checked_macros.insert(ckey, (mt.failed, mt.skipped));
+        scratch.checked_macros.insert(ckey, (mt.failed, mt.skipped));
         let rule_loc = r.condition.map(Span::empty(0));
         for d in &mt.diags {
             rule_diags.push(place(d, &mmap).with_related(
@@ -785,7 +877,7 @@ fn compile_rule(
     if ok && source == "syscall" {
         let macros: Vec<(String, PrepKey<'_>)> = reachable
             .iter()
-            .map(|&j| (c.macros[j].name.clone(), macro_keys[j]))
+            .map(|&j| (c.macros[j].name.clone(), macro_keys[j].0))
             .collect();
         let set = db::evttypes_of(db, EvtKey::new(db, key, macros));
         let loc = r.name_loc;
@@ -821,5 +913,52 @@ pub fn rule_evttypes(
     match expr {
         Some(e) => evttypes(e, &lookup, scope),
         None => EvtSet::empty(),
+    }
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::*;
+
+    /// Whether `from`'s references reach `target` (the definition).
+    fn reaches(macros: &[CompiledMacro], from: usize, target: usize) -> bool {
+        let mut seen = vec![false; macros.len()];
+        let mut stack: Vec<usize> = macros[from].refs.iter().filter_map(|r| r.2).collect();
+        while let Some(i) = stack.pop() {
+            if i == target {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(macros[i].refs.iter().filter_map(|r| r.2));
+            }
+        }
+        false
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn in_loops_is_every_macro_that_reaches_itself(
+            edges in proptest::collection::vec(
+                proptest::collection::vec(proptest::option::of(0usize..12), 0..4),
+                1..12,
+            ),
+        ) {
+            let n = edges.len();
+            let macros: Vec<CompiledMacro> = edges
+                .iter()
+                .map(|refs| CompiledMacro {
+                    name: String::new(),
+                    subst: Arc::default(),
+                    parsed: Arc::new(ParsedCondition { expr: None, errors: Vec::new() }),
+                    refs: refs
+                        .iter()
+                        .map(|t| (String::new(), Span::empty(0), t.map(|t| t % n)))
+                        .collect(),
+                    in_loop: false,
+                })
+                .collect();
+            let want: Vec<usize> = (0..n).filter(|&i| reaches(&macros, i, i)).collect();
+            proptest::prop_assert_eq!(in_loops(&macros), want);
+        }
     }
 }

@@ -153,8 +153,7 @@ pub fn file_chunks(db: &dyn salsa::Database, file: SourceFile) -> Arc<Chunks> {
         let mut out = Chunks::default();
         let mut whole = true;
         for r in ranges {
-            let Some(chunk) = chunk_items(db, ItemText::new(db, text[r.clone()].to_string()))
-            else {
+            let Some(chunk) = chunk_items(db, ItemText::new(db, &text[r.clone()])) else {
                 whole = false;
                 break;
             };
@@ -306,9 +305,10 @@ pub struct PrepKey<'db> {
 pub fn prepared<'db>(db: &'db dyn salsa::Database, key: PrepKey<'db>) -> Arc<Prepared> {
     let lists = list_env(db, *key.ws(db));
     let parse = |text: &str| -> Arc<ParsedCondition> {
-        parse_condition(db, ConditionText::new(db, text.to_string())).clone()
+        parse_condition(db, ConditionText::new(db, text)).clone()
     };
-    Arc::new(compile::prepare(key.text(db), lists, &parse))
+    let syscall = scope(db, *key.ws(db), compile::SYSCALL_CONTEXT.0);
+    Arc::new(compile::prepare(key.text(db), lists, &parse, &syscall))
 }
 
 fn scope(db: &dyn salsa::Database, ws: Workspace, source: &str) -> cat::Scope {
@@ -329,6 +329,8 @@ pub struct TypeckKey<'db> {
     pub skip: bool,
 }
 
+/// For contexts other than [`compile::SYSCALL_CONTEXT`] (whose check is
+/// part of [`prepared`]; [`checked_in`] picks).
 #[salsa::tracked(returns(ref))]
 pub fn typechecked<'db>(db: &'db dyn salsa::Database, key: TypeckKey<'db>) -> Arc<Checked> {
     let prep = *key.prep(db);
@@ -339,6 +341,21 @@ pub fn typechecked<'db>(db: &'db dyn salsa::Database, key: TypeckKey<'db>) -> Ar
         &scope,
         *key.skip(db),
     ))
+}
+
+/// The type check of a prepared condition in a (source, skip) context.
+pub fn checked_in<'db>(
+    db: &'db dyn salsa::Database,
+    key: PrepKey<'db>,
+    prep: &'db Prepared,
+    source: &str,
+    skip: bool,
+) -> &'db Checked {
+    if (source, skip) == compile::SYSCALL_CONTEXT {
+        &prep.syscall
+    } else {
+        typechecked(db, TypeckKey::new(db, key, source, skip))
+    }
 }
 
 /// A rule's output for a source and a `skip-if-unknown-filter` setting.

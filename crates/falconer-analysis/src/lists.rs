@@ -200,6 +200,33 @@ fn push_copy(out: &mut String, local: &mut Vec<Seg>, cur: &str, a: usize, b: usi
 pub(crate) fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
+    if !name.bytes().any(is_delim) {
+        // A name without delimiters occurs exactly as a whole word: compare
+        // the words (no substring search to set up per name).
+        let n = name.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_delim(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !is_delim(bytes[i]) {
+                i += 1;
+            }
+            if &bytes[start..i] == n {
+                out.push((start, i));
+            }
+        }
+        return out;
+    }
+    substring_occurrences(text, name)
+}
+
+/// [`find_occurrences`] by substring search (any name).
+fn substring_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = text[from..].find(name) {
         let s = from + i;
@@ -274,6 +301,19 @@ mod tests {
             .map(|(n, i)| ListView { name: n, items: i })
             .collect();
         substitute(text, &ListIndex::new(views))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_scan_finds_what_substring_search_finds(
+            text in "[ab(),= _\\n]{0,40}",
+            name in "[ab_]{1,3}",
+        ) {
+            proptest::prop_assert_eq!(
+                find_occurrences(&text, &name),
+                substring_occurrences(&text, &name)
+            );
+        }
     }
 
     #[test]

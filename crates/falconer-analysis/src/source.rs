@@ -6,14 +6,46 @@
 use crate::diagnostic::{FileId, Loc};
 use crate::model::Text;
 use falconer_text::Span;
+use falconer_yaml::Scalar;
+use std::sync::Arc;
+
+/// Where a decoded [`Text`] lies in its file: what [`Text::map`] needs,
+/// without the value (a composite holds the value in its own text).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TextPos {
+    pub span: Span,
+    pub scalar: Option<Arc<Scalar>>,
+    pub offset: u32,
+    pub base: u32,
+}
+
+impl TextPos {
+    /// The position of `t`, moved by `delta` bytes.
+    pub fn of(t: &Text, delta: u32) -> TextPos {
+        TextPos {
+            span: t.span.shift(delta),
+            scalar: t.scalar.clone(),
+            offset: t.offset,
+            base: t.base + delta,
+        }
+    }
+
+    /// [`Text::map`].
+    pub fn map(&self, range: Span) -> Span {
+        match &self.scalar {
+            Some(s) => s.source_span(range.shift(self.offset)).shift(self.base),
+            None => self.span,
+        }
+    }
+}
 
 /// Where a run of a built text comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Origin {
-    /// Copied from `text.value[offset..]`.
+    /// Copied from the value of the text at `pos`, from `offset`.
     Text {
         file: FileId,
-        text: Text,
+        pos: TextPos,
         offset: u32,
     },
     /// Generated glue (parentheses, `and not`...) attributed to a location.
@@ -48,8 +80,21 @@ impl Composite {
         c
     }
 
+    /// [`Composite::push_shifted`] into a new composite.
+    pub fn from_shifted(file: FileId, t: &Text, delta: u32) -> Composite {
+        let mut c = Composite::default();
+        c.push_shifted(file, t, delta);
+        c
+    }
+
     /// [`Composite::push_text`] taking the text.
     pub fn push_owned(&mut self, file: FileId, t: Text) {
+        self.push_shifted(file, &t, 0);
+    }
+
+    /// [`Composite::push_text`] of `t` moved by `delta` bytes (a text read
+    /// relative to its chunk of the file).
+    pub fn push_shifted(&mut self, file: FileId, t: &Text, delta: u32) {
         let start = self.text.len() as u32;
         self.text.push_str(&t.value);
         self.parts.push(Part {
@@ -57,7 +102,7 @@ impl Composite {
             len: t.value.len() as u32,
             origin: Origin::Text {
                 file,
-                text: t,
+                pos: TextPos::of(t, delta),
                 offset: 0,
             },
         });
@@ -75,7 +120,7 @@ impl Composite {
             len: to - from,
             origin: Origin::Text {
                 file,
-                text: t.clone(),
+                pos: TextPos::of(t, 0),
                 offset: from,
             },
         });
@@ -110,12 +155,12 @@ impl Composite {
                 continue;
             }
             let loc = match &p.origin {
-                Origin::Text { file, text, offset } => {
+                Origin::Text { file, pos, offset } => {
                     let s = range.start.max(p.start) - p.start + offset;
                     let e = range.end.min(pend).max(range.start.max(p.start)) - p.start + offset;
                     Loc {
                         file: *file,
-                        span: text.map(Span::new(s, e)),
+                        span: pos.map(Span::new(s, e)),
                     }
                 }
                 Origin::Synthetic(l) => *l,
@@ -140,11 +185,11 @@ impl Composite {
         match self.parts.last() {
             Some(Part {
                 len,
-                origin: Origin::Text { file, text, offset },
+                origin: Origin::Text { file, pos, offset },
                 ..
             }) => Loc {
                 file: *file,
-                span: text.map(Span::empty(offset + len)),
+                span: pos.map(Span::empty(offset + len)),
             },
             Some(Part {
                 origin: Origin::Synthetic(l),

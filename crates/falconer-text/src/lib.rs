@@ -270,12 +270,21 @@ fn bag_distance(a: &str, b: &str) -> usize {
     for c in b.bytes() {
         counts[(c & 127) as usize] -= 1;
     }
+    // Each count is taken once (then cleared) from the bytes that have
+    // it: no walk over the whole table.
     let (mut pos, mut neg) = (0usize, 0usize);
-    for c in counts {
-        if c > 0 {
-            pos += c as usize;
-        } else {
-            neg += (-c) as usize;
+    for c in a.bytes() {
+        let n = &mut counts[(c & 127) as usize];
+        if *n > 0 {
+            pos += *n as usize;
+            *n = 0;
+        }
+    }
+    for c in b.bytes() {
+        let n = &mut counts[(c & 127) as usize];
+        if *n < 0 {
+            neg += (-*n) as usize;
+            *n = 0;
         }
     }
     pos.max(neg)

@@ -29,6 +29,10 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
     let b = text.as_bytes();
     let mut starts: Vec<usize> = Vec::new();
     let mut ls = 0;
+    // Without carriage returns every line ends at a line feed: one pass
+    // over the text finds them all.
+    let has_cr = memchr::memchr(b'\r', b).is_some();
+    let mut newlines = LineFeeds::new(b);
     while ls < b.len() {
         let first = if ls == 0 && b.starts_with(&[0xef, 0xbb, 0xbf]) {
             3
@@ -58,14 +62,11 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
             Some(_) => return None,
         }
         // Next line start.
-        let mut i = first;
-        loop {
-            i = crate::scalar::find_candidate(b, i, &[]);
-            if i >= b.len() || matches!(b[i], b'\n' | b'\r') {
-                break;
-            }
-            i += 1;
-        }
+        let mut i = if has_cr {
+            memchr::memchr2(b'\n', b'\r', &b[first..]).map_or(b.len(), |k| first + k)
+        } else {
+            newlines.find(|&k| k >= first).unwrap_or(b.len())
+        };
         if i < b.len() && b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
             i += 1;
         }
@@ -76,6 +77,66 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
     let mut out: Vec<Range<usize>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
     out.extend(starts.last().map(|&last| last..b.len()));
     Some(out)
+}
+
+/// Positions of the line feeds of a text, in order, found 64 bytes at a
+/// time (lines of rules files are short: a search call per line would
+/// cost more than the scan).
+struct LineFeeds<'a> {
+    b: &'a [u8],
+    /// Start of the block `mask` describes.
+    base: usize,
+    /// Bit `i` set when byte `base + i` is a line feed.
+    mask: u64,
+}
+
+impl<'a> LineFeeds<'a> {
+    fn new(b: &'a [u8]) -> LineFeeds<'a> {
+        LineFeeds {
+            b,
+            base: 0,
+            mask: block_mask(b),
+        }
+    }
+}
+
+/// Bit `i` set when `b[i]` (i < 64) is a line feed.
+fn block_mask(b: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if b.len() >= 64 {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; the four unaligned
+        // 16-byte loads read b[0..64], which the length check guarantees.
+        unsafe {
+            let lf = _mm_set1_epi8(b'\n' as i8);
+            let p = b.as_ptr() as *const __m128i;
+            let m = |k: usize| {
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(k)), lf)) as u16 as u64
+            };
+            return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
+        }
+    }
+    b.iter()
+        .take(64)
+        .enumerate()
+        .filter(|(_, &c)| c == b'\n')
+        .fold(0, |m, (i, _)| m | 1 << i)
+}
+
+impl Iterator for LineFeeds<'_> {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            if self.base + 64 >= self.b.len() {
+                return None;
+            }
+            self.base += 64;
+            self.mask = block_mask(&self.b[self.base..]);
+        }
+        let at = self.base + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
+    }
 }
 
 /// Parses one top-level item of a rules file on its own: `text[range]` (a
@@ -124,5 +185,41 @@ pub fn parse_item(text: &str, range: Range<usize>) -> Option<Node> {
             Some(item)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineFeeds;
+
+    #[test]
+    fn line_feeds_are_every_line_feed() {
+        let samples = [
+            "",
+            "\n",
+            "a",
+            "abcdefg\n",
+            "abcdefgh\n",
+            "\n\n\n\n\n\n\n\n\n",
+            "- list: a\n  items: [x]\n\n- macro: m\n  condition: evt.type = open\n",
+            "\u{e9}\n\u{ff}\n\u{10a0a}\n\x0b\u{8a}\n",
+        ];
+        let long: String = (0..300)
+            .map(|i| {
+                if i % 7 == 0 || i % 64 == 63 {
+                    '\n'
+                } else {
+                    'x'
+                }
+            })
+            .collect();
+        for s in samples.iter().copied().chain([long.as_str()]) {
+            for start in 0..s.len().min(70) {
+                let b = &s.as_bytes()[start..];
+                let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'\n').collect();
+                let got: Vec<usize> = LineFeeds::new(b).collect();
+                assert_eq!(got, want, "{s:?} from {start}");
+            }
+        }
     }
 }

@@ -404,16 +404,13 @@ pub fn compile<'a>(env: &Env<'a>) -> Compiled {
         }
     }
     for i in in_loops(&out.macros) {
-        {
-            out.macros[i].in_loop = true;
-            let m = &c.macros[i];
-            let loc = m.name_loc;
-            out.diagnostics.push(Diagnostic::new(
-                "macro-loop",
-                loc,
-                format!("reference loop in macro '{}'", m.name),
-            ));
-        }
+        out.macros[i].in_loop = true;
+        let m = &c.macros[i];
+        out.diagnostics.push(Diagnostic::new(
+            "macro-loop",
+            m.name_loc,
+            format!("reference loop in macro '{}'", m.name),
+        ));
     }
 
     // ---- rules ----

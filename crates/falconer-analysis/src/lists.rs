@@ -195,6 +195,25 @@ fn push_copy(out: &mut String, local: &mut Vec<Seg>, cur: &str, a: usize, b: usi
     });
 }
 
+/// The maximal runs of non-delimiter bytes of `bytes`, as byte ranges,
+/// left to right.
+pub(crate) fn words(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() && is_delim(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() && !is_delim(bytes[i]) {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
 /// Delimited occurrences of `name` in `text`, left to right, not
 /// overlapping.
 pub(crate) fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
@@ -204,20 +223,7 @@ pub(crate) fn find_occurrences(text: &str, name: &str) -> Vec<(usize, usize)> {
         // A name without delimiters occurs exactly as a whole word: compare
         // the words (no substring search to set up per name).
         let n = name.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if is_delim(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && !is_delim(bytes[i]) {
-                i += 1;
-            }
-            if &bytes[start..i] == n {
-                out.push((start, i));
-            }
-        }
+        out.extend(words(bytes).filter(|&(a, b)| &bytes[a..b] == n));
         return out;
     }
     substring_occurrences(text, name)

@@ -32,7 +32,7 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
     // Without carriage returns every line ends at a line feed: one pass
     // over the text finds them all.
     let has_cr = memchr::memchr(b'\r', b).is_some();
-    let mut newlines = LineFeeds::new(b);
+    let mut newlines = line_feeds(b);
     while ls < b.len() {
         let first = if ls == 0 && b.starts_with(&[0xef, 0xbb, 0xbf]) {
             3
@@ -79,64 +79,10 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
     Some(out)
 }
 
-/// Positions of the line feeds of a text, in order, found 64 bytes at a
-/// time (lines of rules files are short: a search call per line would
-/// cost more than the scan).
-struct LineFeeds<'a> {
-    b: &'a [u8],
-    /// Start of the block `mask` describes.
-    base: usize,
-    /// Bit `i` set when byte `base + i` is a line feed.
-    mask: u64,
-}
-
-impl<'a> LineFeeds<'a> {
-    fn new(b: &'a [u8]) -> LineFeeds<'a> {
-        LineFeeds {
-            b,
-            base: 0,
-            mask: block_mask(b),
-        }
-    }
-}
-
-/// Bit `i` set when `b[i]` (i < 64) is a line feed.
-fn block_mask(b: &[u8]) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    if b.len() >= 64 {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is part of the x86_64 baseline; the four unaligned
-        // 16-byte loads read b[0..64], which the length check guarantees.
-        unsafe {
-            let lf = _mm_set1_epi8(b'\n' as i8);
-            let p = b.as_ptr() as *const __m128i;
-            let m = |k: usize| {
-                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(p.add(k)), lf)) as u16 as u64
-            };
-            return m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48;
-        }
-    }
-    b.iter()
-        .take(64)
-        .enumerate()
-        .filter(|(_, &c)| c == b'\n')
-        .fold(0, |m, (i, _)| m | 1 << i)
-}
-
-impl Iterator for LineFeeds<'_> {
-    type Item = usize;
-    fn next(&mut self) -> Option<usize> {
-        while self.mask == 0 {
-            if self.base + 64 >= self.b.len() {
-                return None;
-            }
-            self.base += 64;
-            self.mask = block_mask(&self.b[self.base..]);
-        }
-        let at = self.base + self.mask.trailing_zeros() as usize;
-        self.mask &= self.mask - 1;
-        Some(at)
-    }
+/// Positions of the line feeds of a text, in order (one vectorised scan
+/// for the whole text: lines of rules files are short).
+fn line_feeds(b: &[u8]) -> memchr::Memchr<'_> {
+    memchr::memchr_iter(b'\n', b)
 }
 
 /// Parses one top-level item of a rules file on its own: `text[range]` (a
@@ -190,7 +136,7 @@ pub fn parse_item(text: &str, range: Range<usize>) -> Option<Node> {
 
 #[cfg(test)]
 mod tests {
-    use super::LineFeeds;
+    use super::line_feeds;
 
     #[test]
     fn line_feeds_are_every_line_feed() {
@@ -217,7 +163,7 @@ mod tests {
             for start in 0..s.len().min(70) {
                 let b = &s.as_bytes()[start..];
                 let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'\n').collect();
-                let got: Vec<usize> = LineFeeds::new(b).collect();
+                let got: Vec<usize> = line_feeds(b).collect();
                 assert_eq!(got, want, "{s:?} from {start}");
             }
         }

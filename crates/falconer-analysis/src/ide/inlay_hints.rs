@@ -13,7 +13,7 @@
 use super::locate::{self, ItemKind};
 use super::occurrences::quoted_ranges;
 use super::Analysis;
-use crate::lists::is_delim;
+use crate::lists::words;
 use crate::model::ItemDef;
 use crate::FileId;
 use falconer_text::Span;
@@ -95,18 +95,8 @@ pub fn inlay_hints(a: &Analysis, file: FileId, range: Option<Span>) -> Vec<Inlay
                     continue;
                 };
                 let quoted = quoted_ranges(&s.value);
-                let b = s.value.as_bytes();
-                let mut i = 0;
-                while i < b.len() {
-                    if is_delim(b[i]) {
-                        i += 1;
-                        continue;
-                    }
-                    let st = i;
-                    while i < b.len() && !is_delim(b[i]) {
-                        i += 1;
-                    }
-                    let w = Span::new(st as u32, i as u32);
+                for (st, end) in words(s.value.as_bytes()) {
+                    let w = Span::new(st as u32, end as u32);
                     if quoted.iter().any(|q| q.start <= w.start && w.end <= q.end) {
                         continue;
                     }

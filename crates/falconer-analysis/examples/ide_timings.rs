@@ -72,4 +72,29 @@ fn main() {
     time("references (macro)", &|| {
         ide::references(&a, mac, true).len()
     });
+    let proc_at = text.rfind("(proc.name in (").unwrap() as u32 + 6;
+    for i in 0..3 {
+        time(&format!("completion 'proc.' #{i}"), &|| {
+            ide::completions(
+                &a,
+                FilePosition {
+                    file: 0,
+                    offset: proc_at,
+                },
+            )
+            .len()
+        });
+    }
+    for i in 0..3 {
+        time(&format!("hover (field) #{i}"), &|| {
+            ide::hover(
+                &a,
+                FilePosition {
+                    file: 0,
+                    offset: proc_at + 1,
+                },
+            )
+            .is_some() as usize
+        });
+    }
 }

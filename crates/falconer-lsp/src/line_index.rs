@@ -44,6 +44,19 @@ impl<'a> LineMap<'a> {
         }
     }
 
+    /// The byte offset of one position in `text` (as [`LineMap::offset`]),
+    /// without building the text's index: for a single lookup.
+    pub fn offset_in(text: &str, pos: Position, enc: Encoding) -> u32 {
+        LineIndex::offset_of(
+            text,
+            LineCol {
+                line: pos.line,
+                col: pos.character,
+            },
+            enc,
+        )
+    }
+
     /// A map over an index already built (the analysis caches one per
     /// file text).
     pub fn with_index(

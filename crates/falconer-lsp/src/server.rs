@@ -435,7 +435,7 @@ impl LanguageServer for Backend {
         let pos = p.text_document_position.position;
         let prefix = |w: &World| -> Option<String> {
             let text = w.document_text(&uri)?;
-            let offset = crate::line_index::LineMap::new(text, w.encoding).offset(pos) as usize;
+            let offset = crate::line_index::LineMap::offset_in(text, pos, w.encoding) as usize;
             text.get(..offset).map(str::to_string)
         };
         let before = prefix(&lock(&self.world));

@@ -516,8 +516,8 @@ impl World {
             match (c.range, &mut text) {
                 (None, _) => text = Some(c.text),
                 (Some(r), Some(text)) => {
-                    let map = LineMap::new(text, self.encoding);
-                    let (a, b) = (map.offset(r.start) as usize, map.offset(r.end) as usize);
+                    let offset = |p| LineMap::offset_in(text, p, self.encoding) as usize;
+                    let (a, b) = (offset(r.start), offset(r.end));
                     let (a, b) = (a.min(b), a.max(b));
                     text.replace_range(a..b, &c.text);
                 }

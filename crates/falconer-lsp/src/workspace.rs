@@ -66,9 +66,17 @@ pub fn read_text(path: &Path) -> Option<String> {
 /// Whether a text may be a rule test file (a top-level `cases:` key, or a
 /// flow mapping): a cheap test before [`is_test_file`], which parses.
 pub fn maybe_test_file(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start_matches(['"', '\'']);
-        l.starts_with("cases")
+    // A line that starts with `cases` (after quotes), found by searching
+    // the word rather than walking every line (this runs on every edit).
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, "cases").any(|at| {
+        let quotes = b[..at]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'"' || c == b'\'')
+            .count();
+        let start = at - quotes;
+        start == 0 || b[start - 1] == b'\n'
     }) || text
         .lines()
         .map(str::trim_start)
@@ -205,5 +213,11 @@ mod tests {
         assert!(!is_test_file("- rule: cases\n  desc: cases\n"));
         assert!(!is_test_file("events:\n  - spawn: {pid: 1}\n"));
         assert!(!maybe_test_file("- rule: x\n  desc: the cases we miss\n"));
+        assert!(!maybe_test_file("- rule: x\n  desc: \"cases\"\n"));
+        // `cases` at a line start, after quotes, at the text's start.
+        assert!(maybe_test_file("a: 1\ncases: []\n"));
+        assert!(maybe_test_file("a: 1\r\n\"cases\": []\n"));
+        assert!(maybe_test_file("'cases': []"));
+        assert!(!maybe_test_file("a: 1\r\"cases\": []\n"));
     }
 }

@@ -98,26 +98,30 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i as u32 + 1),
-                b'\r' => {
-                    if bytes.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    starts.push(i as u32 + 1);
-                }
-                _ => {}
-            }
-            i += 1;
-        }
+        let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(line_breaks(bytes));
         LineIndex {
             starts,
             len: bytes.len() as u32,
             ascii: text.is_ascii(),
         }
+    }
+
+    /// [`LineIndex::offset`] without an index: scans `text` up to the
+    /// line once (for a single position, where building the whole index
+    /// would cost more than the scan).
+    pub fn offset_of(text: &str, lc: LineCol, enc: Encoding) -> u32 {
+        let bytes = text.as_bytes();
+        let start = match lc.line {
+            0 => 0,
+            n => match line_breaks(bytes).nth(n as usize - 1) {
+                Some(s) => s as usize,
+                None => return bytes.len() as u32,
+            },
+        };
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        column_offset(text, start, end, lc.col, enc)
     }
 
     pub fn line_count(&self) -> usize {
@@ -161,19 +165,7 @@ impl LineIndex {
         }
         let start = self.starts[lc.line as usize] as usize;
         let end = self.line_end_excluding_break(text, lc.line) as usize;
-        let line = &text[start..end];
-        let mut units = 0u32;
-        for (i, c) in line.char_indices() {
-            if units >= lc.col {
-                return (start + i) as u32;
-            }
-            units += match enc {
-                Encoding::Utf8 => c.len_utf8() as u32,
-                Encoding::Utf16 => c.len_utf16() as u32,
-                Encoding::Chars => 1,
-            };
-        }
-        end as u32
+        column_offset(text, start, end, lc.col, enc)
     }
 
     /// Byte offset of the end of `line`, before its line break.
@@ -195,6 +187,36 @@ impl LineIndex {
         }
         end as u32
     }
+}
+
+/// The start of every line after the first: the offset after each `\n`,
+/// `\r\n` pair or lone `\r`.
+fn line_breaks(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(move |i| {
+        // A `\r` before `\n` ends no line: its `\n` does.
+        (bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n')).then_some(i as u32 + 1)
+    })
+}
+
+/// The byte offset of column `col` (counted in `enc`) of the line
+/// `text[start..end]`, clamped to `end`.
+fn column_offset(text: &str, start: usize, end: usize, col: u32, enc: Encoding) -> u32 {
+    let line = &text[start..end];
+    if line.is_ascii() {
+        return (start + col as usize).min(end) as u32;
+    }
+    let mut units = 0u32;
+    for (i, c) in line.char_indices() {
+        if units >= col {
+            return (start + i) as u32;
+        }
+        units += match enc {
+            Encoding::Utf8 => c.len_utf8() as u32,
+            Encoding::Utf16 => c.len_utf16() as u32,
+            Encoding::Chars => 1,
+        };
+    }
+    end as u32
 }
 
 /// The largest char boundary of `text` that is `<= offset`.
@@ -405,7 +427,62 @@ mod tests {
         assert_eq!(suggest("zzz", ["proc.name"]), None);
     }
 
+    /// Line starts the plain way: a byte at a time.
+    fn starts_naive(text: &str) -> Vec<u32> {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            if b[i] == b'\n' || b[i] == b'\r' {
+                starts.push(i as u32 + 1);
+            }
+            i += 1;
+        }
+        starts
+    }
+
+    /// A column's offset the plain way: counting every character.
+    fn column_naive(text: &str, start: usize, end: usize, col: u32, enc: Encoding) -> u32 {
+        let mut units = 0;
+        for (i, c) in text[start..end].char_indices() {
+            if units >= col {
+                return (start + i) as u32;
+            }
+            units += match enc {
+                Encoding::Utf8 => c.len_utf8() as u32,
+                Encoding::Utf16 => c.len_utf16() as u32,
+                Encoding::Chars => 1,
+            };
+        }
+        end as u32
+    }
+
     proptest! {
+        #[test]
+        fn index_and_single_lookup_agree_with_the_plain_way(
+            text in "[a-zé€𝄞\r\n ]{0,60}",
+            line in 0u32..12,
+            col in 0u32..20,
+        ) {
+            let idx = LineIndex::new(&text);
+            prop_assert_eq!(&idx.starts, &starts_naive(&text));
+            for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Chars] {
+                let lc = LineCol { line, col };
+                let want = match idx.starts.get(line as usize) {
+                    None => text.len() as u32,
+                    Some(&s) => {
+                        let end = idx.line_end_excluding_break(&text, line) as usize;
+                        column_naive(&text, s as usize, end, col, enc)
+                    }
+                };
+                prop_assert_eq!(idx.offset(&text, lc, enc), want);
+                prop_assert_eq!(LineIndex::offset_of(&text, lc, enc), want);
+            }
+        }
+
         #[test]
         fn offset_roundtrip(text in "[a-zé€𝄞\r\n ]{0,40}", pick in 0usize..50) {
             let idx = LineIndex::new(&text);

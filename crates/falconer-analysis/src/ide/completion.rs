@@ -277,8 +277,14 @@ pub fn completions(a: &Analysis, pos: FilePosition) -> Vec<CompletionItem> {
     out
 }
 
-/// The fields a condition or output of this item can use.
-fn visible_fields(a: &Analysis, item: &ItemCtx<'_>, output: bool) -> Vec<&'static FieldInfo> {
+/// The fields a condition or output of this item can use whose names
+/// start with `prefix` (tested first: it is the cheapest test).
+fn visible_fields(
+    a: &Analysis,
+    item: &ItemCtx<'_>,
+    prefix: &str,
+    output: bool,
+) -> Vec<&'static FieldInfo> {
     let plugins = a.plugins();
     let base = Scope::new(
         item.source().unwrap_or("syscall"),
@@ -296,7 +302,7 @@ fn visible_fields(a: &Analysis, item: &ItemCtx<'_>, output: bool) -> Vec<&'stati
     catalog()
         .fields()
         .iter()
-        .filter(|f| !f.hidden && !f.table_only)
+        .filter(|f| f.name.starts_with(prefix) && !f.hidden && !f.table_only)
         .filter(|f| {
             if output {
                 !f.filter_only
@@ -306,12 +312,19 @@ fn visible_fields(a: &Analysis, item: &ItemCtx<'_>, output: bool) -> Vec<&'stati
         })
         .filter(|f| scopes.iter().any(|s| s.field_scope().sees(f)))
         .chain(scopes.iter().flat_map(|s| {
-            s.imported()
-                .into_iter()
-                .flat_map(|imp| imp.fields_for(&s.source).collect::<Vec<_>>())
+            s.imported().into_iter().flat_map(|imp| {
+                imp.fields_for(&s.source)
+                    .filter(|f| f.name.starts_with(prefix))
+                    .collect::<Vec<_>>()
+            })
         }))
         .collect()
 }
+
+/// Up to this many completion items carry their documentation; longer
+/// lists leave fields' documentation out (clients ask for the item they
+/// show: [`super::field_documentation`]).
+pub const EAGER_DOCS: usize = 12;
 
 fn fields(
     a: &Analysis,
@@ -321,10 +334,9 @@ fn fields(
     output: bool,
     out: &mut Vec<CompletionItem>,
 ) {
-    for f in visible_fields(a, item, output) {
-        if !f.name.starts_with(prefix) {
-            continue;
-        }
+    let fields = visible_fields(a, item, prefix, output);
+    let eager = fields.len() <= EAGER_DOCS;
+    for f in fields {
         let ty = f.arg_type();
         let mut detail = ty.to_string();
         if f.requires_arg() {
@@ -334,7 +346,7 @@ fn fields(
             label: f.name.to_string(),
             kind: CompletionKind::Field,
             detail: Some(detail),
-            documentation: Some(field_doc(f, ty)),
+            documentation: eager.then(|| field_doc(f, ty)),
             insert_text: f.name.to_string(),
             replace,
             deprecated: f.deprecated,

@@ -62,7 +62,7 @@ mod tests_editing;
 mod workspace_symbols;
 
 pub use code_actions::{code_actions, code_actions_at, CodeAction, CodeActionKind};
-pub use completion::{completions, CompletionItem, CompletionKind};
+pub use completion::{completions, CompletionItem, CompletionKind, EAGER_DOCS};
 pub use edit::{apply_edits, SourceChange, TextEdit};
 pub use folding::{folding_ranges, Fold, FoldKind};
 pub use highlight::{document_highlights, Highlight, HighlightKind};

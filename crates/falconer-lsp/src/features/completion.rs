@@ -7,14 +7,10 @@
 use super::file_position;
 use crate::state::Snapshot;
 use falconer_analysis::ide::{self, CompletionKind};
-use serde_json::json;
 use tower_lsp_server::ls_types::{
     self as lsp, CompletionItemKind, CompletionItemTag, CompletionList, CompletionParams,
     CompletionResponse, CompletionTextEdit, Documentation, MarkupContent, MarkupKind, TextEdit,
 };
-
-/// Above this many items, field documentation is sent on `resolve`.
-const EAGER_DOCS: usize = 100;
 
 fn markdown(value: String) -> Documentation {
     Documentation::MarkupContent(MarkupContent {
@@ -27,7 +23,10 @@ pub fn completion(snap: &Snapshot, params: CompletionParams) -> Option<Completio
     let pos = file_position(snap, &params.text_document_position)?;
     let items = ide::completions(&snap.analysis, pos);
     let map = snap.line_map(pos.file);
-    let eager = items.len() <= EAGER_DOCS;
+    // Above this many items, field documentation is sent on `resolve`:
+    // the client asks for the one item it shows, and the answer stays
+    // small (after `proc.`, ~70 fields would carry ~70 pages of markdown).
+    let eager = items.len() <= ide::EAGER_DOCS;
     let items = items
         .into_iter()
         .map(|c| {
@@ -50,12 +49,10 @@ pub fn completion(snap: &Snapshot, params: CompletionParams) -> Option<Completio
                 },
                 tags: c.deprecated.then(|| vec![CompletionItemTag::DEPRECATED]),
                 sort_text: Some(format!("{}{}", c.rank, c.label)),
-                filter_text: Some(c.label.clone()),
                 text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
                     map.range(c.replace),
                     c.insert_text,
                 ))),
-                data: lazy.then(|| json!({ "field": c.label })),
                 label: c.label,
                 ..Default::default()
             }
@@ -67,15 +64,10 @@ pub fn completion(snap: &Snapshot, params: CompletionParams) -> Option<Completio
     }))
 }
 
-/// Fills in a field's documentation.
+/// Fills in a field's documentation (a field item's label is the field).
 pub fn resolve(mut item: lsp::CompletionItem) -> lsp::CompletionItem {
-    if item.documentation.is_none() {
-        let name = item
-            .data
-            .as_ref()
-            .and_then(|d| d.get("field"))
-            .and_then(|f| f.as_str());
-        if let Some(doc) = name.and_then(ide::field_documentation) {
+    if item.documentation.is_none() && item.kind == Some(CompletionItemKind::FIELD) {
+        if let Some(doc) = ide::field_documentation(&item.label) {
             item.documentation = Some(markdown(doc));
         }
     }

@@ -827,7 +827,7 @@ impl Frame {
     }
 
     /// [`Frame::decide`] for a node not yet evaluated for the event.
-    #[inline(never)]
+    #[inline]
     fn decide_now(
         &mut self,
         p: &Program,

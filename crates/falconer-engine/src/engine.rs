@@ -3,6 +3,8 @@
 //! `rule_matching` first or all, and their outputs formatted as Falco
 //! prints them.
 
+use std::sync::Arc;
+
 use falconer_analysis::cat::Scope;
 use falconer_analysis::collect::Collected;
 use falconer_analysis::compile::Compiled;
@@ -105,9 +107,9 @@ pub struct Alert {
     pub tags: Vec<String>,
     /// The formatted output (without time and priority).
     pub output: String,
-    /// Field values of the output, keyed by field text (`null` when
-    /// missing); transformer tokens are left out, as Falco does.
-    pub output_fields: serde_json::Map<String, serde_json::Value>,
+    /// Field values of the output by field text, in output order (the
+    /// map is built on demand: [`Alert::output_fields`]).
+    fields: Vec<(Arc<str>, serde_json::Value)>,
 }
 
 /// Escapes a line as Falco does for its text output: JSON string escapes
@@ -177,6 +179,15 @@ fn needs_escape(w: u64) -> bool {
 }
 
 impl Alert {
+    /// Field values of the output, keyed by field text (`null` when
+    /// missing); transformer tokens are left out, as Falco does.
+    pub fn output_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
     /// Falco's text line: `HH:MM:SS.nnnnnnnnn: Priority output`.
     pub fn line(&self) -> String {
         let clock = time::clock(self.ts);
@@ -201,7 +212,7 @@ impl Alert {
             "source": self.source,
             "tags": self.tags,
             "output": format!("{}: {} {}", time::clock(self.ts), self.priority.as_str(), self.output),
-            "output_fields": self.output_fields,
+            "output_fields": self.output_fields(),
         })
     }
 }
@@ -229,6 +240,13 @@ pub struct Engine {
     /// Per rule: its entry without specialisation (condition mode, for
     /// codes outside the event table).
     generic: Vec<u32>,
+    /// Per event code: the entry checks of its run list.
+    heads: Vec<Heads>,
+    /// The positions of the current run list not known to be rejected
+    /// (bits, 64 a word).
+    alive: Vec<u64>,
+    /// The slots' names shared by the alerts (filled as alerts need them).
+    slot_names: Vec<Arc<str>>,
 }
 
 fn lhs_resolves(lhs: &Lhs, scope: &FieldScope<'_>) -> bool {
@@ -413,6 +431,9 @@ impl Engine {
             jumps: Vec::new(),
             runs: Vec::new(),
             generic: Vec::new(),
+            heads: Vec::new(),
+            alive: Vec::new(),
+            slot_names: Vec::new(),
         }
     }
 
@@ -526,6 +547,7 @@ impl Engine {
             }
             runs.push(run);
         }
+        self.heads = runs.iter().map(|run| Heads::new(run, &jumps)).collect();
         self.jumps = jumps;
         self.runs = runs;
     }
@@ -646,28 +668,60 @@ impl Engine {
             jumps,
             runs,
             generic,
+            heads,
+            alive,
             ..
         } = self;
-        let fallback;
-        let list: &[(u32, u32)] = match runs.get(ev.code as usize) {
-            Some(l) => l,
-            None if *everything => {
-                fallback = [(0, generic[0])];
-                &fallback
-            }
-            None => return matched,
-        };
         let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
-        for &(r, entry) in list {
-            if frame.run(program, jumps, entry, &mut fill) {
+        let code = ev.code as usize;
+        let (Some(list), Some(heads)) = (runs.get(code), heads.get(code)) else {
+            if *everything && frame.run(program, jumps, generic[0], &mut fill) {
+                matched.push(0);
+            }
+            return matched;
+        };
+        // The rules in load order, as `Frame::run` from their entries;
+        // when an entry check rejects its rule, the later rules with the
+        // same entry check and the same outcome for its (memoized) value
+        // are skipped at once.
+        alive.clear();
+        alive.resize(heads.words, !0);
+        let mut pos = 0;
+        while pos < list.len() {
+            let bits = alive[pos / 64] >> (pos % 64);
+            if bits == 0 {
+                pos = (pos / 64 + 1) * 64;
+                continue;
+            }
+            pos += bits.trailing_zeros() as usize;
+            let Some(&(r, entry)) = list.get(pos) else {
+                break;
+            };
+            let start = match heads.of[pos] {
+                NO_HEAD => entry,
+                h => {
+                    let j = &jumps[entry as usize];
+                    let v = frame.decide(program, j.check, &mut fill);
+                    let next = if v { j.on_true } else { j.on_false };
+                    if next == REJECT {
+                        let row = heads.kill_row(h, v);
+                        alive.iter_mut().zip(row).for_each(|(a, k)| *a &= !k);
+                        pos += 1;
+                        continue;
+                    }
+                    next
+                }
+            };
+            if frame.run(program, jumps, start, &mut fill) {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
                 }
             }
+            pos += 1;
         }
         matched
     }
@@ -682,15 +736,24 @@ impl Engine {
             rules,
             frame,
             time_slot,
+            slot_names,
             ..
         } = self;
+        if slot_names.len() < program.slots.len() {
+            let known = slot_names.len();
+            slot_names.extend(
+                program.slots[known..]
+                    .iter()
+                    .map(|s| Arc::from(s.name.as_str())),
+            );
+        }
         let r = &rules[rule as usize];
         let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
         let mut output = String::new();
-        let mut fields = serde_json::Map::new();
+        let mut fields: Vec<(Arc<str>, serde_json::Value)> = Vec::new();
         let mut tmp = String::new();
         for seg in &r.output.segments {
             match seg {
@@ -704,7 +767,7 @@ impl Engine {
                                 slot.is_list,
                                 slot.print_format,
                                 slot.transformed,
-                                slot.name.clone(),
+                                slot_names[*s as usize].clone(),
                                 slot.multi == Multi::Any,
                             );
                             let vals = frame.values(program, *s, &mut fill);
@@ -740,7 +803,7 @@ impl Engine {
                                 } else {
                                     values_to_json(vals, is_list, pf)
                                 };
-                                fields.insert(name, j);
+                                fields.push((name, j));
                             }
                         }
                         None => tmp.push_str("<NA>"),
@@ -769,7 +832,7 @@ impl Engine {
             }
             None => time::clock(ev.ts),
         };
-        fields.insert("evt.time".into(), serde_json::Value::String(time_text));
+        fields.push((Arc::from("evt.time"), serde_json::Value::String(time_text)));
         Alert {
             evt_num: ev.num,
             ts: ev.ts,
@@ -778,8 +841,58 @@ impl Engine {
             source: r.source.clone(),
             tags: r.tags.clone(),
             output,
-            output_fields: fields,
+            fields,
         }
+    }
+}
+
+/// An entry that is no check (a rule decided for the code).
+const NO_HEAD: u32 = u32::MAX;
+
+/// The entry checks of one code's run list: rules whose conditions start
+/// with the same check are rejected together when its value rejects them.
+#[derive(Clone, Debug, Default)]
+struct Heads {
+    /// Words of 64 positions.
+    words: usize,
+    /// Per position of the run list: its entry check's index in the rows
+    /// of `kill`, or [`NO_HEAD`].
+    of: Vec<u32>,
+    /// Per entry check and value (false, true): the positions whose entry
+    /// check goes to `REJECT` with that value (`words` words a row).
+    kill: Vec<u64>,
+}
+
+impl Heads {
+    fn new(run: &[(u32, u32)], jumps: &[Jump]) -> Heads {
+        let words = run.len().div_ceil(64);
+        let mut index: rustc_hash::FxHashMap<NodeId, u32> = Default::default();
+        let mut of = Vec::with_capacity(run.len());
+        let mut kill: Vec<u64> = Vec::new();
+        for (pos, &(_, entry)) in run.iter().enumerate() {
+            let Some(j) = jumps.get(entry as usize) else {
+                of.push(NO_HEAD);
+                continue;
+            };
+            let n = index.len() as u32;
+            let h = *index.entry(j.check).or_insert(n);
+            if h == n {
+                kill.resize(kill.len() + 2 * words, 0);
+            }
+            of.push(h);
+            for (v, next) in [(false, j.on_false), (true, j.on_true)] {
+                if next == REJECT {
+                    let row = (h as usize * 2 + v as usize) * words;
+                    kill[row + pos / 64] |= 1 << (pos % 64);
+                }
+            }
+        }
+        Heads { words, of, kill }
+    }
+
+    fn kill_row(&self, head: u32, value: bool) -> &[u64] {
+        let row = (head as usize * 2 + value as usize) * self.words;
+        &self.kill[row..row + self.words]
     }
 }
 

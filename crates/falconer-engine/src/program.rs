@@ -626,11 +626,13 @@ pub struct Frame {
     epoch: u32,
     stamp: Vec<u32>,
     values: Vec<Vec<ParsedValue>>,
-    /// Per-node result of the current event (valid when the stamp is the
-    /// epoch).
-    node_stamp: Vec<u32>,
-    node_value: Vec<bool>,
+    /// Per-node result of the current event: `epoch << 1 | value`
+    /// (valid when its epoch is the current one).
+    node_memo: Vec<u32>,
 }
+
+/// Epochs stay below this, so that `epoch << 1` fits a node memo.
+const EPOCH_LIMIT: u32 = 1 << 31;
 
 impl Frame {
     pub fn new(program: &Program) -> Frame {
@@ -638,8 +640,7 @@ impl Frame {
             epoch: 1,
             stamp: vec![0; program.slots.len()],
             values: vec![Vec::new(); program.slots.len()],
-            node_stamp: vec![0; program.nodes.len()],
-            node_value: vec![false; program.nodes.len()],
+            node_memo: vec![0; program.nodes.len()],
         };
         for (i, s) in program.slots.iter().enumerate() {
             if let SlotKind::Const(v) = &s.kind {
@@ -653,15 +654,15 @@ impl Frame {
     /// Forgets the values of the previous event.
     #[inline]
     pub fn next_event(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == u32::MAX || self.epoch == 0 {
+        self.epoch += 1;
+        if self.epoch >= EPOCH_LIMIT {
             // Wrapped: make every stamp stale (constants keep u32::MAX).
             for s in self.stamp.iter_mut() {
                 if *s != u32::MAX {
                     *s = 0;
                 }
             }
-            self.node_stamp.iter_mut().for_each(|s| *s = 0);
+            self.node_memo.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
     }
@@ -775,8 +776,9 @@ impl Frame {
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
         let i = node as usize;
-        if self.node_stamp[i] == self.epoch {
-            return self.node_value[i];
+        let memo = self.node_memo[i];
+        if memo >> 1 == self.epoch {
+            return memo & 1 != 0;
         }
         let v = match &p.nodes[i] {
             NodeDef::And(c) => c.iter().all(|&n| self.eval(p, n, fill)),
@@ -784,8 +786,7 @@ impl Frame {
             NodeDef::Not(c) => !self.eval(p, *c, fill),
             NodeDef::Check(c) => self.check(p, c, fill),
         };
-        self.node_stamp[i] = self.epoch;
-        self.node_value[i] = v;
+        self.node_memo[i] = self.epoch << 1 | v as u32;
         v
     }
 
@@ -802,21 +803,44 @@ impl Frame {
     ) -> bool {
         let mut pc = entry;
         while let Some(j) = jumps.get(pc as usize) {
-            let i = j.check as usize;
-            let v = if self.node_stamp[i] == self.epoch {
-                self.node_value[i]
-            } else {
-                let v = match &p.nodes[i] {
-                    NodeDef::Check(c) => self.check(p, c, fill),
-                    _ => self.eval(p, j.check, fill),
-                };
-                self.node_stamp[i] = self.epoch;
-                self.node_value[i] = v;
-                v
-            };
+            let v = self.decide(p, j.check, fill);
             pc = if v { j.on_true } else { j.on_false };
         }
         pc == ACCEPT
+    }
+
+    /// The value of the check (or condition) node `node` for the current
+    /// event, memoized as in [`Frame::eval`].
+    #[inline(always)]
+    pub fn decide(
+        &mut self,
+        p: &Program,
+        node: NodeId,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
+        let i = node as usize;
+        let memo = self.node_memo[i];
+        if memo >> 1 == self.epoch {
+            return memo & 1 != 0;
+        }
+        self.decide_now(p, node, fill)
+    }
+
+    /// [`Frame::decide`] for a node not yet evaluated for the event.
+    #[inline]
+    fn decide_now(
+        &mut self,
+        p: &Program,
+        node: NodeId,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
+        let i = node as usize;
+        let v = match &p.nodes[i] {
+            NodeDef::Check(c) => self.check(p, c, fill),
+            _ => self.eval(p, node, fill),
+        };
+        self.node_memo[i] = self.epoch << 1 | v as u32;
+        v
     }
 
     fn check(

@@ -310,6 +310,12 @@ impl Event {
         Some(Param { index, info, raw })
     }
 
+    /// The stored bytes of the parameter at `index`.
+    pub(crate) fn raw_param(&self, index: usize) -> Option<&[u8]> {
+        let (off, len) = *self.spans.get(index)?;
+        Some(&self.data[off as usize..off as usize + len as usize])
+    }
+
     /// The first parameter with this table name.
     pub fn param_by_name(&self, name: &str) -> Option<Param<'_>> {
         let info = self.info()?;
@@ -439,15 +445,18 @@ pub(crate) fn decode_event_block_into(
             "event header ({hdr_len} bytes) exceeds the block payload ({avail} bytes)"
         ));
     }
-    let ts = c.u64().map_err(|s| s.to_string())?;
-    let tid = c.u64().map_err(|s| s.to_string())?;
-    let len = c.u32().map_err(|s| s.to_string())? as usize;
-    let code = c.u16().map_err(|s| s.to_string())?;
+    // The header's fields at their fixed offsets (`avail` covers them).
+    let event = &body[evt_start..];
+    let le64 = |o: usize| u64::from_le_bytes(event[o..o + 8].try_into().expect("8 bytes"));
+    let le32 = |o: usize| u32::from_le_bytes(event[o..o + 4].try_into().expect("4 bytes"));
+    let ts = le64(0);
+    let tid = le64(8);
+    let len = le32(16) as usize;
+    let code = u16::from_le_bytes([event[20], event[21]]);
     if code as usize >= EVENT_CODE_UNIVERSE {
         return Ok(Some(code));
     }
     let info = catalog().event(code);
-    let event = &body[evt_start..];
     // The parameter spans are built in place, offsets relative to the
     // start of the values.
     ev.spans.clear();
@@ -487,7 +496,7 @@ pub(crate) fn decode_event_block_into(
             (hdr_len + 2 * n, len)
         }
         EventBlockFormat::V2 | EventBlockFormat::V2Large => {
-            let nparams = c.u32().map_err(|s| s.to_string())? as u64;
+            let nparams = le32(22) as u64;
             if len < EVENT_HEADER_SIZE {
                 return Err(format!(
                     "invalid event: len {len} is smaller than the event header size {EVENT_HEADER_SIZE}"

@@ -1,7 +1,7 @@
 //! The streaming reader.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -29,6 +29,23 @@ impl<R: Read> Read for Input<R> {
         match self {
             Input::Plain(r) => r.read(buf),
             Input::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> Input<R> {
+    /// The buffered bytes, without reading more.
+    fn buffered(&self) -> &[u8] {
+        match self {
+            Input::Plain(r) => r.buffer(),
+            Input::Gzip(r) => r.buffer(),
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Input::Plain(r) => r.consume(n),
+            Input::Gzip(r) => r.consume(n),
         }
     }
 }
@@ -112,6 +129,17 @@ impl ScapReader<File> {
         })?;
         ScapReader::new(f)
     }
+}
+
+fn trailer_error(off: u64, ty: u32, trailer: u32, total: u32) -> ScapError {
+    ScapError::new(
+        off,
+        ErrorKind::BadBlock,
+        format!(
+            "{} block: trailer length {trailer} differs from header length {total}",
+            block_name(ty)
+        ),
+    )
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -257,6 +285,14 @@ impl<R: Read> ScapReader<R> {
 
     fn read_block_header(&mut self) -> Result<Option<(u64, u32, u32)>, ScapError> {
         let off = self.pos;
+        // Most headers are already buffered: taken from the buffer.
+        if let Some(h) = self.input.buffered().get(..8) {
+            let ty = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+            let total = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+            self.input.consume(8);
+            self.pos += 8;
+            return Ok(Some((off, ty, total)));
+        }
         let mut h = [0u8; 8];
         let n = read_full(&mut self.input, &mut h).map_err(|e| ScapError::io(off, &e))?;
         self.pos += n as u64;
@@ -343,14 +379,7 @@ impl<R: Read> ScapReader<R> {
         self.buf.truncate(body_len);
         let trailer = u32::from_le_bytes(t);
         if trailer != total {
-            return Err(ScapError::new(
-                off,
-                ErrorKind::BadBlock,
-                format!(
-                    "{} block: trailer length {trailer} differs from header length {total}",
-                    name()
-                ),
-            ));
+            return Err(trailer_error(off, ty, trailer, total));
         }
         Ok(())
     }
@@ -411,8 +440,33 @@ impl<R: Read> ScapReader<R> {
                 ),
             ));
         }
-        self.read_block_body(off, ty, total)?;
-        match decode_event_block_into(ty, &self.buf, off, &mut self.event) {
+        // A block already buffered whole (body and trailer) is decoded
+        // from the input's buffer, without a copy; others are read into
+        // `buf` first.
+        let whole = (total as usize)
+            .checked_sub(8)
+            .filter(|&n| total >= 12 && self.input.buffered().len() >= n);
+        let decoded = match whole {
+            Some(n) => {
+                let block = &self.input.buffered()[..n];
+                let (body, t) = block.split_at(n - 4);
+                let trailer = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+                if trailer != total {
+                    self.input.consume(n);
+                    self.pos += n as u64;
+                    return Err(trailer_error(off, ty, trailer, total));
+                }
+                let r = decode_event_block_into(ty, body, off, &mut self.event);
+                self.input.consume(n);
+                self.pos += n as u64;
+                r
+            }
+            None => {
+                self.read_block_body(off, ty, total)?;
+                decode_event_block_into(ty, &self.buf, off, &mut self.event)
+            }
+        };
+        match decoded {
             Ok(None) => {
                 self.num += 1;
                 self.event.num = self.num;

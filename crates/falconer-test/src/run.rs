@@ -324,11 +324,12 @@ fn run_case(
                 }
                 for &r in &matched {
                     let a = slot.engine.alert(r, &ctx);
+                    let fields = a.output_fields();
                     alerts.push(AlertSummary {
                         evt_num: a.evt_num,
                         rule: a.rule,
                         output: a.output,
-                        fields: a.output_fields,
+                        fields,
                     });
                 }
             }

@@ -126,7 +126,7 @@ pub fn run(args: &Args) -> Result<i32, String> {
                 "evt_num": a.evt_num,
                 "time": time::iso8601(a.ts),
                 "output": a.output,
-                "output_fields": a.output_fields,
+                "output_fields": a.output_fields(),
             })
             .to_string(),
         };

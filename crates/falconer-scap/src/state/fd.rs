@@ -341,8 +341,20 @@ impl Fd {
                 dip,
                 dport,
             } => match self.l4proto {
-                l4::TCP | l4::UDP => format!("{sip}:{sport}->{dip}:{dport}").into_bytes(),
-                l4::ICMP | l4::RAW => format!("{sip}->{dip}").into_bytes(),
+                l4::TCP | l4::UDP => {
+                    let mut out = Vec::with_capacity(48);
+                    push_ipv4_port(&mut out, sip, sport);
+                    out.extend_from_slice(b"->");
+                    push_ipv4_port(&mut out, dip, dport);
+                    out
+                }
+                l4::ICMP | l4::RAW => {
+                    let mut out = Vec::with_capacity(32);
+                    push_ipv4(&mut out, sip);
+                    out.extend_from_slice(b"->");
+                    push_ipv4(&mut out, dip);
+                    out
+                }
                 _ => b"<unknown>".to_vec(),
             },
             Sock::V6 {
@@ -360,7 +372,11 @@ impl Fd {
                 }
                 _ => b"<unknown>".to_vec(),
             },
-            Sock::V4Server { ip, port } => format!("{ip}:{port}").into_bytes(),
+            Sock::V4Server { ip, port } => {
+                let mut out = Vec::with_capacity(24);
+                push_ipv4_port(&mut out, ip, port);
+                out
+            }
             Sock::V6Server { ip, port } => format!("{}:{port}", inet6_ntop(&ip)).into_bytes(),
             Sock::Unix { .. } | Sock::None => self.name.clone(),
         }
@@ -526,9 +542,61 @@ impl FdTable {
     }
 }
 
+/// Appends `n` in decimal (as `Display` writes it).
+fn push_decimal(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends an IPv4 address in dotted decimal (as `Display` writes it).
+fn push_ipv4(out: &mut Vec<u8>, ip: Ipv4Addr) {
+    for (i, o) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        push_decimal(out, o.into());
+    }
+}
+
+/// Appends `ip:port`.
+fn push_ipv4_port(out: &mut Vec<u8>, ip: Ipv4Addr, port: u16) {
+    push_ipv4(out, ip);
+    out.push(b':');
+    push_decimal(out, port.into());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_text_as_display() {
+        for (ip, port) in [
+            (Ipv4Addr::new(0, 0, 0, 0), 0u16),
+            (Ipv4Addr::new(10, 0, 2, 15), 9),
+            (Ipv4Addr::new(192, 168, 100, 255), 65535),
+            (Ipv4Addr::new(203, 0, 113, 9), 443),
+            (Ipv4Addr::new(1, 22, 255, 7), 10),
+        ] {
+            let mut out = Vec::new();
+            push_ipv4_port(&mut out, ip, port);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{ip}:{port}"));
+        }
+        for n in [0u32, 1, 9, 10, 99, 100, 65535, u32::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
+    }
 
     #[test]
     fn ntop_like_glibc() {

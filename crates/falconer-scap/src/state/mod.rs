@@ -77,8 +77,8 @@ mod parse;
 pub mod path;
 mod thread;
 
-use std::collections::HashMap;
 use std::io::Read;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -88,7 +88,7 @@ use crate::Event;
 
 pub use container::{Container, Mount};
 pub use fd::{Fd, FdTable, Sock};
-pub use thread::{clone_flags, Thread};
+pub use thread::{clone_flags, Cgroups, Thread};
 
 /// libsinsp's thread table limit.
 pub const MAX_THREADS: usize = 131_072;
@@ -128,8 +128,9 @@ struct Current {
     /// `fd.num`: the thread's `m_lastevent_fd` after parsing, for events
     /// that create, use or destroy fds.
     fd_num: Option<i64>,
-    /// `fd.name_changed`.
-    fd_name_changed: bool,
+    /// Whether the event's fd entry existed before parsing (its name
+    /// then is `State::old_fd_name`), for `fd.name_changed`.
+    had_old_fd: bool,
     /// Container of a `container` event.
     container: Option<Vec<u8>>,
     /// `evt.latency` of an exit event (0 otherwise).
@@ -142,13 +143,13 @@ struct Current {
 #[derive(Clone, Debug)]
 pub struct State {
     threads: FxHashMap<i64, Thread>,
-    users: HashMap<Vec<u8>, FxHashMap<u32, User>>,
-    groups: HashMap<Vec<u8>, FxHashMap<u32, Group>>,
+    users: FxHashMap<Vec<u8>, FxHashMap<u32, User>>,
+    groups: FxHashMap<Vec<u8>, FxHashMap<u32, Group>>,
     /// Entries of `users` / `groups` over every container (bounded by
     /// [`MAX_USERS`]).
     n_users: usize,
     n_groups: usize,
-    containers: HashMap<Vec<u8>, Container>,
+    containers: FxHashMap<Vec<u8>, Container>,
     host: Container,
     interfaces: Vec<Interface>,
     machine: Option<MachineInfo>,
@@ -162,20 +163,18 @@ pub struct State {
     server_ports: std::collections::HashSet<u16>,
     recent_exits: std::collections::VecDeque<(i64, i64, u64)>,
     events: u64,
-    /// Buffers reused from event to event (no state): a stored enter
-    /// event's allocation, the event fd's name before parsing.
+    /// A stored enter event's allocation, reused.
     spare_enter: Option<Box<Event>>,
+    /// The name of the event's fd entry before the event was parsed.
     old_fd_name: Vec<u8>,
-    /// Container ids of the cgroup sets seen (at most
-    /// [`MAX_CONTAINER_OF`] entries).
-    container_of: FxHashMap<Cgroups, Vec<u8>>,
+    /// The cgroup sets seen, by the bytes of their `cgroups` parameter
+    /// (at most [`MAX_CGROUP_SETS`] entries): processes share a few sets,
+    /// each is parsed and matched to its container once.
+    cgroup_sets: FxHashMap<Vec<u8>, Arc<Cgroups>>,
 }
 
-/// A thread's cgroups: (subsystem, path) pairs.
-type Cgroups = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// Size of the cache of container ids by cgroup set.
-const MAX_CONTAINER_OF: usize = 1024;
+/// Size of the cache of cgroup sets.
+const MAX_CGROUP_SETS: usize = 1024;
 
 impl Default for State {
     fn default() -> State {
@@ -188,11 +187,11 @@ impl State {
     pub fn new() -> State {
         State {
             threads: FxHashMap::default(),
-            users: HashMap::new(),
-            groups: HashMap::new(),
+            users: FxHashMap::default(),
+            groups: FxHashMap::default(),
             n_users: 0,
             n_groups: 0,
-            containers: HashMap::new(),
+            containers: FxHashMap::default(),
             host: Container::host(),
             interfaces: Vec::new(),
             machine: None,
@@ -208,7 +207,7 @@ impl State {
             events: 0,
             spare_enter: None,
             old_fd_name: Vec::new(),
-            container_of: FxHashMap::default(),
+            cgroup_sets: FxHashMap::default(),
         }
     }
 
@@ -421,13 +420,14 @@ impl State {
     /// `query_os`: a capture has no /proc to query). `None` when the table
     /// is full.
     pub(crate) fn get_or_create_thread(&mut self, tid: i64) -> Option<&mut Thread> {
-        if !self.threads.contains_key(&tid) {
-            if self.threads.len() >= MAX_THREADS {
-                return None;
+        let full = self.threads.len() >= MAX_THREADS;
+        match self.threads.entry(tid) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(_) if full => None,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                Some(e.insert(Thread::placeholder(tid)))
             }
-            self.threads.insert(tid, Thread::placeholder(tid));
         }
-        self.threads.get_mut(&tid)
     }
 
     pub(crate) fn insert_thread(&mut self, t: Thread) -> bool {
@@ -559,16 +559,42 @@ impl State {
         }
     }
 
+    /// The shared cgroup set of a `cgroups` parameter.
+    pub(crate) fn cgroup_set(&mut self, raw: &[u8]) -> Arc<Cgroups> {
+        if let Some(c) = self.cgroup_sets.get(raw) {
+            return c.clone();
+        }
+        let c = Arc::new(Cgroups::from_buffer(raw));
+        if self.cgroup_sets.len() >= MAX_CGROUP_SETS {
+            self.cgroup_sets.clear();
+        }
+        self.cgroup_sets.insert(raw.to_vec(), c.clone());
+        c
+    }
+
+    /// Whether [`State::ensure_user`] would add a root user.
+    pub(crate) fn lacks_root_user(&self, container: &[u8], uid: u32) -> bool {
+        uid == 0
+            && !self
+                .users
+                .get(container)
+                .is_some_and(|t| t.contains_key(&0))
+    }
+
+    /// Whether [`State::ensure_group`] would add a root group.
+    pub(crate) fn lacks_root_group(&self, container: &[u8], gid: u32) -> bool {
+        gid == 0
+            && !self
+                .groups
+                .get(container)
+                .is_some_and(|t| t.contains_key(&0))
+    }
+
     /// The root user of a container's table, added when a thread of the
     /// container runs as root and the table has none (current libs add it
     /// when they meet the container).
     pub(crate) fn ensure_user(&mut self, container: &[u8], uid: u32) {
-        if uid != 0
-            || self
-                .users
-                .get(container)
-                .is_some_and(|t| t.contains_key(&0))
-        {
+        if !self.lacks_root_user(container, uid) {
             return;
         }
         self.add_user(
@@ -584,12 +610,7 @@ impl State {
     }
 
     pub(crate) fn ensure_group(&mut self, container: &[u8], gid: u32) {
-        if gid != 0
-            || self
-                .groups
-                .get(container)
-                .is_some_and(|t| t.contains_key(&0))
-        {
+        if !self.lacks_root_group(container, gid) {
             return;
         }
         self.add_group(
@@ -709,6 +730,9 @@ impl State {
     /// `evt->get_fd_info()`, with the `m_lastevent_fd` fallback of the fd
     /// fields).
     pub fn event_fd(&self) -> Option<(i64, &Fd)> {
+        if self.cur.fd.is_none() && self.cur.fd_num.is_none() {
+            return None;
+        }
         let t = self.event_thread()?;
         if let Some(fd) = self.cur.fd {
             if let Some(f) = self.fd_of(t, fd) {
@@ -725,7 +749,14 @@ impl State {
     /// Whether the event's fd name was changed by the event
     /// (`fd.name_changed`).
     pub fn event_fd_name_changed(&self) -> bool {
-        self.cur.fd_name_changed
+        // libsinsp compares with the name at the fd's lookup before
+        // parsing; an entry created by the event starts with an empty
+        // old name.
+        match (self.cur.had_old_fd, self.event_fd()) {
+            (true, Some((_, new))) => self.old_fd_name != new.name,
+            (false, Some((_, new))) => !new.name.is_empty(),
+            _ => false,
+        }
     }
 
     /// The container a `container` event describes.
@@ -782,6 +813,14 @@ impl State {
         match self.main_thread(t) {
             Some(m) => &m.env,
             None => &t.env,
+        }
+    }
+
+    /// [`State::env`] shared (for a child process, which starts with it).
+    pub(crate) fn env_shared(&self, t: &Thread) -> Arc<[Vec<u8>]> {
+        match self.main_thread(t) {
+            Some(m) => m.env.clone(),
+            None => t.env.clone(),
         }
     }
 

@@ -5,13 +5,13 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use falconer_catalog::{Direction, EventFlags, EventInfo, EVENT_CODE_UNIVERSE};
+use falconer_catalog::{Direction, EventFlags, EventInfo, FieldType, EVENT_CODE_UNIVERSE};
 
 use crate::event::Event;
 use crate::meta::fd_types as ft;
-use crate::value::{ParamValue, SockAddr, SockTuple};
+use crate::value::{decode, ParamValue, SockAddr, SockTuple};
 
-use super::container::{container_id_of, Container};
+use super::container::Container;
 use super::fd::{fd_flags, ipv4_mapped, l4, Fd, Sock};
 use super::path::concatenate_paths;
 use super::thread::{clone_flags as cf, Thread};
@@ -73,9 +73,115 @@ pub(super) fn is_container_event(code: u16) -> bool {
     matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E)
 }
 
+/// Declares [`Pn`], the parameter names the parsers read, and their
+/// texts in the event table.
+macro_rules! param_names {
+    ($($id:ident = $text:literal),* $(,)?) => {
+        /// A parameter name the parsers read: looked up by event code in
+        /// [`CodeInfo::params`] (built once from the event table), not
+        /// compared per event.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        enum Pn { $($id),* }
+
+        /// The table name of each [`Pn`], in declaration order.
+        const PN_TEXT: &[&str] = &[$($text),*];
+
+        /// Every [`Pn`], in declaration order.
+        #[cfg(test)]
+        const PN_ALL: &[Pn] = &[$(Pn::$id),*];
+    };
+}
+
+param_names!(
+    addr = "addr",
+    arg = "arg",
+    args = "args",
+    cap_effective = "cap_effective",
+    cap_inheritable = "cap_inheritable",
+    cap_permitted = "cap_permitted",
+    cgroups = "cgroups",
+    cmd = "cmd",
+    comm = "comm",
+    container_id = "container_id",
+    creat_flags = "creat_flags",
+    cur = "cur",
+    data = "data",
+    dev = "dev",
+    dirfd = "dirfd",
+    domain = "domain",
+    egid = "egid",
+    env = "env",
+    euid = "euid",
+    exe = "exe",
+    exe_ino = "exe_ino",
+    exe_ino_ctime = "exe_ino_ctime",
+    exe_ino_mtime = "exe_ino_mtime",
+    fd = "fd",
+    fd1 = "fd1",
+    fd2 = "fd2",
+    fdlimit = "fdlimit",
+    fd_out = "fd_out",
+    fdout = "fdout",
+    filename = "filename",
+    first = "first",
+    flags = "flags",
+    gid = "gid",
+    home = "home",
+    id = "id",
+    image = "image",
+    ino = "ino",
+    json = "json",
+    last = "last",
+    linkdirfd = "linkdirfd",
+    loginuid = "loginuid",
+    name = "name",
+    newcur = "newcur",
+    nstype = "nstype",
+    oldfd = "oldfd",
+    path = "path",
+    pathname = "pathname",
+    peer = "peer",
+    pgft_maj = "pgft_maj",
+    pgft_min = "pgft_min",
+    pgid = "pgid",
+    pid = "pid",
+    pid_fd = "pid_fd",
+    pidns_init_start_ts = "pidns_init_start_ts",
+    proto = "proto",
+    ptid = "ptid",
+    res = "res",
+    resource = "resource",
+    shell = "shell",
+    source = "source",
+    target_fd = "target_fd",
+    trusted_exepath = "trusted_exepath",
+    tty = "tty",
+    tuple = "tuple",
+    type_ = "type",
+    uid = "uid",
+    vm_rss = "vm_rss",
+    vm_size = "vm_size",
+    vm_swap = "vm_swap",
+    vpgid = "vpgid",
+    vpid = "vpid",
+    vtid = "vtid",
+);
+
+/// Number of [`Pn`] names.
+const N_PN: usize = PN_TEXT.len();
+
+/// The parameter of `ev` with that name, as [`Event::value`] gives it
+/// (the first one with the name in the event table's layout).
+fn param_value(ev: &Event, key: Pn) -> Option<ParamValue<'_>> {
+    let (i, ty) = code_info(ev.code).params[key as usize]?;
+    Some(decode(ty, ev.raw_param(i as usize)?))
+}
+
 /// A parameter value by name, `None` when absent or empty.
-fn val<'a>(ev: &'a Event, name: &str) -> Option<ParamValue<'a>> {
-    match ev.value(name)? {
+fn val(ev: &Event, key: Pn) -> Option<ParamValue<'_>> {
+    match param_value(ev, key)? {
         ParamValue::Empty => None,
         v => Some(v),
     }
@@ -89,30 +195,30 @@ struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    fn get(&self, name: &str) -> Option<ParamValue<'a>> {
-        val(self.ev, name).or_else(|| self.enter.and_then(|e| val(e, name)))
+    fn get(&self, key: Pn) -> Option<ParamValue<'a>> {
+        val(self.ev, key).or_else(|| self.enter.and_then(|e| val(e, key)))
     }
 
-    fn exit(&self, name: &str) -> Option<ParamValue<'a>> {
-        val(self.ev, name)
+    fn exit(&self, key: Pn) -> Option<ParamValue<'a>> {
+        val(self.ev, key)
     }
 
-    fn int(&self, name: &str) -> Option<i64> {
-        self.get(name)?.as_i64()
+    fn int(&self, key: Pn) -> Option<i64> {
+        self.get(key)?.as_i64()
     }
 
-    fn uint(&self, name: &str) -> Option<u64> {
-        self.get(name)?.as_u64()
+    fn uint(&self, key: Pn) -> Option<u64> {
+        self.get(key)?.as_u64()
     }
 
-    fn bytes(&self, name: &str) -> Option<&'a [u8]> {
-        self.get(name)?.as_bytes()
+    fn bytes(&self, key: Pn) -> Option<&'a [u8]> {
+        self.get(key)?.as_bytes()
     }
 
     /// The return value: `res`, else `fd` for fd-creating events.
     fn ret(&self) -> Option<i64> {
-        val(self.ev, "res")
-            .or_else(|| val(self.ev, "fd"))
+        val(self.ev, Pn::res)
+            .or_else(|| val(self.ev, Pn::fd))
             .and_then(|v| v.as_i64())
     }
 }
@@ -128,11 +234,11 @@ fn is_fd_event(info: &EventInfo) -> bool {
         || f.contains(EventFlags::DESTROYS_FD)
 }
 
-fn enter_fd_location(name: &str) -> &'static str {
+fn enter_fd_location(name: &str) -> Option<Pn> {
     match name {
-        "mmap" | "mmap2" => "fd",
-        "splice" => "fd_out",
-        _ => "",
+        "mmap" | "mmap2" => Some(Pn::fd),
+        "splice" => Some(Pn::fd_out),
+        _ => None,
     }
 }
 
@@ -218,14 +324,14 @@ enum ExitParser {
     Rlimit,
     Prlimit,
     /// setuid family: the parameter with the new (effective) user.
-    SetUser(&'static str),
+    SetUser(Pn),
     /// setgid family: the parameter with the new (effective) group.
-    SetGroup(&'static str),
+    SetGroup(Pn),
     Setsid,
     Chroot,
     Capset,
     /// unshare/setns: the parameter with the namespace flags.
-    Namespaces(&'static str),
+    Namespaces(Pn),
     Memory,
     /// read/write family (`true` for reads).
     ReadWrite(bool),
@@ -317,15 +423,15 @@ fn exit_parser(name: &str) -> ExitParser {
         "fchdir" => P::Fchdir,
         "getrlimit" | "setrlimit" => P::Rlimit,
         "prlimit" => P::Prlimit,
-        "setuid" => P::SetUser("uid"),
-        "setresuid" | "setreuid" => P::SetUser("euid"),
-        "setgid" => P::SetGroup("gid"),
-        "setresgid" | "setregid" => P::SetGroup("egid"),
+        "setuid" => P::SetUser(Pn::uid),
+        "setresuid" | "setreuid" => P::SetUser(Pn::euid),
+        "setgid" => P::SetGroup(Pn::gid),
+        "setresgid" | "setregid" => P::SetGroup(Pn::egid),
         "setsid" => P::Setsid,
         "chroot" => P::Chroot,
         "capset" => P::Capset,
-        "unshare" => P::Namespaces("flags"),
-        "setns" => P::Namespaces("nstype"),
+        "unshare" => P::Namespaces(Pn::flags),
+        "setns" => P::Namespaces(Pn::nstype),
         "brk" | "mmap" | "mmap2" | "munmap" => P::Memory,
         "read" | "readv" | "pread" | "preadv" | "recv" | "recvfrom" | "recvmsg" | "recvmmsg" => {
             P::ReadWrite(true)
@@ -349,9 +455,11 @@ struct CodeInfo {
     clone_exit: bool,
     procexit: bool,
     /// The enter event's fd parameter, when not the first one.
-    enter_fd_location: &'static str,
+    enter_fd_location: Option<Pn>,
     /// The exit event's fd parameter (`get_exit_event_fd_location`).
-    exit_fd_param: &'static str,
+    exit_fd_param: Pn,
+    /// Position and type of each [`Pn`] in the code's layout.
+    params: [Option<(u8, FieldType)>; N_PN],
 }
 
 fn code_info(code: u16) -> &'static CodeInfo {
@@ -365,8 +473,9 @@ fn code_info(code: u16) -> &'static CodeInfo {
         exit: ExitParser::None,
         clone_exit: false,
         procexit: false,
-        enter_fd_location: "",
-        exit_fd_param: "fd",
+        enter_fd_location: None,
+        exit_fd_param: Pn::fd,
+        params: [None; N_PN],
     };
     let table = TABLE.get_or_init(|| {
         (0..EVENT_CODE_UNIVERSE)
@@ -393,6 +502,7 @@ fn code_info(code: u16) -> &'static CodeInfo {
                     procexit: name == "procexit",
                     enter_fd_location: enter_fd_location(name),
                     exit_fd_param: exit_fd_param_name(name),
+                    params: param_positions(info),
                 }
             })
             .collect()
@@ -463,7 +573,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     match code {
         CONTAINER_E => parse_old_container(s, ev),
         CONTAINER_JSON_E | CONTAINER_JSON_2_E => {
-            if let Some(j) = val(ev, "json").and_then(|v| v.as_bytes()) {
+            if let Some(j) = val(ev, Pn::json).and_then(|v| v.as_bytes()) {
                 if let Some(c) = Container::from_json(j) {
                     let id = s.add_container(c);
                     s.cur.container = Some(id);
@@ -497,13 +607,13 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             P::Fcntl => parse_fcntl_exit(s, a),
             P::Chdir => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
-                if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, a.bytes("path")) {
+                if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, a.bytes(Pn::path)) {
                     s.set_cwd_of(tid, p);
                 }
             }
             P::Getcwd => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
-                let path = a.exit("path").and_then(|v| v.as_bytes());
+                let path = a.exit(Pn::path).and_then(|v| v.as_bytes());
                 if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, path) {
                     s.set_cwd_of(tid, p);
                 }
@@ -529,9 +639,9 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             P::Capset => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
                 let (i, p, e) = (
-                    a.uint("cap_inheritable"),
-                    a.uint("cap_permitted"),
-                    a.uint("cap_effective"),
+                    a.uint(Pn::cap_inheritable),
+                    a.uint(Pn::cap_permitted),
+                    a.uint(Pn::cap_effective),
                 );
                 if let Some(t) = s.cur.tid.filter(|_| ok).and_then(|tid| s.thread_mut(tid)) {
                     t.cap_inheritable = i.unwrap_or(0);
@@ -554,12 +664,12 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             }
             P::Memory => {
                 if let Some(t) = s.cur.tid.and_then(|tid| s.threads.get_mut(&tid)) {
-                    if let Some(v) = val(ev, "vm_size").and_then(|v| v.as_u64()) {
+                    if let Some(v) = val(ev, Pn::vm_size).and_then(|v| v.as_u64()) {
                         t.vmsize_kb = v as u32;
                     }
                     if let (Some(r), Some(w)) = (
-                        val(ev, "vm_rss").and_then(|v| v.as_u64()),
-                        val(ev, "vm_swap").and_then(|v| v.as_u64()),
+                        val(ev, Pn::vm_rss).and_then(|v| v.as_u64()),
+                        val(ev, Pn::vm_swap).and_then(|v| v.as_u64()),
                     ) {
                         t.vmrss_kb = r as u32;
                         t.vmswap_kb = w as u32;
@@ -572,11 +682,11 @@ pub(super) fn process(s: &mut State, ev: &Event) {
         // The switched-out thread's counters (page faults on the thread,
         // memory on its process).
         if let Some(tid) = s.cur.tid {
-            if let Some(swap) = val(ev, "vm_swap").and_then(|v| v.as_u64()) {
-                let maj = val(ev, "pgft_maj").and_then(|v| v.as_u64()).unwrap_or(0);
-                let min = val(ev, "pgft_min").and_then(|v| v.as_u64()).unwrap_or(0);
-                let size = val(ev, "vm_size").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                let rss = val(ev, "vm_rss").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+            if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
+                let maj = val(ev, Pn::pgft_maj).and_then(|v| v.as_u64()).unwrap_or(0);
+                let min = val(ev, Pn::pgft_min).and_then(|v| v.as_u64()).unwrap_or(0);
+                let size = val(ev, Pn::vm_size).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                let rss = val(ev, Pn::vm_rss).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
                 if let Some(t) = s.threads.get_mut(&tid) {
                     t.pfmajor = maj;
                     t.pfminor = min;
@@ -610,13 +720,9 @@ pub(super) fn process(s: &mut State, ev: &Event) {
         s.cur.fd = None;
         s.cur.fd_num = None;
     }
-    // libsinsp compares with the name at the fd's lookup before parsing;
-    // an entry created by this event starts with an empty old name.
-    s.cur.fd_name_changed = match (had_old, s.event_fd()) {
-        (true, Some((_, new))) => old_name != new.name,
-        (false, Some((_, new))) => !new.name.is_empty(),
-        _ => false,
-    };
+    // `fd.name_changed` compares with the name before parsing, when asked
+    // (`State::event_fd_name_changed`).
+    s.cur.had_old_fd = had_old;
     s.old_fd_name = old_name;
     s.cur.enter = stored;
 }
@@ -678,11 +784,9 @@ fn reset(s: &mut State, ev: &Event, ci: &CodeInfo) {
         t.lastevent_type = code;
         t.lastevent_valid = true;
         if uses_fd {
-            let loc = ci.enter_fd_location;
-            let v = if loc.is_empty() {
-                ev.param(0).map(|p| p.value())
-            } else {
-                ev.value(loc)
+            let v = match ci.enter_fd_location {
+                None => ev.param(0).map(|p| p.value()),
+                Some(loc) => param_value(ev, loc),
             };
             if let Some(fd) = v.and_then(|v| v.as_i64()) {
                 t.lastevent_fd = fd;
@@ -716,16 +820,31 @@ fn reset(s: &mut State, ev: &Event, ci: &CodeInfo) {
 
 /// The name of the fd parameter of an exit event
 /// (`get_exit_event_fd_location`).
-fn exit_fd_param_name(name: &str) -> &'static str {
+fn exit_fd_param_name(name: &str) -> Pn {
     match name {
-        "copy_file_range" => "fdout",
-        "splice" => "fd_out",
-        "dup" | "dup2" | "dup3" => "oldfd",
-        "symlinkat" => "linkdirfd",
-        "fchownat" | "fchmodat" | "mkdirat" | "unlinkat" | "mknodat" | "newfstatat" => "dirfd",
-        "finit_module" => "fd",
-        _ => "fd",
+        "copy_file_range" => Pn::fdout,
+        "splice" => Pn::fd_out,
+        "dup" | "dup2" | "dup3" => Pn::oldfd,
+        "symlinkat" => Pn::linkdirfd,
+        "fchownat" | "fchmodat" | "mkdirat" | "unlinkat" | "mknodat" | "newfstatat" => Pn::dirfd,
+        "finit_module" => Pn::fd,
+        _ => Pn::fd,
     }
+}
+
+/// Where each [`Pn`] is in an event layout, and its type: the first
+/// parameter with that name, as [`Event::param_by_name`] finds it.
+fn param_positions(info: Option<&EventInfo>) -> [Option<(u8, FieldType)>; N_PN] {
+    let mut out = [None; N_PN];
+    if let Some(info) = info {
+        for (slot, text) in out.iter_mut().zip(PN_TEXT) {
+            if let Some(i) = info.params.iter().position(|p| p.name == *text) {
+                let i8 = u8::try_from(i).expect("fewer than 256 parameters per event");
+                *slot = Some((i8, info.params[i].ty));
+            }
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------
@@ -746,20 +865,21 @@ fn parse_clone_exit(s: &mut State, ev: &Event, a: Args<'_>) {
 }
 
 fn refresh_container(s: &mut State, tid: i64) {
-    if let Some(t) = s.threads.get_mut(&tid) {
-        // Processes share a few cgroup sets: each set is matched once
-        // (a bounded cache of a pure function).
-        t.container_id = match s.container_of.get(&t.cgroups) {
-            Some(id) => id.clone(),
-            None => {
-                let id = container_id_of(&t.cgroups);
-                if s.container_of.len() >= super::MAX_CONTAINER_OF {
-                    s.container_of.clear();
-                }
-                s.container_of.insert(t.cgroups.clone(), id.clone());
-                id
-            }
-        };
+    let Some(t) = s.threads.get_mut(&tid) else {
+        return;
+    };
+    // The set was matched to its container when it was first met.
+    let id = t.cgroups.container_id();
+    if t.container_id != id {
+        t.container_id.clear();
+        t.container_id.extend_from_slice(id);
+    }
+    let t = &s.threads[&tid];
+    let (user, group) = (
+        s.lacks_root_user(&t.container_id, t.uid),
+        s.lacks_root_group(&t.container_id, t.gid),
+    );
+    if user || group {
         let (c, uid, gid) = (t.container_id.clone(), t.uid, t.gid);
         s.ensure_user(&c, uid);
         s.ensure_group(&c, gid);
@@ -767,28 +887,27 @@ fn refresh_container(s: &mut State, tid: i64) {
 }
 
 /// Fills the common child fields from a clone exit.
-fn fill_child_from_event(child: &mut Thread, ev: &Event, a: Args<'_>, s: &State) {
-    child.exe = a.bytes("exe").unwrap_or_default().to_vec();
-    child.set_args(a.bytes("args").unwrap_or_default());
-    child.comm = match val(ev, "comm").and_then(|v| v.as_bytes().map(<[u8]>::to_vec)) {
+fn fill_child_from_event(child: &mut Thread, ev: &Event, a: Args<'_>, s: &mut State) {
+    child.exe = a.bytes(Pn::exe).unwrap_or_default().to_vec();
+    child.set_args(a.bytes(Pn::args).unwrap_or_default());
+    child.comm = match val(ev, Pn::comm).and_then(|v| v.as_bytes().map(<[u8]>::to_vec)) {
         Some(c) => c,
         None => child.exe.clone(),
     };
-    child.fdlimit = a.int("fdlimit").unwrap_or(0);
-    if let Some(swap) = val(ev, "vm_swap").and_then(|v| v.as_u64()) {
-        child.pfmajor = a.uint("pgft_maj").unwrap_or(0);
-        child.pfminor = a.uint("pgft_min").unwrap_or(0);
-        child.vmsize_kb = a.uint("vm_size").unwrap_or(0) as u32;
-        child.vmrss_kb = a.uint("vm_rss").unwrap_or(0) as u32;
+    child.fdlimit = a.int(Pn::fdlimit).unwrap_or(0);
+    if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
+        child.pfmajor = a.uint(Pn::pgft_maj).unwrap_or(0);
+        child.pfminor = a.uint(Pn::pgft_min).unwrap_or(0);
+        child.vmsize_kb = a.uint(Pn::vm_size).unwrap_or(0) as u32;
+        child.vmrss_kb = a.uint(Pn::vm_rss).unwrap_or(0) as u32;
         child.vmswap_kb = swap as u32;
     }
-    child.uid = a.uint("uid").unwrap_or(u32::MAX as u64) as u32;
-    child.gid = a.uint("gid").unwrap_or(u32::MAX as u64) as u32;
-    if let Some(cg) = val(ev, "cgroups").and_then(|v| v.as_bytes()) {
-        child.set_cgroups(cg);
+    child.uid = a.uint(Pn::uid).unwrap_or(u32::MAX as u64) as u32;
+    child.gid = a.uint(Pn::gid).unwrap_or(u32::MAX as u64) as u32;
+    if let Some(cg) = val(ev, Pn::cgroups).and_then(|v| v.as_bytes()) {
+        child.cgroups = s.cgroup_set(cg);
     }
     child.clone_ts = ev.ts;
-    let _ = s;
 }
 
 fn copy_exec_info(child: &mut Thread, from: &Thread) {
@@ -822,9 +941,9 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
         s.cur.tid = None;
         return;
     }
-    let flags = a.uint("flags").unwrap_or(0) as u32;
-    let (pid_p, ptid_p) = (a.int("pid"), a.int("ptid"));
-    let (vtid_p, vpid_p) = (val(ev, "vtid"), val(ev, "vpid"));
+    let flags = a.uint(Pn::flags).unwrap_or(0) as u32;
+    let (pid_p, ptid_p) = (a.int(Pn::pid), a.int(Pn::ptid));
+    let (vtid_p, vpid_p) = (val(ev, Pn::vtid), val(ev, Pn::vpid));
     let caller = s.threads.get_mut(&caller_tid).expect("caller exists");
     let mut valid_caller = true;
     if is_invalid(caller) {
@@ -847,8 +966,9 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
         caller.invalid = false;
     }
     s.cur.tid = Some(caller_tid);
-    let caller = s.threads[&caller_tid].clone_shallow();
-    let caller_vtid = caller.vtid;
+    let c = &s.threads[&caller_tid];
+    let (caller_vtid, caller_pid, caller_ptid, caller_lastexec_ts) =
+        (c.vtid, c.pid, c.ptid, c.lastexec_ts);
     if flags & (cf::CHILD_IN_PIDNS | cf::CLONE_NEWPID | cf::CLONE_PARENT) != 0
         || caller_tid != caller_vtid
     {
@@ -860,12 +980,17 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
     if s.recently_exited(child_tid, caller_tid, ev.ts) {
         return;
     }
+    let mut removed_caller: Option<Thread> = None;
     if let Some(existing) = s.threads.get(&child_tid) {
         if existing.flags & cf::CLONE_INVERTED != 0 {
             return;
         }
         // A clone returning the caller's own tid (corrupt input) replaces
-        // the caller, as in libsinsp (which holds the caller by pointer).
+        // the caller, as in libsinsp (which holds the caller by pointer):
+        // the child copies what the caller had.
+        if child_tid == caller_tid {
+            removed_caller = Some(existing.clone_shallow());
+        }
         s.remove_thread(child_tid, true);
     }
     let mut child = Thread::placeholder(child_tid);
@@ -889,23 +1014,26 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
             child.cwd = s.cwd_of(caller_tid);
             child.env = s
                 .thread(caller_tid)
-                .map(|t| s.env(t).to_vec())
+                .map(|t| s.env_shared(t))
                 .unwrap_or_default();
         }
         child.pid = child_tid;
-        child.ptid = caller.tid;
+        child.ptid = caller_tid;
     } else {
-        child.pid = caller.pid;
-        child.ptid = caller.ptid;
+        child.pid = caller_pid;
+        child.ptid = caller_ptid;
         child.flags |= cf::CLONE_FILES;
-        child.lastexec_ts = caller.lastexec_ts;
+        child.lastexec_ts = caller_lastexec_ts;
     }
     child.vtid = child.tid;
     child.vpid = child.pid;
     fill_child_from_event(&mut child, ev, a, s);
     child.pidns_init_start_ts = s.machine.as_ref().map_or(0, |m| m.boot_ts_epoch);
     if valid_caller {
-        copy_exec_info(&mut child, &caller);
+        match &removed_caller {
+            Some(c) => copy_exec_info(&mut child, c),
+            None => copy_exec_info(&mut child, &s.threads[&caller_tid]),
+        }
     } else if let Some(c) = s.threads.get_mut(&caller_tid) {
         c.exe = child.exe.clone();
         c.comm = child.comm.clone();
@@ -935,11 +1063,11 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
     child.uid = 0;
     child.gid = 0;
     child.loginuid = u32::MAX;
-    child.pid = a.int("pid").unwrap_or(-1);
-    child.ptid = a.int("ptid").unwrap_or(-1);
+    child.pid = a.int(Pn::pid).unwrap_or(-1);
+    child.ptid = a.int(Pn::ptid).unwrap_or(-1);
     match (
-        val(ev, "vtid").and_then(|v| v.as_i64()),
-        val(ev, "vpid").and_then(|v| v.as_i64()),
+        val(ev, Pn::vtid).and_then(|v| v.as_i64()),
+        val(ev, Pn::vpid).and_then(|v| v.as_i64()),
     ) {
         (Some(vt), Some(vp)) => {
             child.vtid = vt;
@@ -950,7 +1078,7 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
             child.vpid = -1;
         }
     }
-    child.flags = a.uint("flags").unwrap_or(0) as u32 | cf::CLONE_INVERTED;
+    child.flags = a.uint(Pn::flags).unwrap_or(0) as u32 | cf::CLONE_INVERTED;
     let leader = child.flags & cf::CLONE_THREAD == 0;
     let lookup_tid = if leader { child.ptid } else { child.pid };
     if !leader {
@@ -978,8 +1106,8 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
             }
         }
     } else {
-        let lookup = s.threads[&lookup_tid].clone_shallow();
-        copy_exec_info(&mut child, &lookup);
+        copy_exec_info(&mut child, &s.threads[&lookup_tid]);
+        let lookup_lastexec_ts = s.threads[&lookup_tid].lastexec_ts;
         if leader {
             if let Some(table) = s.fd_table_of_tid(lookup_tid) {
                 let mut t = table.clone();
@@ -991,15 +1119,15 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
             child.cwd = s.cwd_of(lookup_tid);
             child.env = s
                 .thread(lookup_tid)
-                .map(|t| s.env(t).to_vec())
+                .map(|t| s.env_shared(t))
                 .unwrap_or_default();
         } else {
-            child.lastexec_ts = lookup.lastexec_ts;
+            child.lastexec_ts = lookup_lastexec_ts;
         }
     }
     let boot = s.machine.as_ref().map_or(0, |m| m.boot_ts_epoch);
     if child.flags & (cf::CHILD_IN_PIDNS | cf::CLONE_NEWPID) != 0 || child.tid != child.vtid {
-        if let Some(ts) = val(ev, "pidns_init_start_ts").and_then(|v| v.as_u64()) {
+        if let Some(ts) = val(ev, Pn::pidns_init_start_ts).and_then(|v| v.as_u64()) {
             child.pidns_init_start_ts = ts.wrapping_add(boot);
         }
     } else {
@@ -1026,15 +1154,15 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
     // exepath: the trusted path of the event, or rebuilt from the enter
     // event (filename against the cwd; execveat: against its dirfd).
     let exepath: Option<Vec<u8>> =
-        if let Some(p) = val(ev, "trusted_exepath").and_then(|v| v.as_bytes()) {
+        if let Some(p) = val(ev, Pn::trusted_exepath).and_then(|v| v.as_bytes()) {
             Some(p.to_vec())
         } else if let Some(enter) = a.enter {
             if enter.code == EXECVEAT_E {
-                let dirfd = val(enter, "dirfd")
+                let dirfd = val(enter, Pn::dirfd)
                     .and_then(|v| v.as_i64())
                     .unwrap_or(PPM_AT_FDCWD);
-                let fl = val(enter, "flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                let pathname = val(enter, "pathname")
+                let fl = val(enter, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                let pathname = val(enter, Pn::pathname)
                     .and_then(|v| v.as_bytes())
                     .unwrap_or(b"<NA>");
                 let sdir = parse_dirfd(s, tid, pathname, dirfd);
@@ -1050,30 +1178,35 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
                     },
                 )
             } else {
-                val(enter, "filename").and_then(|v| v.as_bytes()).map(|f| {
-                    if f == b"<NA>" {
-                        b"<NA>".to_vec()
-                    } else {
-                        concatenate_paths(&s.cwd_of(tid), f)
-                    }
-                })
+                val(enter, Pn::filename)
+                    .and_then(|v| v.as_bytes())
+                    .map(|f| {
+                        if f == b"<NA>" {
+                            b"<NA>".to_vec()
+                        } else {
+                            concatenate_paths(&s.cwd_of(tid), f)
+                        }
+                    })
             }
         } else {
             None
         };
+    let cgroups = val(ev, Pn::cgroups)
+        .and_then(|v| v.as_bytes())
+        .map(|cg| s.cgroup_set(cg));
     let t = s.threads.get_mut(&tid).expect("checked");
-    t.exe = a.bytes("exe").unwrap_or_default().to_vec();
+    t.exe = a.bytes(Pn::exe).unwrap_or_default().to_vec();
     t.lastexec_ts = ev.ts;
-    t.comm = match val(ev, "comm").and_then(|v| v.as_bytes()) {
+    t.comm = match val(ev, Pn::comm).and_then(|v| v.as_bytes()) {
         Some(c) => c.to_vec(),
         None => t.exe.clone(),
     };
-    t.set_args(a.bytes("args").unwrap_or_default());
-    if let Some(p) = a.int("pid") {
+    t.set_args(a.bytes(Pn::args).unwrap_or_default());
+    if let Some(p) = a.int(Pn::pid) {
         t.pid = p;
     }
     if is_invalid(t) || t.invalid {
-        if let Some(p) = a.int("ptid") {
+        if let Some(p) = a.int(Pn::ptid) {
             t.ptid = p;
         }
         if t.flags & cf::CHILD_IN_PIDNS == 0 {
@@ -1082,51 +1215,51 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
         }
         t.invalid = false;
     }
-    t.fdlimit = a.int("fdlimit").unwrap_or(t.fdlimit);
-    if let Some(swap) = val(ev, "vm_swap").and_then(|v| v.as_u64()) {
-        t.pfmajor = a.uint("pgft_maj").unwrap_or(0);
-        t.pfminor = a.uint("pgft_min").unwrap_or(0);
-        t.vmsize_kb = a.uint("vm_size").unwrap_or(0) as u32;
-        t.vmrss_kb = a.uint("vm_rss").unwrap_or(0) as u32;
+    t.fdlimit = a.int(Pn::fdlimit).unwrap_or(t.fdlimit);
+    if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
+        t.pfmajor = a.uint(Pn::pgft_maj).unwrap_or(0);
+        t.pfminor = a.uint(Pn::pgft_min).unwrap_or(0);
+        t.vmsize_kb = a.uint(Pn::vm_size).unwrap_or(0) as u32;
+        t.vmrss_kb = a.uint(Pn::vm_rss).unwrap_or(0) as u32;
         t.vmswap_kb = swap as u32;
     }
-    let env = val(ev, "env")
+    let env = val(ev, Pn::env)
         .and_then(|v| v.as_bytes())
         .map(<[u8]>::to_vec);
-    if let Some(cg) = val(ev, "cgroups").and_then(|v| v.as_bytes()) {
-        t.set_cgroups(cg);
+    if let Some(cg) = cgroups {
+        t.cgroups = cg;
     }
-    if let Some(tty) = val(ev, "tty").and_then(|v| v.as_i64()) {
+    if let Some(tty) = val(ev, Pn::tty).and_then(|v| v.as_i64()) {
         t.tty = tty as u32;
     }
     if let Some(p) = exepath {
         t.exepath = p;
     }
-    if let Some(v) = val(ev, "vpgid").and_then(|v| v.as_i64()) {
+    if let Some(v) = val(ev, Pn::vpgid).and_then(|v| v.as_i64()) {
         t.vpgid = v;
     }
-    if let Some(v) = val(ev, "loginuid").and_then(|v| v.as_u64()) {
+    if let Some(v) = val(ev, Pn::loginuid).and_then(|v| v.as_u64()) {
         t.loginuid = v as u32;
     }
-    if let Some(fl) = val(ev, "flags").and_then(|v| v.as_u64()) {
+    if let Some(fl) = val(ev, Pn::flags).and_then(|v| v.as_u64()) {
         let fl = fl as u32;
         t.exe_writable = fl & PPM_EXE_WRITABLE != 0;
         t.exe_upper_layer = fl & PPM_EXE_UPPER_LAYER != 0;
         t.exe_from_memfd = fl & PPM_EXE_FROM_MEMFD != 0;
         t.exe_lower_layer = fl & PPM_EXE_LOWER_LAYER != 0;
     }
-    if let Some(e) = val(ev, "cap_effective").and_then(|v| v.as_u64()) {
-        t.cap_inheritable = val(ev, "cap_inheritable")
+    if let Some(e) = val(ev, Pn::cap_effective).and_then(|v| v.as_u64()) {
+        t.cap_inheritable = val(ev, Pn::cap_inheritable)
             .and_then(|v| v.as_u64())
             .unwrap_or(0);
-        t.cap_permitted = val(ev, "cap_permitted")
+        t.cap_permitted = val(ev, Pn::cap_permitted)
             .and_then(|v| v.as_u64())
             .unwrap_or(0);
         t.cap_effective = e;
     }
-    if let Some(mtime) = val(ev, "exe_ino_mtime").and_then(|v| v.as_u64()) {
-        t.exe_ino = val(ev, "exe_ino").and_then(|v| v.as_u64()).unwrap_or(0);
-        t.exe_ino_ctime = val(ev, "exe_ino_ctime")
+    if let Some(mtime) = val(ev, Pn::exe_ino_mtime).and_then(|v| v.as_u64()) {
+        t.exe_ino = val(ev, Pn::exe_ino).and_then(|v| v.as_u64()).unwrap_or(0);
+        t.exe_ino_ctime = val(ev, Pn::exe_ino_ctime)
             .and_then(|v| v.as_u64())
             .unwrap_or(0);
         t.exe_ino_mtime = mtime;
@@ -1137,11 +1270,11 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
             t.exe_ino_ctime_duration_pidns_start = t.exe_ino_ctime - t.pidns_init_start_ts;
         }
     }
-    if let Some(u) = val(ev, "uid").and_then(|v| v.as_u64()) {
+    if let Some(u) = val(ev, Pn::uid).and_then(|v| v.as_u64()) {
         t.uid = u as u32;
     }
-    t.pgid = val(ev, "pgid").and_then(|v| v.as_i64()).unwrap_or(-1);
-    if let Some(g) = val(ev, "gid").and_then(|v| v.as_u64()) {
+    t.pgid = val(ev, Pn::pgid).and_then(|v| v.as_i64()).unwrap_or(-1);
+    if let Some(g) = val(ev, Pn::gid).and_then(|v| v.as_u64()) {
         t.gid = g as u32;
     }
     let keep = t.flags & (cf::PIPE_SRC | cf::PIPE_DST | cf::IS_MAIN_THREAD);
@@ -1179,7 +1312,9 @@ fn parse_chroot_exit(s: &mut State, a: Args<'_>) {
     if a.ret() != Some(0) {
         return;
     }
-    let Some(path) = a.bytes("path") else { return };
+    let Some(path) = a.bytes(Pn::path) else {
+        return;
+    };
     let resolved = if path.is_empty() || path[0] == b'/' || path == b"<NA>" {
         path.to_vec()
     } else {
@@ -1191,7 +1326,7 @@ fn parse_chroot_exit(s: &mut State, a: Args<'_>) {
     refresh_container(s, tid);
 }
 
-fn set_user(s: &mut State, a: Args<'_>, param: &str) {
+fn set_user(s: &mut State, a: Args<'_>, param: Pn) {
     if a.ret() != Some(0) {
         return;
     }
@@ -1205,7 +1340,7 @@ fn set_user(s: &mut State, a: Args<'_>, param: &str) {
     }
 }
 
-fn set_group(s: &mut State, a: Args<'_>, param: &str) {
+fn set_group(s: &mut State, a: Args<'_>, param: Pn) {
     if a.ret() != Some(0) {
         return;
     }
@@ -1226,10 +1361,10 @@ fn main_tid(s: &State, tid: i64) -> Option<i64> {
 
 fn parse_rlimit_exit(s: &mut State, a: Args<'_>) {
     let Some(tid) = s.cur.tid else { return };
-    if a.ret().is_none_or(|r| r < 0) || a.uint("resource") != Some(PPM_RLIMIT_NOFILE) {
+    if a.ret().is_none_or(|r| r < 0) || a.uint(Pn::resource) != Some(PPM_RLIMIT_NOFILE) {
         return;
     }
-    let Some(cur) = a.int("cur") else { return };
+    let Some(cur) = a.int(Pn::cur) else { return };
     if cur == -1 {
         return;
     }
@@ -1241,16 +1376,18 @@ fn parse_rlimit_exit(s: &mut State, a: Args<'_>) {
 }
 
 fn parse_prlimit_exit(s: &mut State, ev: &Event, a: Args<'_>) {
-    if a.ret() != Some(0) || a.uint("resource") != Some(PPM_RLIMIT_NOFILE) {
+    if a.ret() != Some(0) || a.uint(Pn::resource) != Some(PPM_RLIMIT_NOFILE) {
         return;
     }
-    let Some(newcur) = a.int("newcur") else {
+    let Some(newcur) = a.int(Pn::newcur) else {
         return;
     };
     if newcur == -1 {
         return;
     }
-    let Some(mut tid) = a.int("pid") else { return };
+    let Some(mut tid) = a.int(Pn::pid) else {
+        return;
+    };
     if tid == 0 {
         tid = ev.tid as i64;
     }
@@ -1292,7 +1429,7 @@ fn parse_dirfd(s: &State, tid: i64, name: &[u8], dirfd: i64) -> Vec<u8> {
 }
 
 fn enter_name(enter: Option<&Event>) -> Option<&[u8]> {
-    let n = val(enter?, "name")?.as_bytes()?;
+    let n = val(enter?, Pn::name)?.as_bytes()?;
     (n != b"<NA>").then_some(n)
 }
 
@@ -1302,19 +1439,19 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     let mut dev = 0u32;
     let mut ino = 0u64;
     let (path, flags, sdir): (Vec<u8>, u32, Vec<u8>);
-    let exit_flags = || val(ev, "flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-    let enter_flags = |e: &Event| val(e, "flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let exit_flags = || val(ev, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let enter_flags = |e: &Event| val(e, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     let dev_ino = |dev: &mut u32, ino: &mut u64| {
-        if let Some(d) = val(ev, "dev").and_then(|v| v.as_u64()) {
+        if let Some(d) = val(ev, Pn::dev).and_then(|v| v.as_u64()) {
             *dev = d as u32;
-            if let Some(i) = val(ev, "ino").and_then(|v| v.as_u64()) {
+            if let Some(i) = val(ev, Pn::ino).and_then(|v| v.as_u64()) {
                 *ino = i;
             }
         }
     };
     match name {
         "open" => {
-            let mut n = val(ev, "name")
+            let mut n = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
                 .unwrap_or_default()
                 .to_vec();
@@ -1329,13 +1466,13 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             sdir = s.cwd_of(tid);
         }
         "creat" => {
-            let mut n = val(ev, "name")
+            let mut n = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
                 .unwrap_or_default()
                 .to_vec();
             let mut f = 0u32;
             dev_ino(&mut dev, &mut ino);
-            if let Some(cf) = val(ev, "creat_flags").and_then(|v| v.as_u64()) {
+            if let Some(cf) = val(ev, Pn::creat_flags).and_then(|v| v.as_u64()) {
                 let cf = cf as u32;
                 if cf & PPM_FD_UPPER_LAYER_CREAT != 0 {
                     f |= PPM_FD_UPPER_LAYER;
@@ -1351,16 +1488,16 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             sdir = s.cwd_of(tid);
         }
         "openat" | "openat2" => {
-            let mut n = val(ev, "name")
+            let mut n = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
                 .map_or(b"<NA>".to_vec(), <[u8]>::to_vec);
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
-            let mut dirfd = val(ev, "dirfd").and_then(|v| v.as_i64());
+            let mut dirfd = val(ev, Pn::dirfd).and_then(|v| v.as_i64());
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
                 n = en.to_vec();
                 f = enter_flags(e) | (f & !(PPM_O_F_CREATED - 1));
-                dirfd = val(e, "dirfd").and_then(|v| v.as_i64());
+                dirfd = val(e, Pn::dirfd).and_then(|v| v.as_i64());
             }
             sdir = match dirfd {
                 Some(d) => parse_dirfd(s, tid, &n, d),
@@ -1372,7 +1509,7 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         _ => {
             // open_by_handle_at: the driver gives an absolute path.
             flags = exit_flags();
-            path = val(ev, "path")
+            path = val(ev, Pn::path)
                 .and_then(|v| v.as_bytes())
                 .unwrap_or_default()
                 .to_vec();
@@ -1410,20 +1547,20 @@ fn parse_new_fd(s: &mut State, a: Args<'_>, row: NewFd) {
         return;
     }
     let mut e = Fd::new(row.fd_type);
-    let exit_flags = || a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0);
+    let exit_flags = || a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0);
     e.open_flags = match row.flags {
         NewFdFlags::None => 0,
         NewFdFlags::Exit16 => exit_flags() as u16 as u32,
         NewFdFlags::Exit8 => exit_flags() as u8 as u32,
         NewFdFlags::EpollCloexec if exit_flags() as u32 & PPM_EPOLL_CLOEXEC != 0 => PPM_O_CLOEXEC,
         NewFdFlags::EpollCloexec => 0,
-        NewFdFlags::Any => a.uint("flags").unwrap_or(0) as u32,
+        NewFdFlags::Any => a.uint(Pn::flags).unwrap_or(0) as u32,
     };
     match row.name {
         NewFdName::None => {}
-        NewFdName::Param => e.name = a.bytes("name").unwrap_or_default().to_vec(),
+        NewFdName::Param => e.name = a.bytes(Pn::name).unwrap_or_default().to_vec(),
         NewFdName::ProcPid => {
-            let pid = a.int("pid").unwrap_or(0);
+            let pid = a.int(Pn::pid).unwrap_or(0);
             e.name = format!("/proc/{pid}").into_bytes();
             e.pid = pid;
         }
@@ -1434,7 +1571,7 @@ fn parse_new_fd(s: &mut State, a: Args<'_>, row: NewFd) {
 fn parse_pidfd_getfd_exit(s: &mut State, a: Args<'_>) {
     let Some(tid) = s.cur.tid else { return };
     let Some(fd) = a.ret() else { return };
-    let (Some(pidfd), Some(target)) = (a.int("pid_fd"), a.int("target_fd")) else {
+    let (Some(pidfd), Some(target)) = (a.int(Pn::pid_fd), a.int(Pn::target_fd)) else {
         return;
     };
     let Some(t) = s.threads.get(&tid) else { return };
@@ -1471,7 +1608,7 @@ fn parse_dup_exit(s: &mut State, a: Args<'_>, name: &str) {
     }
     e.open_flags &= !PPM_O_CLOEXEC;
     if name == "dup3"
-        && a.uint("flags")
+        && a.uint(Pn::flags)
             .is_some_and(|f| f as u32 & PPM_O_CLOEXEC != 0)
     {
         e.open_flags |= PPM_O_CLOEXEC;
@@ -1481,7 +1618,7 @@ fn parse_dup_exit(s: &mut State, a: Args<'_>, name: &str) {
 
 fn parse_fcntl_exit(s: &mut State, a: Args<'_>) {
     let Some(tid) = s.cur.tid else { return };
-    let Some(cmd) = a.uint("cmd") else { return };
+    let Some(cmd) = a.uint(Pn::cmd) else { return };
     if !matches!(
         cmd,
         PPM_FCNTL_F_DUPFD | PPM_FCNTL_F_DUPFD_CLOEXEC | PPM_FCNTL_F_SETFD
@@ -1496,7 +1633,7 @@ fn parse_fcntl_exit(s: &mut State, a: Args<'_>) {
         return;
     };
     if cmd == PPM_FCNTL_F_SETFD {
-        let arg = a.uint("arg").unwrap_or(0);
+        let arg = a.uint(Pn::arg).unwrap_or(0);
         if let Some(f) = s.fd_mut(tid, fd) {
             f.open_flags &= !PPM_O_CLOEXEC;
             if arg & 1 != 0 {
@@ -1531,9 +1668,9 @@ fn parse_close_range_exit(s: &mut State, a: Args<'_>) {
     if a.ret().is_none_or(|r| r < 0) {
         return;
     }
-    let first = a.uint("first").unwrap_or(0) as u32 as i64;
-    let last = a.uint("last").unwrap_or(0) as u32 as i64;
-    let flags = a.uint("flags").unwrap_or(0) as u32;
+    let first = a.uint(Pn::first).unwrap_or(0) as u32 as i64;
+    let last = a.uint(Pn::last).unwrap_or(0) as u32 as i64;
+    let flags = a.uint(Pn::flags).unwrap_or(0) as u32;
     let Some(table) = s.fd_table_mut(tid) else {
         return;
     };
@@ -1554,11 +1691,11 @@ fn parse_pipe_exit(s: &mut State, a: Args<'_>) {
     if a.ret().is_none_or(|r| r < 0) {
         return;
     }
-    let (Some(fd1), Some(fd2)) = (a.int("fd1"), a.int("fd2")) else {
+    let (Some(fd1), Some(fd2)) = (a.int(Pn::fd1), a.int(Pn::fd2)) else {
         return;
     };
-    let ino = a.uint("ino").unwrap_or(0);
-    let flags = a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let ino = a.uint(Pn::ino).unwrap_or(0);
+    let flags = a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     for fd in [fd1, fd2] {
         let mut e = Fd::new(ft::FIFO);
         e.ino = ino;
@@ -1572,7 +1709,7 @@ fn parse_socketpair_exit(s: &mut State, a: Args<'_>) {
     if a.ret().is_none_or(|r| r < 0) {
         return;
     }
-    let (Some(fd1), Some(fd2)) = (a.int("fd1"), a.int("fd2")) else {
+    let (Some(fd1), Some(fd2)) = (a.int(Pn::fd1), a.int(Pn::fd2)) else {
         return;
     };
     if fd1 == fd2 {
@@ -1581,8 +1718,8 @@ fn parse_socketpair_exit(s: &mut State, a: Args<'_>) {
     }
     let mut e = Fd::new(ft::UNIX_SOCK);
     e.sock = Sock::Unix {
-        source: a.uint("source").unwrap_or(0),
-        dest: a.uint("peer").unwrap_or(0),
+        source: a.uint(Pn::source).unwrap_or(0),
+        dest: a.uint(Pn::peer).unwrap_or(0),
     };
     s.add_fd(tid, fd1, e.clone());
     // The event keeps the first fd's entry; the thread's last fd is the second.
@@ -1652,10 +1789,10 @@ fn parse_socket_exit(s: &mut State, a: Args<'_>) {
         return;
     }
     let Some(tid) = s.cur.tid else { return };
-    let domain = a.uint("domain").unwrap_or(0);
-    let ty = a.uint("type").unwrap_or(0);
-    let proto = a.uint("proto").unwrap_or(0);
-    let flags = a.exit("flags").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let domain = a.uint(Pn::domain).unwrap_or(0);
+    let ty = a.uint(Pn::type_).unwrap_or(0);
+    let proto = a.uint(Pn::proto).unwrap_or(0);
+    let flags = a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     add_socket(s, tid, fd, domain, ty, proto, flags);
 }
 
@@ -1724,7 +1861,7 @@ fn parse_bind_exit(s: &mut State, a: Args<'_>) {
         return;
     }
     let Some((fd, _)) = s.event_fd() else { return };
-    let Some(addr) = sockaddr(a.exit("addr")) else {
+    let Some(addr) = sockaddr(a.exit(Pn::addr)) else {
         return;
     };
     let Some(f) = s.fd_mut(tid, fd) else { return };
@@ -1864,8 +2001,8 @@ fn parse_connect_exit(s: &mut State, a: Args<'_>) {
     if let Some(f) = s.fd_mut(tid, fd) {
         f.set_connected();
     }
-    let enter_addr = a.enter.and_then(|e| sockaddr(val(e, "addr")));
-    let tuple_v = a.exit("tuple");
+    let enter_addr = a.enter.and_then(|e| sockaddr(val(e, Pn::addr)));
+    let tuple_v = a.exit(Pn::tuple);
     let Some(f) = s.fd_mut(tid, fd) else { return };
     if tuple_v.is_none() {
         let Some(addr) = enter_addr else { return };
@@ -1917,7 +2054,7 @@ fn parse_connect_exit(s: &mut State, a: Args<'_>) {
     let Some(tuple) = socktuple(tuple_v) else {
         return;
     };
-    let exit_addr = sockaddr(a.exit("addr"));
+    let exit_addr = sockaddr(a.exit(Pn::addr));
     match tuple {
         SockTuple::Inet {
             sip,
@@ -2002,7 +2139,7 @@ fn parse_accept_exit(s: &mut State, a: Args<'_>, name: &str) {
     if let Some(t) = s.thread_mut(tid) {
         t.lastevent_fd = fd;
     }
-    let Some(tuple) = socktuple(a.exit("tuple")) else {
+    let Some(tuple) = socktuple(a.exit(Pn::tuple)) else {
         return;
     };
     let mut e = Fd::new(ft::UNKNOWN);
@@ -2057,7 +2194,7 @@ fn parse_accept_exit(s: &mut State, a: Args<'_>, name: &str) {
     }
     e.name = socktuple_text(&tuple);
     if name == "accept4" && a.ev.code == 389 {
-        let fl = a.exit("flags").and_then(|v| v.as_i64()).unwrap_or(0) as u32;
+        let fl = a.exit(Pn::flags).and_then(|v| v.as_i64()).unwrap_or(0) as u32;
         e.open_flags = fl & PPM_O_CLOEXEC;
     }
     e.flags = 0;
@@ -2071,14 +2208,14 @@ fn parse_accept_exit(s: &mut State, a: Args<'_>, name: &str) {
 fn parse_rw_exit(s: &mut State, a: Args<'_>, name: &str, read: bool) {
     let ev = a.ev;
     let Some(tid) = s.cur.tid else { return };
-    if matches!(name, "recvmmsg" | "sendmmsg") && val(ev, "res").is_none() {
+    if matches!(name, "recvmmsg" | "sendmmsg") && val(ev, Pn::res).is_none() {
         return;
     }
-    let res = val(ev, "res").and_then(|v| v.as_i64()).unwrap_or(-1);
+    let res = val(ev, Pn::res).and_then(|v| v.as_i64()).unwrap_or(-1);
     if !read && matches!(name, "send" | "sendto" | "sendmsg") && s.event_fd().is_none() && res >= 0
     {
         // A send on an fd the state missed: assume a UDP socket.
-        if let (Some(fd), Some(t)) = (a.int("fd"), socktuple(a.get("tuple"))) {
+        if let (Some(fd), Some(t)) = (a.int(Pn::fd), socktuple(a.get(Pn::tuple))) {
             let dom = match t {
                 SockTuple::Inet { .. } => Some(PPM_AF_INET as u64),
                 SockTuple::Inet6 { .. } => Some(PPM_AF_INET6 as u64),
@@ -2110,7 +2247,7 @@ fn parse_rw_exit(s: &mut State, a: Args<'_>, name: &str, read: bool) {
         return;
     }
     // The tuple of the exit event (older layouts: of the enter event).
-    let Some(tuple) = socktuple(a.get("tuple")) else {
+    let Some(tuple) = socktuple(a.get(Pn::tuple)) else {
         return;
     };
     let interfaces = s.interfaces.clone();
@@ -2325,15 +2462,19 @@ fn update_fd(f: &mut Fd, t: &SockTuple<'_>, ifs: &[crate::Interface]) -> bool {
 // Metadata events
 
 fn parse_old_container(s: &mut State, ev: &Event) {
-    let id = val(ev, "id").and_then(|v| v.as_bytes()).unwrap_or_default();
+    let id = val(ev, Pn::id)
+        .and_then(|v| v.as_bytes())
+        .unwrap_or_default();
     let c = Container {
         id: String::from_utf8_lossy(id).into_owned(),
-        kind: val(ev, "type").and_then(|v| v.as_u64()).unwrap_or(0xffff) as u32,
-        name: val(ev, "name")
+        kind: val(ev, Pn::type_)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0xffff) as u32,
+        name: val(ev, Pn::name)
             .and_then(|v| v.as_str_lossy())
             .unwrap_or_default()
             .into_owned(),
-        image: val(ev, "image")
+        image: val(ev, Pn::image)
             .and_then(|v| v.as_str_lossy())
             .unwrap_or_default()
             .into_owned(),
@@ -2344,10 +2485,10 @@ fn parse_old_container(s: &mut State, ev: &Event) {
 }
 
 fn parse_async(s: &mut State, ev: &Event) {
-    let name = val(ev, "name")
+    let name = val(ev, Pn::name)
         .and_then(|v| v.as_bytes())
         .unwrap_or_default();
-    let data = val(ev, "data")
+    let data = val(ev, Pn::data)
         .and_then(|v| v.as_bytes())
         .unwrap_or_default();
     match name {
@@ -2367,21 +2508,21 @@ fn parse_async(s: &mut State, ev: &Event) {
 }
 
 fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
-    let uid = val(ev, "uid")
+    let uid = val(ev, Pn::uid)
         .and_then(|v| v.as_u64())
         .unwrap_or(u32::MAX as u64) as u32;
-    let container = val(ev, "container_id")
+    let container = val(ev, Pn::container_id)
         .and_then(|v| v.as_bytes())
         .unwrap_or_default()
         .to_vec();
     if added {
-        let b = |n: &str| {
+        let b = |n: Pn| {
             val(ev, n)
                 .and_then(|v| v.as_bytes())
                 .unwrap_or_default()
                 .to_vec()
         };
-        let name = b("name");
+        let name = b(Pn::name);
         if name.first().is_some_and(|&c| c == b'+' || c == b'-') {
             return;
         }
@@ -2389,10 +2530,10 @@ fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
             &container,
             User {
                 uid,
-                gid: val(ev, "gid").and_then(|v| v.as_u64()).unwrap_or(0) as u32,
+                gid: val(ev, Pn::gid).and_then(|v| v.as_u64()).unwrap_or(0) as u32,
                 name,
-                homedir: b("home"),
-                shell: b("shell"),
+                homedir: b(Pn::home),
+                shell: b(Pn::shell),
             },
         );
     } else {
@@ -2401,15 +2542,15 @@ fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
 }
 
 fn parse_group_event(s: &mut State, ev: &Event, added: bool) {
-    let gid = val(ev, "gid")
+    let gid = val(ev, Pn::gid)
         .and_then(|v| v.as_u64())
         .unwrap_or(u32::MAX as u64) as u32;
-    let container = val(ev, "container_id")
+    let container = val(ev, Pn::container_id)
         .and_then(|v| v.as_bytes())
         .unwrap_or_default()
         .to_vec();
     if added {
-        let name = val(ev, "name")
+        let name = val(ev, Pn::name)
             .and_then(|v| v.as_bytes())
             .unwrap_or_default()
             .to_vec();
@@ -2419,5 +2560,41 @@ fn parse_group_event(s: &mut State, ev: &Event, added: bool) {
         s.add_group(&container, Group { gid, name });
     } else {
         s.remove_group(&container, gid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parser_parameter_name_is_in_the_event_table() {
+        for (i, text) in PN_TEXT.iter().enumerate() {
+            let found = (0..EVENT_CODE_UNIVERSE).any(|c| code_info(c as u16).params[i].is_some());
+            assert!(found, "no event has a parameter {text:?}");
+        }
+    }
+
+    #[test]
+    fn parameter_positions_are_those_param_by_name_finds() {
+        for code in 0..EVENT_CODE_UNIVERSE as u16 {
+            let Some(info) = falconer_catalog::catalog().event(code) else {
+                continue;
+            };
+            // One distinct byte per parameter, to tell them apart.
+            let raws: Vec<Vec<u8>> = (0..info.params.len()).map(|i| vec![i as u8]).collect();
+            let refs: Vec<&[u8]> = raws.iter().map(|r| r.as_slice()).collect();
+            let ev = Event::new(code, 1, 1, 0, &refs);
+            for (i, text) in PN_TEXT.iter().enumerate() {
+                let by_name = ev.param_by_name(text).map(|p| p.index);
+                let by_table = code_info(code).params[i].map(|(k, _)| k as usize);
+                assert_eq!(by_table, by_name, "event {code} parameter {text}");
+                assert_eq!(
+                    param_value(&ev, PN_ALL[i]),
+                    ev.value(text),
+                    "event {code} parameter {text}"
+                );
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Threads: the thread table entries (`sinsp_threadinfo`).
 
+use std::sync::Arc;
+
 use crate::event::Event;
 use crate::meta::ThreadInfo;
 
@@ -52,13 +54,15 @@ pub struct Thread {
     pub exepath: Vec<u8>,
     /// argv\[1..\].
     pub args: Vec<Vec<u8>>,
-    /// `NAME=value` strings (main thread).
-    pub env: Vec<Vec<u8>>,
+    /// `NAME=value` strings (main thread); shared with the processes
+    /// forked from it until one of them executes another program.
+    pub env: Arc<[Vec<u8>]>,
     /// Working directory with a trailing `/` (main thread).
     pub cwd: Vec<u8>,
     pub root: Vec<u8>,
-    /// `(subsystem, path)`, subsystem names normalised like libsinsp.
-    pub cgroups: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `(subsystem, path)`, subsystem names normalised like libsinsp;
+    /// one set shared by the threads that have the same.
+    pub cgroups: Arc<Cgroups>,
     /// The container id from the cgroups (empty: the host).
     pub container_id: Vec<u8>,
     /// `PPM_CL_*` flags (see [`clone_flags`]).
@@ -181,8 +185,8 @@ impl Thread {
             th.env = t.env.iter().map(|e| e.as_bytes().to_vec()).collect();
             th.cwd = normalise_cwd(b"", t.cwd.as_bytes());
         }
-        th.set_cgroups_strs(t.cgroups.iter().map(|s| s.as_bytes()));
-        th.container_id = super::container::container_id_of(&th.cgroups);
+        th.cgroups = Arc::new(Cgroups::from_strs(t.cgroups.iter().map(|s| s.as_bytes())));
+        th.container_id = th.cgroups.container_id.clone();
         th
     }
 
@@ -214,36 +218,7 @@ impl Thread {
             env.push(rest[..len].to_vec());
             off += len + 1;
         }
-        self.env = env;
-    }
-
-    /// Sets the cgroups from a NUL-separated buffer of `subsys=path`.
-    pub(crate) fn set_cgroups(&mut self, buf: &[u8]) {
-        let parts = split_nul(buf);
-        self.set_cgroups_strs(parts.iter().map(|p| p.as_slice()));
-    }
-
-    fn set_cgroups_strs<'a>(&mut self, items: impl Iterator<Item = &'a [u8]>) {
-        let mut out = Vec::new();
-        for s in items {
-            // libsinsp splits at the last '=' and stops at an entry with none.
-            let Some(eq) = s.iter().rposition(|&b| b == b'=') else {
-                break;
-            };
-            let mut subsys = s[..eq].to_vec();
-            let path = s[eq + 1..].to_vec();
-            if let Some(p) = find(&subsys, b"_cgroup") {
-                subsys.drain(p..p + "_cgroup".len());
-            }
-            let subsys = match subsys.as_slice() {
-                b"perf" => b"perf_event".to_vec(),
-                b"mem" => b"memory".to_vec(),
-                b"io" => b"blkio".to_vec(),
-                _ => subsys,
-            };
-            out.push((subsys, path));
-        }
-        self.cgroups = out;
+        self.env = env.into();
     }
 
     /// The cgroup path of a subsystem.
@@ -288,10 +263,10 @@ impl Thread {
             exe: self.exe.clone(),
             exepath: self.exepath.clone(),
             args: self.args.clone(),
-            env: Vec::new(),
+            env: Arc::default(),
             cwd: Vec::new(),
             root: self.root.clone(),
-            cgroups: Vec::new(),
+            cgroups: Arc::default(),
             container_id: self.container_id.clone(),
             flags: self.flags,
             uid: self.uid,
@@ -339,7 +314,8 @@ impl Thread {
             + v(&self.exe)
             + v(&self.exepath)
             + vv(&self.args)
-            + vv(&self.env)
+            + self.env.iter().map(Vec::capacity).sum::<usize>()
+            + self.env.len() * 24
             + v(&self.cwd)
             + v(&self.root)
             + self
@@ -370,6 +346,64 @@ pub(crate) fn split_nul(buf: &[u8]) -> Vec<Vec<u8>> {
         off += len + 1;
     }
     out
+}
+
+/// A set of cgroups (`(subsystem, path)` pairs, subsystem names normalised
+/// like libsinsp) and the container id it gives. Threads with the same
+/// set share one (`Arc`); it derefs to the pairs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Cgroups {
+    pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    container_id: Vec<u8>,
+}
+
+impl Cgroups {
+    /// The set of a NUL-separated buffer of `subsys=path` (the `cgroups`
+    /// parameter of clone and execve exits).
+    pub(crate) fn from_buffer(buf: &[u8]) -> Cgroups {
+        let parts = split_nul(buf);
+        Cgroups::from_strs(parts.iter().map(|p| p.as_slice()))
+    }
+
+    pub(crate) fn from_strs<'a>(items: impl Iterator<Item = &'a [u8]>) -> Cgroups {
+        let mut pairs = Vec::new();
+        for s in items {
+            // libsinsp splits at the last '=' and stops at an entry with none.
+            let Some(eq) = s.iter().rposition(|&b| b == b'=') else {
+                break;
+            };
+            let mut subsys = s[..eq].to_vec();
+            let path = s[eq + 1..].to_vec();
+            if let Some(p) = find(&subsys, b"_cgroup") {
+                subsys.drain(p..p + "_cgroup".len());
+            }
+            let subsys = match subsys.as_slice() {
+                b"perf" => b"perf_event".to_vec(),
+                b"mem" => b"memory".to_vec(),
+                b"io" => b"blkio".to_vec(),
+                _ => subsys,
+            };
+            pairs.push((subsys, path));
+        }
+        let container_id = super::container::container_id_of(&pairs);
+        Cgroups {
+            pairs,
+            container_id,
+        }
+    }
+
+    /// The container id these cgroups give (empty: the host).
+    pub fn container_id(&self) -> &[u8] {
+        &self.container_id
+    }
+}
+
+impl std::ops::Deref for Cgroups {
+    type Target = [(Vec<u8>, Vec<u8>)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.pairs
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -9,9 +9,9 @@ use crate::checks::exceptions::{append as append_composite, fold_exceptions};
 use crate::checks::output::check_output;
 use crate::checks::typeck::Checker;
 use crate::collect::{Collected, RuleEntry};
-use crate::db::{self, EvtKey, OutputKey, PrepKey, Workspace};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::lists::{substitute, ListIndex, ListView, Substituted};
+use crate::memo::Session;
 use crate::model::{Item, ItemDef, Mode};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
@@ -78,12 +78,10 @@ pub struct Compiled {
     pub macro_used: Vec<bool>,
 }
 
-/// The environment a compilation runs in: the database and workspace
-/// (per-condition work goes through cached queries), the collected items
-/// and the list environment.
+/// The environment a compilation runs in: the collected items and the list
+/// environment (per-condition work goes through the [`crate::memo`]
+/// session given to [`compile`]).
 pub struct Env<'a> {
-    pub db: &'a dyn salsa::Database,
-    pub ws: Workspace,
     pub collected: &'a Collected,
     pub lists: &'a ListEnv,
     /// Plugins loaded (defaults, config, required_plugin_versions).
@@ -206,9 +204,9 @@ pub struct Prepared {
     /// Macro references (identifiers in operand position).
     pub refs: Vec<(String, Span)>,
     /// The tree type checked for the usual context, `syscall` without
-    /// `skip-if-unknown-filter` ([`SYSCALL_CONTEXT`]): that context needs
-    /// no query of its own (see `db::typechecked`).
-    pub syscall: Checked,
+    /// `skip-if-unknown-filter` ([`SYSCALL_CONTEXT`]): the context of most
+    /// conditions, so it is computed with them.
+    pub syscall: Arc<Checked>,
 }
 
 /// The (source, skip-if-unknown-filter) context every [`Prepared`] is type
@@ -230,7 +228,11 @@ pub fn prepare(text: &str, lists: &ListEnv, parse: ParseFn<'_>, syscall_scope: &
         macro_refs(e, &mut refs);
         list_typo(e, &lists.typos, &identity, &mut diags);
     }
-    let syscall = typecheck(parsed.expr.as_ref(), syscall_scope, SYSCALL_CONTEXT.1);
+    let syscall = Arc::new(typecheck(
+        parsed.expr.as_ref(),
+        syscall_scope,
+        SYSCALL_CONTEXT.1,
+    ));
     Prepared {
         subst: Arc::new(subst),
         parsed,
@@ -341,10 +343,9 @@ fn syntax_diags(p: &ParsedCondition, map: &dyn Fn(Span) -> Loc, out: &mut Vec<Di
     }
 }
 
-pub fn compile<'a>(env: &Env<'a>) -> Compiled {
+pub fn compile<'a>(env: &Env<'a>, memo: &mut Session<'_>) -> Compiled {
     let c = env.collected;
     let lists = env.lists;
-    let db = env.db;
     let mut out = Compiled {
         list_used: lists.used.clone(),
         macro_used: vec![false; c.macros.len()],
@@ -353,10 +354,9 @@ pub fn compile<'a>(env: &Env<'a>) -> Compiled {
     let v2l = &lists.v2l;
 
     // ---- macros ----
-    let mut macro_keys: Vec<(PrepKey<'_>, &Prepared)> = Vec::with_capacity(c.macros.len());
+    let mut macro_preps: Vec<Arc<Prepared>> = Vec::with_capacity(c.macros.len());
     for m in &c.macros {
-        let key = PrepKey::new(db, env.ws, m.condition.text.as_str());
-        let p = db::prepared(db, key);
+        let p = memo.prepared(m.condition.text.as_str());
         for (vi, _) in &p.subst.uses {
             out.list_used[v2l[*vi]] = true;
         }
@@ -382,21 +382,21 @@ pub fn compile<'a>(env: &Env<'a>) -> Compiled {
             refs,
             in_loop: false,
         });
-        macro_keys.push((key, &**p));
+        macro_preps.push(p);
     }
     // Undefined references and loops, and macro-to-macro use.
-    for i in 0..out.macros.len() {
+    for (i, cm) in out.macros.iter().enumerate() {
         let m = &c.macros[i];
-        for (name, span, target) in out.macros[i].refs.clone() {
+        for (name, span, target) in &cm.refs {
             match target {
-                Some(j) => out.macro_used[j] = true,
+                Some(j) => out.macro_used[*j] = true,
                 None => {
-                    let map = |s: Span| m.condition.map(out.macros[i].subst.map.map(s));
+                    let map = |s: Span| m.condition.map(cm.subst.map.map(s));
                     let d = undefined_macro(
                         env,
-                        &name,
-                        map(span),
-                        c.macro_by_name.get(&name).map(|&j| c.macros[j].name_loc),
+                        name,
+                        map(*span),
+                        c.macro_by_name.get(name).map(|&j| c.macros[j].name_loc),
                     );
                     out.diagnostics.extend(d);
                 }
@@ -416,6 +416,7 @@ pub fn compile<'a>(env: &Env<'a>) -> Compiled {
     // ---- rules ----
     let known = cat::known_sources(env.plugins, env.imported.map(|a| &**a));
     let mut scratch = RuleScratch {
+        known_sources: known,
         checked_macros: FxHashMap::default(),
         reached: vec![u32::MAX; c.macros.len()],
         reachable: Vec::new(),
@@ -425,8 +426,8 @@ pub fn compile<'a>(env: &Env<'a>) -> Compiled {
             env,
             r,
             ri as u32,
-            &known,
-            &macro_keys,
+            &macro_preps,
+            memo,
             &mut out,
             &mut scratch,
         );
@@ -697,6 +698,8 @@ fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
 
 /// Work space shared by the rules of one compilation.
 struct RuleScratch<'a> {
+    /// The event sources known in this configuration.
+    known_sources: Vec<&'static str>,
     /// (macro, source, skip) → (failed, skipped): a macro checks the same
     /// way for every rule of one context.
     checked_macros: FxHashMap<(usize, &'a str, bool), (bool, bool)>,
@@ -710,15 +713,14 @@ fn compile_rule<'a>(
     env: &Env<'a>,
     r: &'a RuleEntry,
     rule_index: u32,
-    known_sources: &[&str],
-    macro_keys: &[(PrepKey<'a>, &'a Prepared)],
+    macro_preps: &[Arc<Prepared>],
+    memo: &mut Session<'_>,
     out: &mut Compiled,
     scratch: &mut RuleScratch<'a>,
 ) -> CompiledRule {
     let c = env.collected;
-    let db = env.db;
     let source = r.source();
-    let known = known_sources.contains(&source);
+    let known = scratch.known_sources.contains(&source);
     let mut cr = CompiledRule {
         name: r.name.clone(),
         condition: r.condition.clone(),
@@ -749,24 +751,24 @@ fn compile_rule<'a>(
     let mut ex_ok = true;
     if !r.exceptions.is_empty() {
         let scope = Scope::new(source, env.plugins, env.imported);
-        let mut ex_clause = Composite::default();
-        ex_ok = fold_exceptions(r, Some(&scope), &mut ex_clause, &mut out.diagnostics);
-        if !ex_clause.text.is_empty() {
-            let mut wrapped = Composite::default();
-            wrapped.push_glue("(", def_loc);
-            append_composite(&mut wrapped, r.condition.clone());
-            wrapped.push_glue(")", def_loc);
-            append_composite(&mut wrapped, ex_clause);
+        // `(condition)` then the clauses; kept only when there is one.
+        let mut wrapped = Composite {
+            text: String::with_capacity(2 * r.condition.text.len() + 64),
+            parts: Vec::with_capacity(r.condition.parts.len() + 16),
+        };
+        wrapped.push_glue("(", def_loc);
+        append_composite(&mut wrapped, &r.condition);
+        wrapped.push_glue(")", def_loc);
+        let bare = wrapped.text.len();
+        ex_ok = fold_exceptions(r, Some(&scope), &mut wrapped, &mut out.diagnostics);
+        if wrapped.text.len() > bare {
             cr.condition = wrapped;
         }
     }
     let cond = &cr.condition;
     // 2–4. output.
     let skip = r.skip_if_unknown_filter;
-    let oc = db::output_checked(
-        db,
-        OutputKey::new(db, env.ws, r.output.text.as_str(), source, skip),
-    );
+    let oc = memo.output(r.output.text.as_str(), source, skip);
     let omap = |s: Span| r.output.map(s);
     out.diagnostics
         .extend(oc.diags.iter().map(|d| place(d, &omap)));
@@ -775,8 +777,7 @@ fn compile_rule<'a>(
         return cr;
     }
     // 5. list substitution + parse.
-    let key = PrepKey::new(db, env.ws, cond.text.as_str());
-    let prep = db::prepared(db, key);
+    let prep = memo.prepared(cond.text.as_str());
     let subst = &prep.subst;
     for (vi, _) in &subst.uses {
         out.list_used[env.lists.v2l[*vi]] = true;
@@ -831,7 +832,7 @@ fn compile_rule<'a>(
     }
     // 7–9. type check the rule's own tree, then each reachable macro once
     // per (source, skip) context.
-    let typed = db::checked_in(db, key, prep, source, skip);
+    let typed = memo.checked_in(cond.text.as_str(), &prep, source, skip);
     let (mut failed, mut skipped) = (typed.failed, typed.skipped);
     let mut rule_diags: Vec<Diagnostic> = typed.diags.iter().map(|d| place(d, &map)).collect();
     for &j in reachable.iter() {
@@ -848,8 +849,7 @@ fn compile_rule<'a>(
         if cm.expr().is_none() {
             continue;
         }
-        let (mkey, mprep) = macro_keys[j];
-        let mt = db::checked_in(db, mkey, mprep, source, skip);
+        let mt = memo.checked_in(m.condition.text.as_str(), &macro_preps[j], source, skip);
         let mmap = |s: Span| m.condition.map(cm.subst.map.map(s));
         failed |= mt.failed;
         skipped |= mt.skipped;
@@ -872,11 +872,14 @@ fn compile_rule<'a>(
     cr.ok = ok;
     // 10. event types.
     if ok && source == "syscall" {
-        let macros: Vec<(String, PrepKey<'_>)> = reachable
+        let macros: Vec<(&str, &str, &Prepared)> = reachable
             .iter()
-            .map(|&j| (c.macros[j].name.clone(), macro_keys[j].0))
+            .map(|&j| {
+                let m = &c.macros[j];
+                (m.name.as_str(), m.condition.text.as_str(), &*macro_preps[j])
+            })
             .collect();
-        let set = db::evttypes_of(db, EvtKey::new(db, key, macros));
+        let set = memo.evttypes(cond.text.as_str(), &prep, &macros);
         let loc = r.name_loc;
         if set.is_empty() {
             out.diagnostics.push(Diagnostic::new(
@@ -891,7 +894,7 @@ fn compile_rule<'a>(
                 "Rule matches too many evt.type values. This has a significant performance penalty.",
             ));
         }
-        cr.evttypes = Some((**set).clone());
+        cr.evttypes = Some((*set).clone());
     }
     cr.subst = prep.subst.clone();
     cr.parsed = prep.parsed.clone();

@@ -2,21 +2,22 @@
 //! tracked queries every consumer (check, LSP, engine) shares.
 //!
 //! Query graph:
-//! `parse_yaml(file)` → `file_items(file)` → `collected(ws)` →
-//! `compiled(ws)` (conditions parsed through `parse_condition(text)`,
-//! interned by text so a parse survives edits that only move it) →
-//! `diagnostics(ws)`.
+//! file items (read when the text is set, see [`set_file_text`]) →
+//! `file_chunks(file)` → `collected(ws)` → `compiled(ws)` (per-condition
+//! results from the [`CondMemo`], keyed by text so they survive edits that
+//! only move them) → `diagnostics(ws)`.
 
 use crate::cat;
-use crate::checks::evttype::EvtSet;
 use crate::checks::read::{read_file, FileItems};
 use crate::collect::{collect_chunks, Collected};
-use crate::compile::{self, compile, Checked, Compiled, Env, ListEnv, Prepared};
+use crate::compile::{self, compile, Compiled, Env, ListEnv};
 use crate::config::{Config, Level, DEFAULT_PLUGINS};
 use crate::diagnostic::{Diagnostic, FileId, Loc};
+use crate::memo::CondMemo;
 use crate::model::{Item, ItemDef, Shift};
 use falconer_syntax::ParsedCondition;
 use falconer_yaml::YamlFile;
+use salsa::Setter;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -24,18 +25,119 @@ use std::sync::Arc;
 #[derive(Default, Clone)]
 pub struct RootDb {
     storage: salsa::Storage<Self>,
+    /// Per-condition results, shared by the snapshots.
+    memo: Arc<CondMemo>,
 }
 
 #[salsa::db]
 impl salsa::Database for RootDb {}
 
-/// One rules file.
+/// The database of the compilation queries: salsa's, plus the table of
+/// per-condition results.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    fn memo(&self) -> &CondMemo;
+}
+
+#[salsa::db]
+impl Db for RootDb {
+    fn memo(&self) -> &CondMemo {
+        &self.memo
+    }
+}
+
+/// One rules file. Create it with [`new_file`] and change its text with
+/// [`set_file_text`], which keep `items` in step with `text`.
 #[salsa::input]
 pub struct SourceFile {
     #[returns(ref)]
     pub path: String,
     #[returns(ref)]
     pub text: Arc<str>,
+    /// The top-level items of `text` as [`falconer_yaml::split_items`] cuts
+    /// it, each with its offset and its items read on their own
+    /// ([`read_item`]); `None` when the text does not split.
+    #[returns(ref)]
+    pub items: Option<Arc<Vec<ItemRead>>>,
+}
+
+/// One top-level item of a file: its offset, and its items read from it
+/// alone (see [`read_item`]).
+pub type ItemRead = (u32, Option<Arc<FileItems>>);
+
+/// Items read from one top-level item parsed on its own, positions relative
+/// to the item's start; `None` when it does not parse alone (the file is
+/// then read whole, by [`file_chunks`]).
+pub fn read_item(text: &str) -> Option<Arc<FileItems>> {
+    let node = falconer_yaml::parse_item(text, 0..text.len())?;
+    let span = node.span;
+    let root = falconer_yaml::Node {
+        kind: falconer_yaml::NodeKind::Sequence {
+            items: vec![node],
+            flow: false,
+        },
+        span,
+        tag: None,
+    };
+    let yaml = YamlFile {
+        documents: vec![falconer_yaml::Document {
+            root: Some(root),
+            span,
+            recovered: false,
+        }],
+        errors: Vec::new(),
+    };
+    Some(Arc::new(read_file(0, &yaml)))
+}
+
+fn split_read(text: &str) -> Option<Arc<Vec<ItemRead>>> {
+    let ranges = falconer_yaml::split_items(text)?;
+    Some(Arc::new(
+        ranges
+            .into_iter()
+            .map(|r| (r.start as u32, read_item(&text[r])))
+            .collect(),
+    ))
+}
+
+/// A new rules file input, split into items, each read.
+pub fn new_file(db: &RootDb, path: String, text: Arc<str>) -> SourceFile {
+    let items = split_read(&text);
+    SourceFile::new(db, path, text, items)
+}
+
+/// Replaces the text of `file`. Items are read when the text is set, and
+/// only those the edit touches ([`falconer_yaml::resplit_items`]): the
+/// others keep their reads, moved to their new offsets. So an edit costs
+/// no salsa query per item, and [`file_chunks`] shares every unchanged
+/// item's read.
+pub fn set_file_text(db: &mut RootDb, file: SourceFile, text: Arc<str>) {
+    let old_text = file.text(db).clone();
+    let items = match file.items(db).clone() {
+        None => split_read(&text),
+        Some(old) => {
+            let starts: Vec<usize> = old.iter().map(|(s, _)| *s as usize).collect();
+            falconer_yaml::resplit_items(&old_text, &starts, &text).map(|r| {
+                let mut items =
+                    Vec::with_capacity(r.before + r.between.len() + old.len() - r.after);
+                items.extend_from_slice(&old[..r.before]);
+                items.extend(
+                    r.between
+                        .into_iter()
+                        .map(|range| (range.start as u32, read_item(&text[range]))),
+                );
+                let delta = text.len() as i64 - old_text.len() as i64;
+                items.extend(
+                    old[r.after..]
+                        .iter()
+                        .map(|(s, i)| ((*s as i64 + delta) as u32, i.clone())),
+                );
+                Arc::new(items)
+            })
+        }
+    };
+    file.set_text(db).to(text);
+    file.set_items(db).to(items);
 }
 
 /// The files in load order, the workspace files outside it, the config.
@@ -65,44 +167,6 @@ pub fn parse_yaml(db: &dyn salsa::Database, file: SourceFile) -> Arc<YamlFile> {
 #[salsa::tracked(returns(ref))]
 pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> Arc<falconer_text::LineIndex> {
     Arc::new(falconer_text::LineIndex::new(file.text(db)))
-}
-
-/// The text of one top-level item of a file.
-#[salsa::interned]
-pub struct ItemText<'db> {
-    #[returns(ref)]
-    pub text: String,
-}
-
-/// Items read from one top-level item parsed on its own, positions relative
-/// to the item's start; `None` when it does not parse alone (the file is
-/// then read whole). Interned by text, so an edit re-reads only the item it
-/// touches.
-#[salsa::tracked(returns(ref))]
-pub fn chunk_items<'db>(
-    db: &'db dyn salsa::Database,
-    chunk: ItemText<'db>,
-) -> Option<Arc<FileItems>> {
-    let text = chunk.text(db);
-    let node = falconer_yaml::parse_item(text, 0..text.len())?;
-    let span = node.span;
-    let root = falconer_yaml::Node {
-        kind: falconer_yaml::NodeKind::Sequence {
-            items: vec![node],
-            flow: false,
-        },
-        span,
-        tag: None,
-    };
-    let yaml = YamlFile {
-        documents: vec![falconer_yaml::Document {
-            root: Some(root),
-            span,
-            recovered: false,
-        }],
-        errors: Vec::new(),
-    };
-    Some(Arc::new(read_file(0, &yaml)))
 }
 
 fn shift_diag(d: &mut Diagnostic, delta: u32) {
@@ -148,16 +212,17 @@ impl Chunks {
 
 #[salsa::tracked(returns(ref))]
 pub fn file_chunks(db: &dyn salsa::Database, file: SourceFile) -> Arc<Chunks> {
-    let text: &str = file.text(db);
-    if let Some(ranges) = falconer_yaml::split_items(text) {
-        let mut out = Chunks::default();
+    if let Some(items) = file.items(db) {
+        let mut out = Chunks {
+            chunks: Vec::with_capacity(items.len()),
+        };
         let mut whole = true;
-        for r in ranges {
-            let Some(chunk) = chunk_items(db, ItemText::new(db, &text[r.clone()])) else {
+        for (at, item) in items.iter() {
+            let Some(chunk) = item else {
                 whole = false;
                 break;
             };
-            out.chunks.push((r.start as u32, chunk.clone()));
+            out.chunks.push((*at, chunk.clone()));
         }
         if whole {
             return Arc::new(out);
@@ -219,7 +284,9 @@ fn renumber(d: &mut Diagnostic, id: FileId) {
     }
 }
 
-#[salsa::tracked(returns(ref))]
+/// Not compared with the previous value: an edit always changes it (the
+/// item it touches), and comparing costs as much as collecting.
+#[salsa::tracked(returns(ref), no_eq)]
 pub fn collected(db: &dyn salsa::Database, ws: Workspace) -> Arc<Collected> {
     let files: Vec<Vec<(u32, &FileItems)>> = ws
         .files(db)
@@ -290,129 +357,29 @@ pub fn list_env(db: &dyn salsa::Database, ws: Workspace) -> Arc<ListEnv> {
     Arc::new(compile::list_env(items, list_typo))
 }
 
-/// A condition text of the workspace (macro, or rule with exceptions
-/// folded in), before list substitution.
-#[salsa::interned]
-pub struct PrepKey<'db> {
-    pub ws: Workspace,
-    #[returns(ref)]
-    pub text: String,
-}
-
-/// A condition substituted and parsed; positions relative to its text, so
-/// the result survives edits that only move it.
+/// The compilation: conditions are substituted, parsed and checked through
+/// the database's [`CondMemo`] (keyed by text, so a result survives edits
+/// that only move its text; see [`crate::memo`]).
 #[salsa::tracked(returns(ref))]
-pub fn prepared<'db>(db: &'db dyn salsa::Database, key: PrepKey<'db>) -> Arc<Prepared> {
-    let lists = list_env(db, *key.ws(db));
+pub fn compiled(db: &dyn Db, ws: Workspace) -> Arc<Compiled> {
+    let c = collected(db, ws);
+    let lists = list_env(db, ws);
+    let plugins = loaded_plugins(db, ws);
+    let imported = ws.config(db).imported.as_ref();
+    let env = Env {
+        collected: c,
+        lists,
+        plugins,
+        other_macros: other_macros(db, ws),
+        imported,
+    };
     let parse = |text: &str| -> Arc<ParsedCondition> {
         parse_condition(db, ConditionText::new(db, text)).clone()
     };
-    let syscall = scope(db, *key.ws(db), compile::SYSCALL_CONTEXT.0);
-    Arc::new(compile::prepare(key.text(db), lists, &parse, &syscall))
-}
-
-fn scope(db: &dyn salsa::Database, ws: Workspace, source: &str) -> cat::Scope {
-    cat::Scope::new(
-        source,
-        loaded_plugins(db, ws),
-        ws.config(db).imported.as_ref(),
-    )
-}
-
-/// One condition's tree type checked for a source and a
-/// `skip-if-unknown-filter` setting.
-#[salsa::interned]
-pub struct TypeckKey<'db> {
-    pub prep: PrepKey<'db>,
-    #[returns(ref)]
-    pub source: String,
-    pub skip: bool,
-}
-
-/// For contexts other than [`compile::SYSCALL_CONTEXT`] (whose check is
-/// part of [`prepared`]; [`checked_in`] picks).
-#[salsa::tracked(returns(ref))]
-pub fn typechecked<'db>(db: &'db dyn salsa::Database, key: TypeckKey<'db>) -> Arc<Checked> {
-    let prep = *key.prep(db);
-    let p = prepared(db, prep);
-    let scope = scope(db, *prep.ws(db), key.source(db));
-    Arc::new(compile::typecheck(
-        p.parsed.expr.as_ref(),
-        &scope,
-        *key.skip(db),
-    ))
-}
-
-/// The type check of a prepared condition in a (source, skip) context.
-pub fn checked_in<'db>(
-    db: &'db dyn salsa::Database,
-    key: PrepKey<'db>,
-    prep: &'db Prepared,
-    source: &str,
-    skip: bool,
-) -> &'db Checked {
-    if (source, skip) == compile::SYSCALL_CONTEXT {
-        &prep.syscall
-    } else {
-        typechecked(db, TypeckKey::new(db, key, source, skip))
-    }
-}
-
-/// A rule's output for a source and a `skip-if-unknown-filter` setting.
-#[salsa::interned]
-pub struct OutputKey<'db> {
-    pub ws: Workspace,
-    #[returns(ref)]
-    pub text: String,
-    #[returns(ref)]
-    pub source: String,
-    pub skip: bool,
-}
-
-#[salsa::tracked(returns(ref))]
-pub fn output_checked<'db>(db: &'db dyn salsa::Database, key: OutputKey<'db>) -> Arc<Checked> {
-    let scope = scope(db, *key.ws(db), key.source(db));
-    Arc::new(compile::output_check(key.text(db), &scope, *key.skip(db)))
-}
-
-/// A syscall rule's condition with the macros it reaches (by name).
-#[salsa::interned]
-pub struct EvtKey<'db> {
-    pub rule: PrepKey<'db>,
-    #[returns(ref)]
-    pub macros: Vec<(String, PrepKey<'db>)>,
-}
-
-#[salsa::tracked(returns(ref))]
-pub fn evttypes_of<'db>(db: &'db dyn salsa::Database, key: EvtKey<'db>) -> Arc<EvtSet> {
-    let rule = *key.rule(db);
-    let p = prepared(db, rule);
-    let macros: Vec<(String, Option<&falconer_syntax::ast::Expr>)> = key
-        .macros(db)
-        .iter()
-        .map(|(n, k)| (n.clone(), prepared(db, *k).parsed.expr.as_ref()))
-        .collect();
-    let scope = scope(db, *rule.ws(db), "syscall");
-    Arc::new(compile::rule_evttypes(
-        p.parsed.expr.as_ref(),
-        &macros,
-        &scope,
-    ))
-}
-
-#[salsa::tracked(returns(ref))]
-pub fn compiled(db: &dyn salsa::Database, ws: Workspace) -> Arc<Compiled> {
-    let c = collected(db, ws);
-    let env = Env {
-        db,
-        ws,
-        collected: c,
-        lists: list_env(db, ws),
-        plugins: loaded_plugins(db, ws),
-        other_macros: other_macros(db, ws),
-        imported: ws.config(db).imported.as_ref(),
-    };
-    Arc::new(compile(&env))
+    let mut memo = db.memo().session(lists, plugins, imported, &parse);
+    let out = compile(&env, &mut memo);
+    memo.finish();
+    Arc::new(out)
 }
 
 /// Engine-version requirements above the configured engine.
@@ -445,7 +412,7 @@ fn engine_diags(db: &dyn salsa::Database, ws: Workspace) -> Vec<Diagnostic> {
 /// Every diagnostic of the workspace: lint levels applied, duplicates
 /// removed, sorted by file and position.
 #[salsa::tracked(returns(ref))]
-pub fn diagnostics(db: &dyn salsa::Database, ws: Workspace) -> Arc<Vec<Diagnostic>> {
+pub fn diagnostics(db: &dyn Db, ws: Workspace) -> Arc<Vec<Diagnostic>> {
     let mut all: Vec<Diagnostic> = Vec::new();
     for (i, f) in ws.files(db).iter().enumerate() {
         all.extend(file_chunks(db, *f).diagnostics().map(|mut d| {

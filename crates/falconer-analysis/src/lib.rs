@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod expand;
 pub mod ide;
 pub mod lists;
+pub mod memo;
 pub mod model;
 pub mod project;
 pub mod source;
@@ -58,7 +59,7 @@ impl AnalysisHost {
     pub fn set_files(&mut self, files: Vec<(String, String)>) {
         let inputs: Vec<SourceFile> = files
             .into_iter()
-            .map(|(p, t)| SourceFile::new(&self.db, p, Arc::from(t)))
+            .map(|(p, t)| db::new_file(&self.db, p, Arc::from(t)))
             .collect();
         self.ws.set_files(&mut self.db).to(inputs);
     }
@@ -67,7 +68,7 @@ impl AnalysisHost {
     pub fn set_extra_files(&mut self, files: Vec<(String, String)>) {
         let inputs: Vec<SourceFile> = files
             .into_iter()
-            .map(|(p, t)| SourceFile::new(&self.db, p, Arc::from(t)))
+            .map(|(p, t)| db::new_file(&self.db, p, Arc::from(t)))
             .collect();
         self.ws.set_extra_files(&mut self.db).to(inputs);
     }
@@ -75,7 +76,7 @@ impl AnalysisHost {
     /// Replaces the text of loaded file `id`.
     pub fn set_file_text(&mut self, id: FileId, text: String) {
         if let Some(f) = self.ws.files(&self.db).get(id as usize).copied() {
-            f.set_text(&mut self.db).to(Arc::from(text));
+            db::set_file_text(&mut self.db, f, Arc::from(text));
         }
     }
 

@@ -139,6 +139,23 @@ impl Composite {
         });
     }
 
+    /// [`Composite::push_glue`] of the concatenation of `pieces`, as one
+    /// part.
+    pub fn push_glue_join(&mut self, pieces: &[&str], loc: Loc) {
+        let start = self.text.len() as u32;
+        for p in pieces {
+            self.text.push_str(p);
+        }
+        let len = self.text.len() as u32 - start;
+        if len > 0 {
+            self.parts.push(Part {
+                start,
+                len,
+                origin: Origin::Synthetic(loc),
+            });
+        }
+    }
+
     /// Maps a range of the built text to a file location: exact when the
     /// range lies in one copied part, else the cover of the parts it spans
     /// within the first part's file.

@@ -79,6 +79,110 @@ pub fn split_items(text: &str) -> Option<Vec<Range<usize>>> {
     Some(out)
 }
 
+/// How the items of a text change with an edit ([`resplit_items`]): the
+/// old items before `before` and from `after` on are unchanged (same text;
+/// those from `after` on moved by the change in length), and `between` are
+/// the ranges in the new text of the items that replace old items
+/// `before..after`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resplit {
+    pub before: usize,
+    pub after: usize,
+    pub between: Vec<Range<usize>>,
+}
+
+/// [`split_items`] of `new`, given the start offsets of the items of `old`
+/// (`split_items(old)`, which was `Some`), expressed as the old items it
+/// keeps and the ranges that replace the others, so that an edit costs a
+/// comparison of the two texts and the split of the items it touches
+/// rather than a split of the whole text. `None` exactly when
+/// `split_items(new)` is `None`.
+///
+/// Items whose text and surroundings the edit cannot have changed are kept:
+/// those ending before the first changed byte (their first two bytes, which
+/// decide that a line starts an item, unchanged too), and those starting
+/// after the last changed byte (the line feed before them unchanged). The
+/// lines between are split again on their own; they start at an item's
+/// `-` (or at the start of the text) and end before one (or at the end),
+/// so every line is judged as in the whole text.
+pub fn resplit_items(old: &str, old_starts: &[usize], new: &str) -> Option<Resplit> {
+    let full = || {
+        split_items(new).map(|between| Resplit {
+            before: 0,
+            after: old_starts.len(),
+            between,
+        })
+    };
+    let (o, n) = (old.as_bytes(), new.as_bytes());
+    // Carriage returns change how lines end: split them whole.
+    if old_starts.first() != Some(&0) || memchr::memchr(b'\r', n).is_some() {
+        return full();
+    }
+    let prefix = common_prefix(o, n);
+    let room = (o.len() - prefix).min(n.len() - prefix);
+    let suffix = common_suffix(&o[o.len() - room..], &n[n.len() - room..]);
+    let old_end = o.len() - suffix;
+    // The last item whose `-` and the byte after it lie before the change.
+    let before = old_starts
+        .partition_point(|&s| s + 2 <= prefix)
+        .saturating_sub(1);
+    // The first item starting after the change.
+    let after = old_starts.partition_point(|&s| s <= old_end);
+    let from = old_starts[before];
+    let to = match old_starts.get(after) {
+        Some(&s) => s + n.len() - o.len(),
+        None => n.len(),
+    };
+    match split_items(&new[from..to]) {
+        Some(ranges) => Some(Resplit {
+            before,
+            after,
+            between: ranges
+                .into_iter()
+                .map(|r| r.start + from..r.end + from)
+                .collect(),
+        }),
+        // A line that cannot be in a split file, or no item left in front
+        // of the kept ones: the whole text decides.
+        None => full(),
+    }
+}
+
+/// Blocks compared at once by [`common_prefix`] and [`common_suffix`]
+/// (a vectorised comparison each), before the bytes of the first block
+/// that differs.
+const BLOCK: usize = 128;
+
+/// The length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The length of the common suffix of `a` and `b`.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut n = 0;
+    while n + BLOCK <= len && a[len - n - BLOCK..len - n] == b[len - n - BLOCK..len - n] {
+        n += BLOCK;
+    }
+    n + a[..len - n]
+        .iter()
+        .rev()
+        .zip(b[..len - n].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// Positions of the line feeds of a text, in order (one vectorised scan
 /// for the whole text: lines of rules files are short).
 fn line_feeds(b: &[u8]) -> memchr::Memchr<'_> {
@@ -136,7 +240,88 @@ pub fn parse_item(text: &str, range: Range<usize>) -> Option<Node> {
 
 #[cfg(test)]
 mod tests {
-    use super::line_feeds;
+    use super::{line_feeds, resplit_items, split_items};
+    use proptest::prelude::*;
+
+    /// Pieces of rules files, with the bytes that decide a split: item
+    /// starts, comments, indentation, blank lines, text at column 0,
+    /// carriage returns, a byte order mark.
+    const PIECES: &[&str] = &[
+        "- macro: m\n  condition: a = b\n",
+        "- list: l\n  items: [x, y]\n",
+        "- rule: r\n  desc: d\n  condition: c\n",
+        "# comment\n",
+        "\n",
+        "  indented: x\n",
+        "-",
+        "- ",
+        "-x\n",
+        "key: v\n",
+        " ",
+        "\t",
+        "#",
+        "\r\n",
+        "\u{feff}",
+        "x",
+        "\n- ",
+    ];
+
+    fn text_of(ix: &[usize]) -> String {
+        ix.iter().map(|&i| PIECES[i % PIECES.len()]).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Old items kept plus the items split again are exactly the split
+        /// of the new text, for any edit of a text that splits.
+        #[test]
+        fn resplit_is_split(
+            // Texts that split (items, comments, blank lines).
+            base in proptest::collection::vec(0usize..5, 1..12),
+            at in 0usize..1000,
+            len in 0usize..40,
+            insert in proptest::collection::vec(0usize..64, 0..4),
+        ) {
+            let old = text_of(&base);
+            let Some(old_ranges) = split_items(&old) else {
+                // Comments and blank lines only.
+                prop_assert!(!base.iter().any(|&i| i < 3));
+                return Ok(());
+            };
+            let mut at = at % (old.len() + 1);
+            while !old.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + len).min(old.len());
+            while !old.is_char_boundary(end) {
+                end += 1;
+            }
+            let new = format!("{}{}{}", &old[..at], text_of(&insert), &old[end..]);
+            let starts: Vec<usize> = old_ranges.iter().map(|r| r.start).collect();
+            let got = resplit_items(&old, &starts, &new).map(|r| {
+                let delta = new.len() as isize - old.len() as isize;
+                let mut v: Vec<_> = old_ranges[..r.before].to_vec();
+                v.extend(r.between);
+                v.extend(old_ranges[r.after..].iter().map(|x| {
+                    (x.start as isize + delta) as usize..(x.end as isize + delta) as usize
+                }));
+                v
+            });
+            let want = split_items(&new);
+            prop_assert_eq!(&got, &want, "{:?} -> {:?}", old, new);
+            // Kept items keep their text.
+            if let (Some(r), Some(_)) = (resplit_items(&old, &starts, &new), &want) {
+                for x in &old_ranges[..r.before] {
+                    prop_assert_eq!(&old[x.clone()], &new[x.clone()]);
+                }
+                let delta = new.len() as isize - old.len() as isize;
+                for x in &old_ranges[r.after..] {
+                    let y = (x.start as isize + delta) as usize..(x.end as isize + delta) as usize;
+                    prop_assert_eq!(&old[x.clone()], &new[y]);
+                }
+            }
+        }
+    }
 
     #[test]
     fn line_feeds_are_every_line_feed() {

@@ -6,7 +6,7 @@ use crate::cat::{self, Scope};
 use crate::collect::{ExceptionEntry, RuleEntry};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::model::{ExValue, Text};
-use crate::source::Composite;
+use crate::source::{Composite, Part};
 use falconer_syntax::ast::{Modifier, OpKind};
 
 /// Whether `c` is `<strop> <modifier>` (e.g. `startswith oneof`).
@@ -44,20 +44,34 @@ fn push_entry(c: &mut Composite, file: u32, t: &Text) {
 /// Flattens a value to its scalar leaves (nested sequences count as one
 /// level, as Falco joins them).
 fn leaves(v: &ExValue) -> Vec<&Text> {
+    let mut out = Vec::new();
+    leaves_into(v, &mut out);
+    out
+}
+
+fn leaves_into<'a>(v: &'a ExValue, out: &mut Vec<&'a Text>) {
     match v {
-        ExValue::Scalar(t) => vec![t],
-        ExValue::Seq(items, _) => items.iter().flat_map(leaves).collect(),
+        ExValue::Scalar(t) => out.push(t),
+        ExValue::Seq(items, _) => items.iter().for_each(|i| leaves_into(i, out)),
     }
 }
 
-fn push_list(c: &mut Composite, file: u32, items: &[&Text], at: Loc) {
+fn push_list(c: &mut Composite, file: u32, v: &ExValue, at: Loc) {
     c.push_glue("(", at);
-    for (i, t) in items.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    let mut push = |t: &Text| {
+        if !std::mem::take(&mut first) {
             c.push_glue(", ", at);
         }
         push_entry(c, file, t);
+    };
+    fn each<'a>(v: &'a ExValue, f: &mut dyn FnMut(&'a Text)) {
+        match v {
+            ExValue::Scalar(t) => f(t),
+            ExValue::Seq(items, _) => items.iter().for_each(|i| each(i, f)),
+        }
     }
+    each(v, &mut push);
     c.push_glue(")", at);
 }
 
@@ -113,8 +127,8 @@ fn fold_one(
         }
     };
     // Comps.
-    let comps: Vec<(String, Option<&Text>)> = match (fields, &ex.comps) {
-        (ExValue::Scalar(_), None) => vec![("in".into(), None)],
+    let comps: Vec<&str> = match (fields, &ex.comps) {
+        (ExValue::Scalar(_), None) => vec!["in"],
         (ExValue::Scalar(_), Some(ExValue::Seq(_, s))) => {
             return err(Diagnostic::new(
                 "invalid-exception",
@@ -123,17 +137,17 @@ fn fold_one(
             ))
         }
         (ExValue::Scalar(_), Some(ExValue::Scalar(c))) => {
-            let t = c.value.trim().to_string();
-            if !is_list_comp(&t) {
+            let t = c.value.trim();
+            if !is_list_comp(t) {
                 return err(Diagnostic::new(
                     "invalid-exception",
                     loc(c.span),
                     "When fields is a single value, comps must be one of (in, pmatch, intersects) or a modifier operator (e.g. startswith oneof)",
                 ));
             }
-            vec![(t, Some(c))]
+            vec![t]
         }
-        (ExValue::Seq(..), None) => field_list.iter().map(|_| ("=".to_string(), None)).collect(),
+        (ExValue::Seq(..), None) => vec!["="; field_list.len()],
         (ExValue::Seq(..), Some(c)) => {
             let cl: Vec<&Text> = leaves(c);
             if !matches!(c, ExValue::Seq(..)) || cl.len() != field_list.len() {
@@ -143,17 +157,17 @@ fn fold_one(
                     "Fields and comps lists must have equal length",
                 ));
             }
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(cl.len());
             for t in cl {
-                let v = t.value.trim().to_string();
-                if OpKind::from_text(&v).is_none() && !is_modifier_pair(&v) {
+                let v = t.value.trim();
+                if OpKind::from_text(v).is_none() && !is_modifier_pair(v) {
                     return err(Diagnostic::new(
                         "invalid-exception",
                         loc(t.span),
                         format!("'{v}' is not a supported comparison operator"),
                     ));
                 }
-                out.push((v, Some(t)));
+                out.push(v);
             }
             out
         }
@@ -170,64 +184,76 @@ fn fold_one(
             }
         }
     }
-    let values: Vec<(&ExValue, u32)> = ex
+    let values = ex
         .values
         .iter()
         .flatten()
         .map(|v| (v, file))
-        .chain(e.more_values.iter().map(|(v, r)| (v, r.file)))
-        .collect();
-    if values.is_empty() {
+        .chain(e.more_values.iter().map(|(v, r)| (v, r.file)));
+    if ex.values.as_ref().is_none_or(|v| v.is_empty()) && e.more_values.is_empty() {
         return true;
     }
     let at = loc(ex.name.span);
-    let mut clause = Composite::default();
+    // The clause is written in place, after ` and not `; an error found
+    // on the way takes it back.
+    let (text_len, parts_len) = (cond.text.len(), cond.parts.len());
+    let mut err = |cond: &mut Composite, d: Diagnostic| {
+        cond.text.truncate(text_len);
+        cond.parts.truncate(parts_len);
+        diags.push(d);
+        false
+    };
+    cond.push_glue(" and not ", at);
+    let clause = cond;
     match fields {
         ExValue::Scalar(f) => {
-            let mut items = Vec::new();
-            for (v, vf) in &values {
-                match v {
-                    ExValue::Scalar(t) => items.push((t, *vf)),
-                    ExValue::Seq(_, s) => {
-                        return err(Diagnostic::new(
-                            "invalid-exception",
-                            Loc {
-                                file: *vf,
-                                span: *s,
-                            },
-                            "Expected values array to contain a list of strings",
-                        ))
-                    }
-                }
+            if let Some((v, vf)) = values.clone().find(|(v, _)| matches!(v, ExValue::Seq(..))) {
+                return err(
+                    clause,
+                    Diagnostic::new(
+                        "invalid-exception",
+                        Loc {
+                            file: vf,
+                            span: v.span(),
+                        },
+                        "Expected values array to contain a list of strings",
+                    ),
+                );
             }
             clause.push_glue("(", at);
             clause.push_text(file, f);
-            clause.push_glue(&format!(" {} ", comps[0].0), at);
+            clause.push_glue_join(&[" ", comps[0], " "], at);
             clause.push_glue("(", at);
-            for (i, (t, vf)) in items.iter().enumerate() {
+            for (i, (v, vf)) in values.enumerate() {
+                let ExValue::Scalar(t) = v else {
+                    unreachable!("sequences rejected above")
+                };
                 if i > 0 {
                     clause.push_glue(", ", at);
                 }
-                push_entry(&mut clause, *vf, t);
+                push_entry(clause, vf, t);
             }
             clause.push_glue("))", at);
         }
         ExValue::Seq(..) => {
             clause.push_glue("(", at);
-            for (vi, (v, vf)) in values.iter().enumerate() {
-                let entries: Vec<&ExValue> = match v {
-                    ExValue::Seq(items, _) => items.iter().collect(),
-                    ExValue::Scalar(_) => vec![*v],
+            for (vi, (v, vf)) in values.enumerate() {
+                let entries: &[ExValue] = match v {
+                    ExValue::Seq(items, _) => items,
+                    ExValue::Scalar(_) => std::slice::from_ref(v),
                 };
                 if !matches!(v, ExValue::Seq(..)) || entries.len() != field_list.len() {
-                    return err(Diagnostic::new(
-                        "invalid-exception",
-                        Loc {
-                            file: *vf,
-                            span: v.span(),
-                        },
-                        "Fields and values lists must have equal length",
-                    ));
+                    return err(
+                        clause,
+                        Diagnostic::new(
+                            "invalid-exception",
+                            Loc {
+                                file: vf,
+                                span: v.span(),
+                            },
+                            "Fields and values lists must have equal length",
+                        ),
+                    );
                 }
                 if vi > 0 {
                     clause.push_glue(" or ", at);
@@ -238,20 +264,20 @@ fn fold_one(
                         clause.push_glue(" and ", at);
                     }
                     clause.push_text(file, field_list[i]);
-                    clause.push_glue(&format!(" {} ", comps[i].0), at);
+                    clause.push_glue_join(&[" ", comps[i], " "], at);
                     let vat = Loc {
-                        file: *vf,
+                        file: vf,
                         span: entry.span(),
                     };
                     match entry {
-                        ExValue::Seq(..) => push_list(&mut clause, *vf, &leaves(entry), vat),
+                        ExValue::Seq(..) => push_list(clause, vf, entry, vat),
                         ExValue::Scalar(t) => {
-                            if is_list_comp(&comps[i].0) && !t.value.starts_with('(') {
+                            if is_list_comp(comps[i]) && !t.value.starts_with('(') {
                                 clause.push_glue("(", vat);
-                                push_entry(&mut clause, *vf, t);
+                                push_entry(clause, vf, t);
                                 clause.push_glue(")", vat);
                             } else {
-                                push_entry(&mut clause, *vf, t);
+                                push_entry(clause, vf, t);
                             }
                         }
                     }
@@ -261,17 +287,15 @@ fn fold_one(
             clause.push_glue(")", at);
         }
     }
-    cond.push_glue(" and not ", at);
-    append(cond, clause);
     true
 }
 
-/// Appends `other` to `c`, shifting its parts.
-pub fn append(c: &mut Composite, other: Composite) {
+/// Appends a copy of `other` to `c`, shifting its parts.
+pub fn append(c: &mut Composite, other: &Composite) {
     let base = c.text.len() as u32;
     c.text.push_str(&other.text);
-    for mut p in other.parts {
-        p.start += base;
-        c.parts.push(p);
-    }
+    c.parts.extend(other.parts.iter().map(|p| Part {
+        start: p.start + base,
+        ..p.clone()
+    }));
 }

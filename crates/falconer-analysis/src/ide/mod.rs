@@ -162,11 +162,11 @@ impl AnalysisHost {
             match existing.remove(&path) {
                 Some(f) => {
                     if **f.text(db) != *text {
-                        f.set_text(db).to(Arc::from(text));
+                        db::set_file_text(db, f, Arc::from(text));
                     }
                     f
                 }
-                None => SourceFile::new(db, path, Arc::from(text)),
+                None => db::new_file(db, path, Arc::from(text)),
             }
         };
         let files: Vec<SourceFile> = files.into_iter().map(|f| make(&mut self.db, f)).collect();
@@ -184,7 +184,7 @@ impl AnalysisHost {
     pub fn set_text(&mut self, id: FileId, text: &str) {
         if let Some(f) = source_file(&self.db, self.ws, id) {
             if **f.text(&self.db) != *text {
-                f.set_text(&mut self.db).to(Arc::from(text));
+                db::set_file_text(&mut self.db, f, Arc::from(text));
             }
         }
     }

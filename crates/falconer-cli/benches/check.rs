@@ -12,6 +12,11 @@ use falconer_analysis::AnalysisHost;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The allocator of the `falconer` binary, so that the in-process figures
+/// are those of `falconer check` and `falconer lsp`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]

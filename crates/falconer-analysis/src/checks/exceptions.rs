@@ -225,9 +225,8 @@ fn fold_one(
             clause.push_glue_join(&[" ", comps[0], " "], at);
             clause.push_glue("(", at);
             for (i, (v, vf)) in values.enumerate() {
-                let ExValue::Scalar(t) = v else {
-                    unreachable!("sequences rejected above")
-                };
+                // Sequences were rejected above.
+                let ExValue::Scalar(t) = v else { continue };
                 if i > 0 {
                     clause.push_glue(", ", at);
                 }

@@ -194,6 +194,10 @@ fn fold_one(
         return true;
     }
     let at = loc(ex.name.span);
+    let bad_value = |file, v: &ExValue, message: &'static str| {
+        let span = v.span();
+        Diagnostic::new("invalid-exception", Loc { file, span }, message)
+    };
     // The clause is written in place, after ` and not `; an error found
     // on the way takes it back.
     let (text_len, parts_len) = (cond.text.len(), cond.parts.len());
@@ -210,14 +214,7 @@ fn fold_one(
             if let Some((v, vf)) = values.clone().find(|(v, _)| matches!(v, ExValue::Seq(..))) {
                 return err(
                     clause,
-                    Diagnostic::new(
-                        "invalid-exception",
-                        Loc {
-                            file: vf,
-                            span: v.span(),
-                        },
-                        "Expected values array to contain a list of strings",
-                    ),
+                    bad_value(vf, v, "Expected values array to contain a list of strings"),
                 );
             }
             clause.push_glue("(", at);
@@ -244,14 +241,7 @@ fn fold_one(
                 if !matches!(v, ExValue::Seq(..)) || entries.len() != field_list.len() {
                     return err(
                         clause,
-                        Diagnostic::new(
-                            "invalid-exception",
-                            Loc {
-                                file: vf,
-                                span: v.span(),
-                            },
-                            "Fields and values lists must have equal length",
-                        ),
+                        bad_value(vf, v, "Fields and values lists must have equal length"),
                     );
                 }
                 if vi > 0 {

@@ -48,15 +48,18 @@ struct EnvKey {
 struct TextEntry {
     generation: u32,
     prepared: Option<Arc<Prepared>>,
-    /// Type checks in contexts other than [`compile::SYSCALL_CONTEXT`]:
-    /// (generation, source, skip-if-unknown-filter, result).
-    typed: Vec<(u32, Box<str>, bool, Arc<Checked>)>,
-    /// Output checks: (generation, source, skip, result).
-    output: Vec<(u32, Box<str>, bool, Arc<Checked>)>,
+    /// Type checks in contexts other than [`compile::SYSCALL_CONTEXT`].
+    typed: InContext,
+    /// Output checks.
+    output: InContext,
     /// Event types of a rule with the macros it reaches:
     /// (generation, [(macro name, macro text)], result).
     evttypes: Vec<(u32, MacroTexts, Arc<EvtSet>)>,
 }
+
+/// Results per context: (generation, source, skip-if-unknown-filter,
+/// result).
+type InContext = Vec<(u32, Box<str>, bool, Arc<Checked>)>;
 
 /// The (name, text) of each macro a rule reaches.
 type MacroTexts = Vec<(Box<str>, Box<str>)>;
@@ -166,37 +169,46 @@ impl Session<'_> {
         if (source, skip) == compile::SYSCALL_CONTEXT {
             return prep.syscall.clone();
         }
-        let generation = self.state.generation;
-        if let Some(t) = self
-            .get(text)
-            .and_then(|e| e.typed.iter_mut().find(|t| &*t.1 == source && t.2 == skip))
-        {
-            t.0 = generation;
-            return t.3.clone();
-        }
-        let scope = self.scope(source);
-        let c = Arc::new(compile::typecheck(prep.parsed.expr.as_ref(), &scope, skip));
-        self.entry(text)
-            .typed
-            .push((generation, source.into(), skip, c.clone()));
-        c
+        self.in_context(
+            text,
+            |e| &mut e.typed,
+            source,
+            skip,
+            |scope| compile::typecheck(prep.parsed.expr.as_ref(), scope, skip),
+        )
     }
 
     /// [`compile::output_check`] of an output text.
     pub fn output(&mut self, text: &str, source: &str, skip: bool) -> Arc<Checked> {
+        self.in_context(
+            text,
+            |e| &mut e.output,
+            source,
+            skip,
+            |scope| compile::output_check(text, scope, skip),
+        )
+    }
+
+    /// The result kept in `list` of `text`'s entry for the (source, skip)
+    /// context, computed (in the source's scope) when missing.
+    fn in_context(
+        &mut self,
+        text: &str,
+        list: fn(&mut TextEntry) -> &mut InContext,
+        source: &str,
+        skip: bool,
+        compute: impl FnOnce(&Scope) -> Checked,
+    ) -> Arc<Checked> {
         let generation = self.state.generation;
         if let Some(t) = self
             .get(text)
-            .and_then(|e| e.output.iter_mut().find(|t| &*t.1 == source && t.2 == skip))
+            .and_then(|e| list(e).iter_mut().find(|t| &*t.1 == source && t.2 == skip))
         {
             t.0 = generation;
             return t.3.clone();
         }
-        let scope = self.scope(source);
-        let c = Arc::new(compile::output_check(text, &scope, skip));
-        self.entry(text)
-            .output
-            .push((generation, source.into(), skip, c.clone()));
+        let c = Arc::new(compute(&self.scope(source)));
+        list(self.entry(text)).push((generation, source.into(), skip, c.clone()));
         c
     }
 

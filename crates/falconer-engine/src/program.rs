@@ -775,18 +775,29 @@ impl Frame {
         node: NodeId,
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
-        let i = node as usize;
-        let memo = self.node_memo[i];
-        if memo >> 1 == self.epoch {
-            return memo & 1 != 0;
+        if let Some(v) = self.memoized(node) {
+            return v;
         }
-        let v = match &p.nodes[i] {
+        let v = match &p.nodes[node as usize] {
             NodeDef::And(c) => c.iter().all(|&n| self.eval(p, n, fill)),
             NodeDef::Or(c) => c.iter().any(|&n| self.eval(p, n, fill)),
             NodeDef::Not(c) => !self.eval(p, *c, fill),
             NodeDef::Check(c) => self.check(p, c, fill),
         };
-        self.node_memo[i] = self.epoch << 1 | v as u32;
+        self.remember(node, v)
+    }
+
+    /// The node's value for the current event, if already evaluated.
+    #[inline(always)]
+    fn memoized(&self, node: NodeId) -> Option<bool> {
+        let memo = self.node_memo[node as usize];
+        (memo >> 1 == self.epoch).then_some(memo & 1 != 0)
+    }
+
+    /// Records the node's value for the current event; returns it.
+    #[inline(always)]
+    fn remember(&mut self, node: NodeId, v: bool) -> bool {
+        self.node_memo[node as usize] = self.epoch << 1 | v as u32;
         v
     }
 
@@ -818,12 +829,10 @@ impl Frame {
         node: NodeId,
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
-        let i = node as usize;
-        let memo = self.node_memo[i];
-        if memo >> 1 == self.epoch {
-            return memo & 1 != 0;
+        match self.memoized(node) {
+            Some(v) => v,
+            None => self.decide_now(p, node, fill),
         }
-        self.decide_now(p, node, fill)
     }
 
     /// [`Frame::decide`] for a node not yet evaluated for the event.
@@ -834,13 +843,14 @@ impl Frame {
         node: NodeId,
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
-        let i = node as usize;
-        let v = match &p.nodes[i] {
-            NodeDef::Check(c) => self.check(p, c, fill),
+        match &p.nodes[node as usize] {
+            NodeDef::Check(c) => {
+                let v = self.check(p, c, fill);
+                self.remember(node, v)
+            }
+            // `eval` records the value itself.
             _ => self.eval(p, node, fill),
-        };
-        self.node_memo[i] = self.epoch << 1 | v as u32;
-        v
+        }
     }
 
     fn check(

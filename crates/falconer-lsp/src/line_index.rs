@@ -47,14 +47,7 @@ impl<'a> LineMap<'a> {
     /// The byte offset of one position in `text` (as [`LineMap::offset`]),
     /// without building the text's index: for a single lookup.
     pub fn offset_in(text: &str, pos: Position, enc: Encoding) -> u32 {
-        LineIndex::offset_of(
-            text,
-            LineCol {
-                line: pos.line,
-                col: pos.character,
-            },
-            enc,
-        )
+        LineIndex::offset_of(text, line_col(pos), enc)
     }
 
     /// A map over an index already built (the analysis caches one per
@@ -79,14 +72,15 @@ impl<'a> LineMap<'a> {
     /// The byte offset of a position (clamped to the line's end, and to
     /// the text's end for lines past the last one).
     pub fn offset(&self, pos: Position) -> u32 {
-        self.index.offset(
-            self.text,
-            LineCol {
-                line: pos.line,
-                col: pos.character,
-            },
-            self.enc,
-        )
+        self.index.offset(self.text, line_col(pos), self.enc)
+    }
+}
+
+/// An LSP position as a line and column (same units).
+fn line_col(pos: Position) -> LineCol {
+    LineCol {
+        line: pos.line,
+        col: pos.character,
     }
 }
 

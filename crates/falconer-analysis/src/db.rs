@@ -59,7 +59,15 @@ pub struct SourceFile {
     /// ([`read_item`]); `None` when the text does not split.
     #[returns(ref)]
     pub items: Option<Arc<Vec<ItemRead>>>,
+    /// The line index of `text`, built when first asked for
+    /// ([`line_index`]); once built, each edit updates it from the last
+    /// one rather than scanning the whole text again.
+    #[returns(ref)]
+    pub lines: Lines,
 }
+
+/// A line index built on first use.
+pub type Lines = Arc<std::sync::OnceLock<Arc<falconer_text::LineIndex>>>;
 
 /// One top-level item of a file: its offset, and its items read from it
 /// alone (see [`read_item`]).
@@ -103,7 +111,7 @@ fn split_read(text: &str) -> Option<Arc<Vec<ItemRead>>> {
 /// A new rules file input, split into items, each read.
 pub fn new_file(db: &RootDb, path: String, text: Arc<str>) -> SourceFile {
     let items = split_read(&text);
-    SourceFile::new(db, path, text, items)
+    SourceFile::new(db, path, text, items, Lines::default())
 }
 
 /// Replaces the text of `file`. Items are read when the text is set, and
@@ -136,8 +144,15 @@ pub fn set_file_text(db: &mut RootDb, file: SourceFile, text: Arc<str>) {
             })
         }
     };
+    // A line index already in use follows the edit (the language server
+    // converts positions after every change); otherwise it waits.
+    let lines = Lines::default();
+    if let Some(old) = file.lines(db).get() {
+        let _ = lines.set(Arc::new(old.edited(&old_text, &text)));
+    }
     file.set_text(db).to(text);
     file.set_items(db).to(items);
+    file.set_lines(db).to(lines);
 }
 
 /// The files in load order, the workspace files outside it, the config.
@@ -163,10 +178,11 @@ pub fn parse_yaml(db: &dyn salsa::Database, file: SourceFile) -> Arc<YamlFile> {
 }
 
 /// A file's line index (for the language server's position conversion):
-/// built once per text, not per request.
-#[salsa::tracked(returns(ref))]
-pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> Arc<falconer_text::LineIndex> {
-    Arc::new(falconer_text::LineIndex::new(file.text(db)))
+/// built once per text, not per request, and after an edit updated from
+/// the previous text's ([`set_file_text`]).
+pub fn line_index(db: &dyn salsa::Database, file: SourceFile) -> &Arc<falconer_text::LineIndex> {
+    file.lines(db)
+        .get_or_init(|| Arc::new(falconer_text::LineIndex::new(file.text(db))))
 }
 
 fn shift_diag(d: &mut Diagnostic, delta: u32) {

@@ -19,6 +19,11 @@
 //! when other work shares the machine.
 //!
 //! Figures are printed, never asserted.
+//!
+//! For instruction counts (`valgrind --tool=callgrind`, threads
+//! included): `FALCONER_LSP_BENCH_EDITS=N` sets the number of timed edits
+//! (200) and `FALCONER_LSP_BENCH_EDITS_ONLY=1` stops after them, so two
+//! runs with different N give the whole process's cost of one edit.
 
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout};
@@ -239,13 +244,23 @@ async fn bench() {
         version += 1;
         timed_edit(&mut c, change(version), version).await;
     }
+    let edits: u32 = std::env::var("FALCONER_LSP_BENCH_EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+        .max(1);
     let mut lat = Vec::new();
     let cpu0 = cpu_now();
-    for _ in 0..200 {
+    for _ in 0..edits {
         version += 1;
         lat.push(timed_edit(&mut c, change(version), version).await);
     }
-    let edit_cpu = (cpu_now() - cpu0) / 200;
+    let edit_cpu = (cpu_now() - cpu0) / edits.max(1);
+    if std::env::var_os("FALCONER_LSP_BENCH_EDITS_ONLY").is_some() {
+        println!("{edits} edits, CPU {} per edit", ms(edit_cpu));
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // Leave the file clean.
     if version % 2 == 0 {
         version += 1;
@@ -328,7 +343,7 @@ async fn bench() {
         ms(first)
     );
     println!(
-        "edit -> diagnostics, 200 edits of one item: median {}, p95 {}, CPU {} per edit   (goal: median <= 1 ms)",
+        "edit -> diagnostics, {edits} edits of one item: median {}, p95 {}, CPU {} per edit   (goal: median <= 1 ms)",
         ms(em),
         ms(ep),
         ms(edit_cpu)

@@ -460,6 +460,11 @@ impl World {
             Some(d) => d.text != text,
             None => self.disk_text(&path).as_deref() != Some(text.as_str()),
         };
+        self.put_document(path, uri, version, text, changed);
+    }
+
+    /// [`World::set_document`] once it is known whether the text changed.
+    fn put_document(&mut self, path: PathBuf, uri: Uri, version: i32, text: String, changed: bool) {
         if changed {
             self.text_changed(&path, Some(&text));
         }
@@ -510,22 +515,36 @@ impl World {
         changes: Vec<TextDocumentContentChangeEvent>,
     ) {
         let Some(path) = uri_path(&uri) else { return };
-        // A document that was not opened can still be given whole.
-        let mut text = self.open.get(&path).map(|d| d.text.clone());
+        // An open document's text is edited in place (not copied at every
+        // keystroke); one that was not opened can still be given whole.
+        let open = self
+            .open
+            .get_mut(&path)
+            .map(|d| std::mem::take(&mut d.text));
+        let was_open = open.is_some();
+        let mut text = open;
+        let mut changed = false;
         for c in changes {
             match (c.range, &mut text) {
-                (None, _) => text = Some(c.text),
+                (None, Some(text)) => {
+                    changed |= *text != c.text;
+                    *text = c.text;
+                }
+                (None, None) => text = Some(c.text),
                 (Some(r), Some(text)) => {
                     let offset = |p| LineMap::offset_in(text, p, self.encoding) as usize;
                     let (a, b) = (offset(r.start), offset(r.end));
                     let (a, b) = (a.min(b), a.max(b));
+                    changed |= text[a..b] != c.text;
                     text.replace_range(a..b, &c.text);
                 }
                 (Some(_), None) => {}
             }
         }
-        if let Some(text) = text {
-            self.set_document(uri, version, text);
+        match text {
+            Some(text) if was_open => self.put_document(path, uri, version, text, changed),
+            Some(text) => self.set_document(uri, version, text),
+            None => {}
         }
     }
 

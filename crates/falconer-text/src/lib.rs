@@ -108,6 +108,53 @@ impl LineIndex {
         }
     }
 
+    /// The index of `new`, given this index of `old`: line starts before
+    /// the first changed byte are kept, those after the last changed byte
+    /// are moved, and only the changed lines are scanned (an edit costs a
+    /// comparison of the texts and a copy of the starts, not a scan).
+    pub fn edited(&self, old: &str, new: &str) -> LineIndex {
+        let (o, n) = (old.as_bytes(), new.as_bytes());
+        if self.len as usize != o.len() {
+            return LineIndex::new(new);
+        }
+        let (prefix, suffix) = common_affixes(o, n);
+        let (old_end, new_end) = (o.len() - suffix, n.len() - suffix);
+        // A line start at `x` depends on the bytes at `x - 1` and `x` only
+        // (`\r` ends a line unless `\n` follows), so starts below `prefix`
+        // and above `end + 1` are as they were.
+        let kept = self
+            .starts
+            .partition_point(|&s| (s as usize) < prefix.max(1));
+        let moved = self
+            .starts
+            .partition_point(|&s| (s as usize) <= old_end + 1);
+        let lo = prefix.saturating_sub(1);
+        let hi = (new_end + 2).min(n.len());
+        let mut starts = Vec::with_capacity(kept + (self.starts.len() - moved) + 8);
+        starts.extend_from_slice(&self.starts[..kept]);
+        starts.extend(
+            line_breaks(&n[lo..hi])
+                .map(|s| s + lo as u32)
+                .filter(|&s| s as usize >= prefix.max(1) && s as usize <= new_end + 1),
+        );
+        let delta = n.len() as i64 - o.len() as i64;
+        starts.extend(
+            self.starts[moved..]
+                .iter()
+                .map(|&s| (s as i64 + delta) as u32),
+        );
+        let ascii = if self.ascii {
+            n[prefix..new_end].is_ascii()
+        } else {
+            new.is_ascii()
+        };
+        LineIndex {
+            starts,
+            len: n.len() as u32,
+            ascii,
+        }
+    }
+
     /// [`LineIndex::offset`] without an index: scans `text` up to the
     /// line once (for a single position, where building the whole index
     /// would cost more than the scan).
@@ -187,6 +234,50 @@ impl LineIndex {
         }
         end as u32
     }
+}
+
+/// Blocks compared at once by [`common_affixes`] (a vectorised
+/// comparison each), before the bytes of the first block that differs.
+const BLOCK: usize = 128;
+
+/// The lengths of the common prefix and suffix of `a` and `b`, which do
+/// not overlap (together at most the shorter length): what an edit left
+/// unchanged at either end.
+pub fn common_affixes(a: &[u8], b: &[u8]) -> (usize, usize) {
+    let prefix = common_prefix(a, b);
+    let room = (a.len() - prefix).min(b.len() - prefix);
+    let suffix = common_suffix(&a[a.len() - room..], &b[b.len() - room..]);
+    (prefix, suffix)
+}
+
+/// The length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The length of the common suffix of `a` and `b`.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut n = 0;
+    while n + BLOCK <= len && a[len - n - BLOCK..len - n] == b[len - n - BLOCK..len - n] {
+        n += BLOCK;
+    }
+    n + a[..len - n]
+        .iter()
+        .rev()
+        .zip(b[..len - n].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The start of every line after the first: the offset after each `\n`,
@@ -493,6 +584,26 @@ mod tests {
                 // Offsets inside a CRLF pair map to the line end.
                 prop_assert!(back == off || text.as_bytes().get(off as usize) == Some(&b'\n'));
             }
+        }
+    }
+
+    proptest! {
+        /// An index updated for an edit equals the index built from the
+        /// edited text, whatever the edit (line breaks of every kind,
+        /// non-ASCII text, edits at either end).
+        #[test]
+        fn edited_index_equals_a_fresh_one(
+            old in "[ab\r\né]{0,40}",
+            at in 0usize..41,
+            cut in 0usize..8,
+            insert in "[ab\r\né]{0,6}",
+        ) {
+            let a = floor_char_boundary(&old, at);
+            let b = floor_char_boundary(&old, a + cut);
+            let mut new = old.clone();
+            new.replace_range(a..b, &insert);
+            let edited = LineIndex::new(&old).edited(&old, &new);
+            prop_assert_eq!(edited, LineIndex::new(&new));
         }
     }
 }

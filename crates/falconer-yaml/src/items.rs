@@ -118,9 +118,7 @@ pub fn resplit_items(old: &str, old_starts: &[usize], new: &str) -> Option<Respl
     if old_starts.first() != Some(&0) || memchr::memchr(b'\r', n).is_some() {
         return full();
     }
-    let prefix = common_prefix(o, n);
-    let room = (o.len() - prefix).min(n.len() - prefix);
-    let suffix = common_suffix(&o[o.len() - room..], &n[n.len() - room..]);
+    let (prefix, suffix) = falconer_text::common_affixes(o, n);
     let old_end = o.len() - suffix;
     // The last item whose `-` and the byte after it lie before the change.
     let before = old_starts
@@ -146,41 +144,6 @@ pub fn resplit_items(old: &str, old_starts: &[usize], new: &str) -> Option<Respl
         // of the kept ones: the whole text decides.
         None => full(),
     }
-}
-
-/// Blocks compared at once by [`common_prefix`] and [`common_suffix`]
-/// (a vectorised comparison each), before the bytes of the first block
-/// that differs.
-const BLOCK: usize = 128;
-
-/// The length of the common prefix of `a` and `b`.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let mut at = 0;
-    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
-        at += BLOCK;
-    }
-    at + a[at..len]
-        .iter()
-        .zip(&b[at..len])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// The length of the common suffix of `a` and `b`.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
-    let mut n = 0;
-    while n + BLOCK <= len && a[len - n - BLOCK..len - n] == b[len - n - BLOCK..len - n] {
-        n += BLOCK;
-    }
-    n + a[..len - n]
-        .iter()
-        .rev()
-        .zip(b[..len - n].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
 }
 
 /// Positions of the line feeds of a text, in order (one vectorised scan

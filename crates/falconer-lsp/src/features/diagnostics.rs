@@ -195,10 +195,22 @@ pub async fn pause(rx: &mut watch::Receiver<u64>, quiet: Duration, max_wait: Dur
     }
 }
 
+/// A run's whole-workspace results (the collected items and the compiled
+/// rules), held by the publisher after it has published: the next edit
+/// replaces them in the database, and whoever holds the last reference
+/// frees them. Held for two runs, the publisher frees them once it has
+/// published, instead of the handler that applies the edit after next
+/// (where freeing them delayed the diagnostics of that edit).
+type Kept = (
+    Arc<falconer_analysis::collect::Collected>,
+    Arc<falconer_analysis::compile::Compiled>,
+);
+
 /// The publisher task: runs until the channel closes. `published` holds
 /// the non-empty sets last sent.
 pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::Receiver<u64>) {
     let mut published: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
+    let mut kept: std::collections::VecDeque<Kept> = std::collections::VecDeque::new();
     // Whether the last run was overtaken by a change.
     let mut in_burst = false;
     let current = |world: &Mutex<World>| crate::server::lock(world).generation;
@@ -211,9 +223,22 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
             let w = crate::server::lock(&world);
             (w.snapshot(), w.generation)
         };
-        let result = tokio::task::spawn_blocking(move || compute(&snap)).await;
+        let result = tokio::task::spawn_blocking(move || {
+            let files = compute(&snap);
+            let a = &snap.analysis;
+            (files, (a.collected().clone(), a.compiled().clone()))
+        })
+        .await;
         let files = match result {
-            Ok(f) => f,
+            Ok((f, results)) => {
+                kept.push_back(results);
+                // Runs overtaken by changes publish nothing: bound what
+                // they leave held.
+                if kept.len() > 3 {
+                    drop(kept.pop_front());
+                }
+                f
+            }
             Err(e) => {
                 if e.is_panic() {
                     let payload = e.into_panic();
@@ -271,6 +296,9 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
         for uri in gone {
             published.remove(&uri);
             client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+        while kept.len() > 2 {
+            drop(kept.pop_front());
         }
     }
 }

@@ -98,14 +98,35 @@ pub fn read_item(text: &str) -> Option<Arc<FileItems>> {
     Some(Arc::new(read_file(0, &yaml)))
 }
 
+/// Files with at least this many items are read on two threads.
+const PARALLEL_ITEMS: usize = 256;
+
 fn split_read(text: &str) -> Option<Arc<Vec<ItemRead>>> {
     let ranges = falconer_yaml::split_items(text)?;
-    Some(Arc::new(
-        ranges
-            .into_iter()
-            .map(|r| (r.start as u32, read_item(&text[r])))
-            .collect(),
-    ))
+    let read = |rs: &[std::ops::Range<usize>]| -> Vec<ItemRead> {
+        rs.iter()
+            .map(|r| (r.start as u32, read_item(&text[r.clone()])))
+            .collect()
+    };
+    if ranges.len() < PARALLEL_ITEMS {
+        return Some(Arc::new(read(&ranges)));
+    }
+    // Items are read on their own, so a large file's second half is read
+    // on another core meanwhile (the same reads, in the same order).
+    let (first, second) = ranges.split_at(ranges.len() / 2);
+    let items = std::thread::scope(|s| {
+        let other = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(s, || read(second));
+        let mut items = read(first);
+        match other.map(|h| h.join()) {
+            Ok(Ok(rest)) => items.extend(rest),
+            // No thread to be had (or it failed): read here.
+            _ => items.extend(read(second)),
+        }
+        items
+    });
+    Some(Arc::new(items))
 }
 
 /// A new rules file input, split into items, each read.
@@ -483,4 +504,24 @@ pub fn diagnostics(db: &dyn Db, ws: Workspace) -> Arc<Vec<Diagnostic>> {
     });
     out.dedup_by(|a, b| a.loc == b.loc && a.code == b.code && a.message == b.message);
     Arc::new(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file large enough to be read on two threads gives the same items,
+    /// in the same order, as reading each item in turn.
+    #[test]
+    fn a_large_file_read_on_two_threads_reads_as_one() {
+        let text = falconer_testgen::generate(4500);
+        let ranges = falconer_yaml::split_items(&text).expect("the generated file splits");
+        assert!(ranges.len() >= PARALLEL_ITEMS);
+        let one: Vec<ItemRead> = ranges
+            .into_iter()
+            .map(|r| (r.start as u32, read_item(&text[r])))
+            .collect();
+        let two = split_read(&text).expect("the generated file splits");
+        assert_eq!(*two, one);
+    }
 }

@@ -5,7 +5,7 @@
 //! alert lines formatted), printing CPU time per pass.
 //!
 //! Instructions per phase: run under `valgrind --tool=callgrind
-//! --toggle-collect='*replay6replay*'` and read the inclusive costs of
+//! --toggle-collect='*replay*replay*'` and read the inclusive costs of
 //! `next_event_ref`, `State::apply`, `Engine::process`, `Engine::alert`
 //! and `Alert::line` with `callgrind_annotate --inclusive=yes`.
 

@@ -64,31 +64,7 @@ fn capture(events: u64) -> PathBuf {
 }
 
 fn ruleset() -> AnalysisHost {
-    let bundled = falconer_testgen::BUNDLED.to_string();
-    let mut extra = String::new();
-    let mut n = 0;
-    while falconer_testgen::rule_count(&bundled) + falconer_testgen::rule_count(&extra) < 100 {
-        n += 1;
-        // Each copy's lists get an item of their own, so that the copies'
-        // conditions differ (only macros without lists stay shared, as in
-        // real rulesets); identical copies would be evaluated once.
-        let copy = falconer_testgen::copy(n);
-        let mut k = 0;
-        let mut out = String::new();
-        for line in copy.lines() {
-            // (Network lists stay as they are: an item must be a CIDR.)
-            if let Some(i) = line.find("items: [").filter(|_| !line.contains("0/")) {
-                k += 1;
-                out.push_str(&line[..i + 8]);
-                out.push_str(&format!("gen_{n}_{k}, "));
-                out.push_str(&line[i + 8..]);
-            } else {
-                out.push_str(line);
-            }
-            out.push('\n');
-        }
-        extra.push_str(&out);
-    }
+    let (bundled, extra) = falconer_testgen::distinct_copies(100);
     let mut h = AnalysisHost::new(Config::default());
     h.set_files(vec![
         ("falconer_rules.yaml".into(), bundled),

@@ -240,11 +240,14 @@ pub struct Engine {
     /// Per rule: its entry without specialisation (condition mode, for
     /// codes outside the event table).
     generic: Vec<u32>,
-    /// Per event code: the entry checks of its run list.
-    heads: Vec<Heads>,
+    /// Per event code: the positions of its run list each check value
+    /// rejects.
+    kills: Vec<Kills>,
     /// The positions of the current run list not known to be rejected
     /// (bits, 64 a word).
     alive: Vec<u64>,
+    /// The units evaluated by the last rule run ([`Frame::take_fresh`]).
+    fresh: Vec<u32>,
     /// The slots' names shared by the alerts (filled as alerts need them).
     slot_names: Vec<Arc<str>>,
 }
@@ -416,6 +419,7 @@ impl Engine {
                 program.set_field_multi(i, m);
             }
         }
+        program.group_sets();
         let frame = Frame::new(&program);
         Engine {
             program,
@@ -431,8 +435,9 @@ impl Engine {
             jumps: Vec::new(),
             runs: Vec::new(),
             generic: Vec::new(),
-            heads: Vec::new(),
+            kills: Vec::new(),
             alive: Vec::new(),
+            fresh: Vec::new(),
             slot_names: Vec::new(),
         }
     }
@@ -547,7 +552,11 @@ impl Engine {
             }
             runs.push(run);
         }
-        self.heads = runs.iter().map(|run| Heads::new(run, &jumps)).collect();
+        let necessary = necessary_literals(&jumps);
+        self.kills = runs
+            .iter()
+            .map(|run| Kills::new(run, &necessary, p))
+            .collect();
         self.jumps = jumps;
         self.runs = runs;
     }
@@ -668,8 +677,9 @@ impl Engine {
             jumps,
             runs,
             generic,
-            heads,
+            kills,
             alive,
+            fresh,
             ..
         } = self;
         let mut fill = |i: usize, out: &mut Vec<ParsedValue>| match &extractors[i] {
@@ -677,18 +687,17 @@ impl Engine {
             None => out.clear(),
         };
         let code = ev.code as usize;
-        let (Some(list), Some(heads)) = (runs.get(code), heads.get(code)) else {
+        let (Some(list), Some(kills)) = (runs.get(code), kills.get(code)) else {
             if *everything && frame.run(program, jumps, generic[0], &mut fill) {
                 matched.push(0);
             }
             return matched;
         };
-        // The rules in load order, as `Frame::run` from their entries;
-        // when an entry check rejects its rule, the later rules with the
-        // same entry check and the same outcome for its (memoized) value
-        // are skipped at once.
+        // The rules in load order, each run from its entry; after each,
+        // the later rules that the values of the checks it evaluated
+        // reject are skipped.
         alive.clear();
-        alive.resize(heads.words, !0);
+        alive.resize(kills.words, !0);
         let mut pos = 0;
         while pos < list.len() {
             let bits = alive[pos / 64] >> (pos % 64);
@@ -700,22 +709,10 @@ impl Engine {
             let Some(&(r, entry)) = list.get(pos) else {
                 break;
             };
-            let start = match heads.of[pos] {
-                NO_HEAD => entry,
-                h => {
-                    let j = &jumps[entry as usize];
-                    let v = frame.decide(program, j.check, &mut fill);
-                    let next = if v { j.on_true } else { j.on_false };
-                    if next == REJECT {
-                        let row = heads.kill_row(h, v);
-                        alive.iter_mut().zip(row).for_each(|(a, k)| *a &= !k);
-                        pos += 1;
-                        continue;
-                    }
-                    next
-                }
-            };
-            if frame.run(program, jumps, start, &mut fill) {
+            let accepted = frame.run(program, jumps, entry, &mut fill);
+            frame.take_fresh(fresh);
+            kills.apply(frame, fresh, alive);
+            if accepted {
                 matched.push(r);
                 if *matching == RuleMatching::First {
                     break;
@@ -752,9 +749,10 @@ impl Engine {
             Some(x) => x.extract(ctx, out),
             None => out.clear(),
         };
-        let mut output = String::new();
-        let mut fields: Vec<(Arc<str>, serde_json::Value)> = Vec::new();
-        let mut tmp = String::new();
+        let mut output = String::with_capacity(256);
+        let mut fields: Vec<(Arc<str>, serde_json::Value)> =
+            Vec::with_capacity(r.output.segments.len() + 1);
+        let mut tmp = String::with_capacity(64);
         for seg in &r.output.segments {
             match seg {
                 Segment::Text(t) => output.push_str(t),
@@ -846,53 +844,120 @@ impl Engine {
     }
 }
 
-/// An entry that is no check (a rule decided for the code).
-const NO_HEAD: u32 = u32::MAX;
-
-/// The entry checks of one code's run list: rules whose conditions start
-/// with the same check are rejected together when its value rejects them.
-#[derive(Clone, Debug, Default)]
-struct Heads {
-    /// Words of 64 positions.
-    words: usize,
-    /// Per position of the run list: its entry check's index in the rows
-    /// of `kill`, or [`NO_HEAD`].
-    of: Vec<u32>,
-    /// Per entry check and value (false, true): the positions whose entry
-    /// check goes to `REJECT` with that value (`words` words a row).
-    kill: Vec<u64>,
+/// Per jump of a jumps vector (see [`Program::emit`]): its *necessary
+/// literals*, the (check, value) pairs that every path from it to
+/// [`ACCEPT`] goes through, sorted (`None`: no path accepts). Paths that
+/// cannot happen (a check with both values) count too, so the sets may
+/// miss literals but never hold one that is not necessary.
+fn necessary_literals(jumps: &[Jump]) -> Vec<Option<Vec<(NodeId, bool)>>> {
+    let mut out: Vec<Option<Vec<(NodeId, bool)>>> = Vec::with_capacity(jumps.len());
+    for j in jumps {
+        // Targets come before the jump (emit appends them first); any
+        // other target is taken as having none.
+        let via = |target: u32, v: bool, out: &[Option<Vec<(NodeId, bool)>>]| {
+            let mut set = match target {
+                ACCEPT => Vec::new(),
+                REJECT => return None,
+                t => out.get(t as usize).cloned().unwrap_or(Some(Vec::new()))?,
+            };
+            if let Err(i) = set.binary_search(&(j.check, v)) {
+                set.insert(i, (j.check, v));
+            }
+            Some(set)
+        };
+        let lits = match (via(j.on_true, true, &out), via(j.on_false, false, &out)) {
+            (Some(a), Some(b)) => Some(
+                a.into_iter()
+                    .filter(|l| b.binary_search(l).is_ok())
+                    .collect(),
+            ),
+            (a, None) => a,
+            (None, b) => b,
+        };
+        out.push(lits);
+    }
+    out
 }
 
-impl Heads {
-    fn new(run: &[(u32, u32)], jumps: &[Jump]) -> Heads {
+/// No row.
+const NO_ROW: u32 = u32::MAX;
+
+/// The rules of one code's run list that check values reject: a rule
+/// whose necessary literal ([`necessary_literals`]) is contradicted by a
+/// check's value for the event cannot match, and is skipped when that
+/// value is known (after the rule run that evaluated the check). The
+/// other rules run as before, in load order, so the matches are the same.
+#[derive(Clone, Debug, Default)]
+struct Kills {
+    /// Words of 64 positions.
+    words: usize,
+    /// Per unit ([`Program::unit_of`]): its range in `entries`.
+    units: rustc_hash::FxHashMap<u32, (u32, u32)>,
+    /// (check node, row of the positions it rejects when false, row
+    /// when true); [`NO_ROW`] for none.
+    entries: Vec<(NodeId, u32, u32)>,
+    /// `words` words a row.
+    rows: Vec<u64>,
+}
+
+impl Kills {
+    fn new(run: &[(u32, u32)], necessary: &[Option<Vec<(NodeId, bool)>>], p: &Program) -> Kills {
         let words = run.len().div_ceil(64);
-        let mut index: rustc_hash::FxHashMap<NodeId, u32> = Default::default();
-        let mut of = Vec::with_capacity(run.len());
-        let mut kill: Vec<u64> = Vec::new();
+        // Per check: the positions it rejects when false, when true.
+        let mut by_check: std::collections::BTreeMap<(u32, NodeId), [Vec<u64>; 2]> =
+            Default::default();
         for (pos, &(_, entry)) in run.iter().enumerate() {
-            let Some(j) = jumps.get(entry as usize) else {
-                of.push(NO_HEAD);
+            let Some(Some(lits)) = necessary.get(entry as usize) else {
                 continue;
             };
-            let n = index.len() as u32;
-            let h = *index.entry(j.check).or_insert(n);
-            if h == n {
-                kill.resize(kill.len() + 2 * words, 0);
+            for &(n, v) in lits {
+                let rows = by_check
+                    .entry((p.unit_of(n), n))
+                    .or_insert_with(|| [vec![0; words], vec![0; words]]);
+                // Necessary with value `v`: the other value rejects.
+                rows[!v as usize][pos / 64] |= 1 << (pos % 64);
             }
-            of.push(h);
-            for (v, next) in [(false, j.on_false), (true, j.on_true)] {
-                if next == REJECT {
-                    let row = (h as usize * 2 + v as usize) * words;
-                    kill[row + pos / 64] |= 1 << (pos % 64);
+        }
+        let mut k = Kills {
+            words,
+            ..Kills::default()
+        };
+        for ((unit, n), rows) in by_check {
+            let [f, t] = rows.map(|row| {
+                if row.iter().all(|w| *w == 0) {
+                    return NO_ROW;
+                }
+                k.rows.extend_from_slice(&row);
+                (k.rows.len() / words - 1) as u32
+            });
+            let at = k.entries.len() as u32;
+            k.entries.push((n, f, t));
+            k.units.entry(unit).or_insert((at, at)).1 = at + 1;
+        }
+        k
+    }
+
+    /// Clears in `alive` the positions that the values of the checks of
+    /// the units in `fresh` reject.
+    #[inline]
+    fn apply(&self, frame: &Frame, fresh: &[u32], alive: &mut [u64]) {
+        for u in fresh {
+            let Some(&(a, b)) = self.units.get(u) else {
+                continue;
+            };
+            for &(n, f, t) in &self.entries[a as usize..b as usize] {
+                let row = match frame.memoized(n) {
+                    Some(true) => t,
+                    Some(false) => f,
+                    None => continue,
+                };
+                if row != NO_ROW {
+                    let at = row as usize * self.words;
+                    let kill = &self.rows[at..at + self.words];
+                    alive.iter_mut().zip(kill).for_each(|(a, k)| *a &= !k);
                 }
             }
         }
-        Heads { words, of, kill }
-    }
-
-    fn kill_row(&self, head: u32, value: bool) -> &[u64] {
-        let row = (head as usize * 2 + value as usize) * self.words;
-        &self.kill[row..row + self.words]
     }
 }
 

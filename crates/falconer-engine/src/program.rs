@@ -32,7 +32,7 @@ use rustc_hash::FxHashMap;
 
 use crate::pmatch::PathSet;
 use crate::transform;
-use crate::value::{compare, cstr, eq_only, ValueSet};
+use crate::value::{compare, cstr, eq_only, ValueMap, ValueSet};
 
 pub type SlotId = u32;
 
@@ -162,9 +162,49 @@ pub struct Program {
     pub field_names: Vec<String>,
     /// Condition nodes (see [`NodeDef`]).
     pub nodes: Vec<NodeDef>,
+    /// Set checks answered together ([`Program::group_sets`]).
+    groups: Vec<SetGroup>,
+    /// Per node: its index in `groups`, or [`NO_GROUP`] (empty until
+    /// [`Program::group_sets`]).
+    group_of: Vec<u32>,
     by_name: FxHashMap<String, SlotId>,
     field_by_name: FxHashMap<String, usize>,
     node_by_key: FxHashMap<NodeKey, NodeId>,
+}
+
+/// Not in a [`SetGroup`].
+const NO_GROUP: u32 = u32::MAX;
+
+/// The flag of a group's unit ([`Program::unit_of`]).
+const GROUP_UNIT: u32 = 1 << 31;
+
+/// The checks `slot in (constants)` (or `intersects`) over one slot
+/// whose constants are all hashed, answered together: one lookup of the
+/// slot's value gives the result of every member, so rules whose lists
+/// differ (copies, per-rule exceptions) hash a value once per event
+/// instead of once per list. The results are those of [`Frame`]'s
+/// check of each member: a member holds a value iff its [`ValueSet`]
+/// does (same keys, [`ValueMap`]).
+#[derive(Debug)]
+pub struct SetGroup {
+    lhs: SlotId,
+    op: OpKind,
+    /// The member check nodes.
+    members: Vec<NodeId>,
+    /// Per constant of any member: its row in `rows`.
+    index: ValueMap<u32>,
+    /// `words` words a row: bit `k` set if member `k` holds the constant.
+    rows: Vec<u64>,
+    words: usize,
+}
+
+impl SetGroup {
+    /// The members holding `v` (`None`: none does).
+    #[inline]
+    fn row(&self, v: &ParsedValue) -> Option<&[u64]> {
+        let r = *self.index.get(v)? as usize * self.words;
+        Some(&self.rows[r..r + self.words])
+    }
 }
 
 /// A compile error: libsinsp-style message.
@@ -183,6 +223,84 @@ impl Program {
                 s.multi = multi;
             }
         }
+    }
+
+    /// Groups the set checks over the same slot ([`SetGroup`]), once every
+    /// condition is compiled; checks compiled later are not grouped.
+    pub fn group_sets(&mut self) {
+        let mut by_key: FxHashMap<(SlotId, OpKind), usize> = FxHashMap::default();
+        let mut members: Vec<Vec<NodeId>> = Vec::new();
+        for (n, def) in self.nodes.iter().enumerate() {
+            let NodeDef::Check(c) = def else { continue };
+            let hashed = match &c.rhs {
+                RhsKind::Consts(k) => k.set.as_ref().is_some_and(|s| s.is_hashed()),
+                _ => false,
+            };
+            if !hashed || c.modifier.is_some() || !matches!(c.op, OpKind::In | OpKind::Intersects) {
+                continue;
+            }
+            let g = *by_key.entry((c.lhs, c.op)).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[g].push(n as NodeId);
+        }
+        self.groups.clear();
+        self.group_of = vec![NO_GROUP; self.nodes.len()];
+        for m in members.into_iter().filter(|m| m.len() > 1) {
+            let words = m.len().div_ceil(64);
+            let mut index: ValueMap<u32> = ValueMap::default();
+            let mut rows: Vec<u64> = Vec::new();
+            let (mut lhs, mut op) = (0, OpKind::In);
+            for (k, &n) in m.iter().enumerate() {
+                self.group_of[n as usize] = self.groups.len() as u32;
+                let NodeDef::Check(c) = &self.nodes[n as usize] else {
+                    continue;
+                };
+                (lhs, op) = (c.lhs, c.op);
+                let RhsKind::Consts(consts) = &c.rhs else {
+                    continue;
+                };
+                for v in &consts.values {
+                    let next = (rows.len() / words) as u32;
+                    if let Some(&mut r) = index.entry(v, || next) {
+                        if r == next {
+                            rows.resize(rows.len() + words, 0);
+                        }
+                        rows[r as usize * words + k / 64] |= 1 << (k % 64);
+                    }
+                }
+            }
+            self.groups.push(SetGroup {
+                lhs,
+                op,
+                members: m,
+                index,
+                rows,
+                words,
+            });
+        }
+    }
+
+    /// The unit check node `node` is evaluated in: its set group
+    /// (`GROUP_UNIT | group`) or itself (see [`Frame::fresh`]).
+    pub fn unit_of(&self, node: NodeId) -> u32 {
+        match self.group_of.get(node as usize) {
+            Some(&g) if g != NO_GROUP => GROUP_UNIT | g,
+            _ => node,
+        }
+    }
+
+    /// Whether check node `node` is answered with its set group.
+    pub fn is_grouped(&self, node: NodeId) -> bool {
+        self.group_of(node).is_some()
+    }
+
+    /// The set group of check node `node`, if any.
+    #[inline]
+    fn group_of(&self, node: NodeId) -> Option<&SetGroup> {
+        let g = *self.group_of.get(node as usize)?;
+        self.groups.get(g as usize)
     }
 
     fn node(&mut self, key: NodeKey, def: impl FnOnce() -> NodeDef) -> NodeId {
@@ -629,6 +747,11 @@ pub struct Frame {
     /// Per-node result of the current event: `epoch << 1 | value`
     /// (valid when its epoch is the current one).
     node_memo: Vec<u32>,
+    /// Scratch member bits of a [`SetGroup`].
+    bits: Vec<u64>,
+    /// The units ([`Program::unit_of`]) evaluated for the current event
+    /// since [`Frame::take_fresh`].
+    fresh: Vec<u32>,
 }
 
 /// Epochs stay below this, so that `epoch << 1` fits a node memo.
@@ -641,6 +764,8 @@ impl Frame {
             stamp: vec![0; program.slots.len()],
             values: vec![Vec::new(); program.slots.len()],
             node_memo: vec![0; program.nodes.len()],
+            bits: Vec::new(),
+            fresh: Vec::new(),
         };
         for (i, s) in program.slots.iter().enumerate() {
             if let SlotKind::Const(v) = &s.kind {
@@ -654,6 +779,7 @@ impl Frame {
     /// Forgets the values of the previous event.
     #[inline]
     pub fn next_event(&mut self) {
+        self.fresh.clear();
         self.epoch += 1;
         if self.epoch >= EPOCH_LIMIT {
             // Wrapped: make every stamp stale (constants keep u32::MAX).
@@ -678,16 +804,29 @@ impl Frame {
         &self.values[id as usize]
     }
 
+    /// Computes the slot's values for the current event unless they are
+    /// already known (the check is inlined, the computation is not).
+    #[inline]
     fn ensure(
         &mut self,
         p: &Program,
         id: SlotId,
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) {
-        let i = id as usize;
-        if self.stamp[i] == self.epoch || self.stamp[i] == u32::MAX {
-            return;
+        let stamp = self.stamp[id as usize];
+        if stamp != self.epoch && stamp != u32::MAX {
+            self.compute(p, id, fill);
         }
+    }
+
+    /// [`Frame::ensure`] for a slot not known yet.
+    fn compute(
+        &mut self,
+        p: &Program,
+        id: SlotId,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) {
+        let i = id as usize;
         self.stamp[i] = self.epoch;
         let mut out = std::mem::take(&mut self.values[i]);
         out.clear();
@@ -782,14 +921,25 @@ impl Frame {
             NodeDef::And(c) => c.iter().all(|&n| self.eval(p, n, fill)),
             NodeDef::Or(c) => c.iter().any(|&n| self.eval(p, n, fill)),
             NodeDef::Not(c) => !self.eval(p, *c, fill),
-            NodeDef::Check(c) => self.check(p, c, fill),
+            NodeDef::Check(c) => return self.check_node(p, node, c, fill),
         };
         self.remember(node, v)
     }
 
+    /// The units evaluated since the last call (in this event), whose
+    /// check nodes now have their values ([`Frame::memoized`]); `out` is
+    /// cleared first.
+    #[inline]
+    pub fn take_fresh(&mut self, out: &mut Vec<u32>) {
+        out.clear();
+        if !self.fresh.is_empty() {
+            std::mem::swap(out, &mut self.fresh);
+        }
+    }
+
     /// The node's value for the current event, if already evaluated.
     #[inline(always)]
-    fn memoized(&self, node: NodeId) -> Option<bool> {
+    pub fn memoized(&self, node: NodeId) -> Option<bool> {
         let memo = self.node_memo[node as usize];
         (memo >> 1 == self.epoch).then_some(memo & 1 != 0)
     }
@@ -844,12 +994,85 @@ impl Frame {
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) -> bool {
         match &p.nodes[node as usize] {
-            NodeDef::Check(c) => {
+            NodeDef::Check(c) => self.check_node(p, node, c, fill),
+            // `eval` records the value itself.
+            _ => self.eval(p, node, fill),
+        }
+    }
+
+    /// Evaluates check node `node` (`c`) and records its value, with
+    /// those of the other members of its set group.
+    #[inline]
+    fn check_node(
+        &mut self,
+        p: &Program,
+        node: NodeId,
+        c: &Check,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) -> bool {
+        match p.group_of.get(node as usize) {
+            Some(&g) if g != NO_GROUP => {
+                self.fresh.push(GROUP_UNIT | g);
+                self.check_group(p, &p.groups[g as usize], fill);
+                self.memoized(node) == Some(true)
+            }
+            _ => {
+                self.fresh.push(node);
                 let v = self.check(p, c, fill);
                 self.remember(node, v)
             }
-            // `eval` records the value itself.
-            _ => self.eval(p, node, fill),
+        }
+    }
+
+    /// Records the value of every member of a set group, as
+    /// [`Frame::check`] gives it for each: no value is in no set; a list
+    /// is `in` the sets holding each of its values and `intersects` those
+    /// holding one; an ancestor or endpoint field is in the sets holding
+    /// one of its values; a single value is in the sets holding it.
+    fn check_group(
+        &mut self,
+        p: &Program,
+        g: &SetGroup,
+        fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
+    ) {
+        self.ensure(p, g.lhs, fill);
+        let Frame {
+            values,
+            node_memo,
+            bits,
+            epoch,
+            ..
+        } = self;
+        let vals = &values[g.lhs as usize];
+        let slot = &p.slots[g.lhs as usize];
+        bits.clear();
+        let every = slot.is_list && g.op == OpKind::In;
+        let any = slot.is_list || slot.multi != Multi::Single;
+        match vals.first() {
+            None => bits.resize(g.words, 0),
+            Some(v) if !any => match g.row(v) {
+                Some(row) => bits.extend_from_slice(row),
+                None => bits.resize(g.words, 0),
+            },
+            Some(_) => {
+                bits.resize(g.words, if every { !0 } else { 0 });
+                for v in vals {
+                    match (g.row(v), every) {
+                        (Some(row), true) => bits.iter_mut().zip(row).for_each(|(b, r)| *b &= r),
+                        (Some(row), false) => bits.iter_mut().zip(row).for_each(|(b, r)| *b |= r),
+                        (None, true) => bits.fill(0),
+                        (None, false) => {}
+                    }
+                }
+            }
+        }
+        let now = *epoch << 1;
+        for (word, members) in bits.iter().zip(g.members.chunks(64)) {
+            let mut w = *word;
+            for &n in members {
+                node_memo[n as usize] = now | (w & 1) as u32;
+                w >>= 1;
+            }
         }
     }
 

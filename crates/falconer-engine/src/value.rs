@@ -4,7 +4,7 @@
 
 use falconer_catalog::{FieldType, ParsedValue, PrintFormat};
 use falconer_syntax::ast::OpKind;
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 use crate::glob::glob_match;
@@ -211,17 +211,94 @@ pub fn eq_only(ty: FieldType) -> bool {
     )
 }
 
-/// A set of constants for `in`, `intersects`, `== anyof` and `!= allof`:
-/// hashed by their raw value (libsinsp compares the parsed bytes), except
-/// networks, which are matched one by one (an address is "in" a network).
-#[derive(Debug, Default, Clone)]
-pub struct ValueSet {
-    bytes: FxHashSet<Box<[u8]>>,
+/// Values hashed by their raw value, as libsinsp compares the parsed
+/// bytes of `in`/`intersects` constants: text (up to its NUL) and byte
+/// buffers by their bytes, numbers and booleans by their 64 bits,
+/// addresses by value. Networks have no key (an address is "in" a
+/// network: they are compared one by one, see [`ValueSet`]).
+#[derive(Debug, Clone)]
+pub struct ValueMap<T> {
+    bytes: FxHashMap<Box<[u8]>, T>,
     /// Bit `n` set: a byte string of length `n` (`n` < 256) is in
     /// `bytes`; every longer length passes. Most misses stop here.
     lengths: [u64; 4],
-    nums: FxHashSet<u64>,
-    ips: FxHashSet<IpAddr>,
+    nums: FxHashMap<u64, T>,
+    ips: FxHashMap<IpAddr, T>,
+}
+
+impl<T> Default for ValueMap<T> {
+    fn default() -> Self {
+        ValueMap {
+            bytes: Default::default(),
+            lengths: [0; 4],
+            nums: Default::default(),
+            ips: Default::default(),
+        }
+    }
+}
+
+/// The key of a value in a [`ValueMap`].
+enum Key<'a> {
+    Bytes(&'a [u8]),
+    Num(u64),
+    Ip(IpAddr),
+    /// A network: no key.
+    None,
+}
+
+#[inline]
+fn key(v: &ParsedValue) -> Key<'_> {
+    match v {
+        ParsedValue::Str(b) => Key::Bytes(cstr(b)),
+        ParsedValue::Bytes(b) => Key::Bytes(b),
+        ParsedValue::Int(i) => Key::Num(*i as u64),
+        ParsedValue::Uint(u) => Key::Num(*u),
+        ParsedValue::Double(d) => Key::Num(d.to_bits()),
+        ParsedValue::Bool(b) => Key::Num(*b as u64),
+        ParsedValue::Ip(a) => Key::Ip(*a),
+        ParsedValue::Net(..) => Key::None,
+    }
+}
+
+impl<T> ValueMap<T> {
+    /// The entry of `v` (inserted with `init` if new); `None` for a
+    /// network, which has no key.
+    pub fn entry(&mut self, v: &ParsedValue, init: impl FnOnce() -> T) -> Option<&mut T> {
+        Some(match key(v) {
+            Key::Bytes(b) => {
+                if b.len() < 256 {
+                    self.lengths[b.len() / 64] |= 1 << (b.len() % 64);
+                }
+                self.bytes.entry(b.into()).or_insert_with(init)
+            }
+            Key::Num(n) => self.nums.entry(n).or_insert_with(init),
+            Key::Ip(a) => self.ips.entry(a).or_insert_with(init),
+            Key::None => return None,
+        })
+    }
+
+    #[inline]
+    pub fn get(&self, v: &ParsedValue) -> Option<&T> {
+        match key(v) {
+            Key::Bytes(b) => {
+                if b.len() < 256 && self.lengths[b.len() / 64] & (1 << (b.len() % 64)) == 0 {
+                    return None;
+                }
+                self.bytes.get(b)
+            }
+            Key::Num(n) => self.nums.get(&n),
+            Key::Ip(a) => self.ips.get(&a),
+            Key::None => None,
+        }
+    }
+}
+
+/// A set of constants for `in`, `intersects`, `== anyof` and `!= allof`:
+/// hashed by their raw value ([`ValueMap`]), except networks, which are
+/// matched one by one (an address is "in" a network).
+#[derive(Debug, Default, Clone)]
+pub struct ValueSet {
+    hashed: ValueMap<()>,
     /// Constants compared one by one (networks).
     linear: Vec<ParsedValue>,
 }
@@ -236,55 +313,18 @@ impl ValueSet {
     }
 
     pub fn insert(&mut self, v: &ParsedValue) {
-        match v {
-            ParsedValue::Str(b) => self.insert_bytes(cstr(b)),
-            ParsedValue::Bytes(b) => self.insert_bytes(b),
-            ParsedValue::Int(i) => {
-                self.nums.insert(*i as u64);
-            }
-            ParsedValue::Uint(u) => {
-                self.nums.insert(*u);
-            }
-            ParsedValue::Double(d) => {
-                self.nums.insert(d.to_bits());
-            }
-            ParsedValue::Bool(b) => {
-                self.nums.insert(*b as u64);
-            }
-            ParsedValue::Ip(a) => {
-                self.ips.insert(*a);
-            }
-            ParsedValue::Net(..) => self.linear.push(v.clone()),
+        if self.hashed.entry(v, || ()).is_none() {
+            self.linear.push(v.clone());
         }
     }
 
-    fn insert_bytes(&mut self, b: &[u8]) {
-        if b.len() < 256 {
-            self.lengths[b.len() / 64] |= 1 << (b.len() % 64);
-        }
-        self.bytes.insert(b.into());
-    }
-
-    #[inline]
-    fn contains_bytes(&self, b: &[u8]) -> bool {
-        if b.len() < 256 && self.lengths[b.len() / 64] & (1 << (b.len() % 64)) == 0 {
-            return false;
-        }
-        self.bytes.contains(b)
+    /// Whether every constant is hashed (no network).
+    pub fn is_hashed(&self) -> bool {
+        self.linear.is_empty()
     }
 
     pub fn contains(&self, v: &ParsedValue) -> bool {
-        let hit = match v {
-            ParsedValue::Str(b) => self.contains_bytes(cstr(b)),
-            ParsedValue::Bytes(b) => self.contains_bytes(b),
-            ParsedValue::Int(i) => self.nums.contains(&(*i as u64)),
-            ParsedValue::Uint(u) => self.nums.contains(u),
-            ParsedValue::Double(d) => self.nums.contains(&d.to_bits()),
-            ParsedValue::Bool(b) => self.nums.contains(&(*b as u64)),
-            ParsedValue::Ip(a) => self.ips.contains(a),
-            ParsedValue::Net(..) => false,
-        };
-        hit || self.linear.iter().any(|c| compare(OpKind::Eq, v, c))
+        self.hashed.get(v).is_some() || self.linear.iter().any(|c| compare(OpKind::Eq, v, c))
     }
 }
 

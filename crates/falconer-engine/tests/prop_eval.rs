@@ -13,7 +13,7 @@ use common::empty_host;
 use falconer_catalog::{FieldScope, ParsedValue};
 use falconer_engine::capgen::{Generator, Rng};
 use falconer_engine::engine::Engine;
-use falconer_engine::program::{Frame, Program};
+use falconer_engine::program::{Frame, NodeId, Program};
 use falconer_engine::replay::replay;
 use falconer_scap::{ScapReader, ScapWriter};
 use proptest::prelude::*;
@@ -320,4 +320,84 @@ proptest! {
             }
         }
     }
+}
+
+/// Values a field might have, of its kind or of any kind (mismatched
+/// kinds, several values, none), drawn so that they often equal the
+/// constants of [`values`].
+fn field_values(r: &mut Rng) -> Vec<ParsedValue> {
+    let n = r.below(4);
+    (0..n)
+        .map(|_| match r.below(6) {
+            0 | 1 => {
+                let v = r.pick(values(K::Str)).trim_matches('\'');
+                ParsedValue::Str(v.as_bytes().to_vec())
+            }
+            2 => ParsedValue::Uint(*r.pick(&[0, 1, 443, 65535])),
+            3 => ParsedValue::Int(*r.pick(&[0, -1, 1000])),
+            4 => ParsedValue::Ip(r.pick(&["10.0.0.1", "::1", "0.0.0.0"]).parse().unwrap()),
+            _ => arbitrary_values(r).pop().unwrap_or(ParsedValue::Bool(true)),
+        })
+        .collect()
+}
+
+/// `in` / `intersects` checks over the same field are answered together
+/// once grouped (`Program::group_sets`): each check keeps the result it
+/// has alone, for single, ancestor, endpoint and list fields, whatever
+/// the values.
+#[test]
+fn grouped_set_checks_keep_each_checks_result() {
+    const GROUPED: &[&str] = &["proc.name", "proc.aname", "fd.types", "fd.ip", "fd.port"];
+    let mut r = Rng::new(4);
+    let mut grouped_checks = 0;
+    for _ in 0..300 {
+        let checks: Vec<String> = (0..10)
+            .map(|_| {
+                let f = *r.pick(GROUPED);
+                let op = if r.chance(60) { "in" } else { "intersects" };
+                let n = 1 + r.below(4);
+                let items: Vec<&str> = (0..n).map(|_| *r.pick(values(kind(f)))).collect();
+                format!("{f} {op} ({})", items.join(", "))
+            })
+            .collect();
+        let compile = |p: &mut Program| -> Vec<NodeId> {
+            checks
+                .iter()
+                .filter_map(|c| {
+                    let parsed = falconer_syntax::parse_condition(c);
+                    p.compile(parsed.expr.as_ref()?, &FieldScope::falco_default())
+                        .ok()
+                })
+                .collect()
+        };
+        let mut plain = Program::new();
+        let nodes = compile(&mut plain);
+        let mut grouped = Program::new();
+        assert_eq!(compile(&mut grouped), nodes);
+        grouped.group_sets();
+        grouped_checks += nodes.iter().filter(|&&n| grouped.is_grouped(n)).count();
+        let (mut a, mut b) = (Frame::new(&plain), Frame::new(&grouped));
+        for _ in 0..8 {
+            let vals: Vec<Vec<ParsedValue>> = (0..plain.fields.len())
+                .map(|_| field_values(&mut r))
+                .collect();
+            let mut fill = |i: usize, out: &mut Vec<ParsedValue>| {
+                out.clear();
+                out.extend(vals[i].iter().cloned());
+            };
+            a.next_event();
+            b.next_event();
+            // In a varying order, so that any member may be evaluated first.
+            let start = r.below(nodes.len().max(1) as u64) as usize;
+            for k in 0..nodes.len() {
+                let n = nodes[(start + k) % nodes.len()];
+                assert_eq!(
+                    a.eval(&plain, n, &mut fill),
+                    b.eval(&grouped, n, &mut fill),
+                    "{checks:?} {vals:?}"
+                );
+            }
+        }
+    }
+    assert!(grouped_checks > 1000, "{grouped_checks} grouped checks");
 }

@@ -91,6 +91,35 @@ pub fn generate(lines: usize) -> String {
     out
 }
 
+/// The replay benchmark's ruleset (`cargo bench -p falconer-engine`):
+/// the bundled rules plus renamed copies until there are `rules` rules,
+/// each copy's lists given an item of their own (`gen_<copy>_<k>`) so
+/// that the copies' conditions differ (only macros without lists stay
+/// shared, as in real rulesets; identical copies would be evaluated
+/// once). Returns the bundled text and the copies' text.
+pub fn distinct_copies(rules: usize) -> (String, String) {
+    let bundled = BUNDLED.to_string();
+    let mut extra = String::new();
+    let mut n = 0;
+    while rule_count(&bundled) + rule_count(&extra) < rules {
+        n += 1;
+        let mut k = 0;
+        for line in copy(n).lines() {
+            // (Network lists stay as they are: an item must be a CIDR.)
+            if let Some(i) = line.find("items: [").filter(|_| !line.contains("0/")) {
+                k += 1;
+                extra.push_str(&line[..i + 8]);
+                extra.push_str(&format!("gen_{n}_{k}, "));
+                extra.push_str(&line[i + 8..]);
+            } else {
+                extra.push_str(line);
+            }
+            extra.push('\n');
+        }
+    }
+    (bundled, extra)
+}
+
 /// Number of `- rule:` items in a text.
 pub fn rule_count(text: &str) -> usize {
     text.lines().filter(|l| l.starts_with("- rule: ")).count()

@@ -1223,9 +1223,7 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
         t.vmrss_kb = a.uint(Pn::vm_rss).unwrap_or(0) as u32;
         t.vmswap_kb = swap as u32;
     }
-    let env = val(ev, Pn::env)
-        .and_then(|v| v.as_bytes())
-        .map(<[u8]>::to_vec);
+    let env = val(ev, Pn::env).and_then(|v| v.as_bytes());
     if let Some(cg) = cgroups {
         t.cgroups = cg;
     }
@@ -1285,9 +1283,9 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
     if let Some(env) = env {
         // The environment lives on the main thread.
         if is_main {
-            t.set_env(&env);
+            t.set_env(env);
         } else if let Some(m) = s.threads.get_mut(&pid) {
-            m.set_env(&env);
+            m.set_env(env);
         }
     }
     // Close-on-exec fds are gone after a successful exec.

@@ -206,19 +206,23 @@ impl Thread {
 
     /// Sets the environment from a NUL-separated buffer (an all-NUL tail
     /// ends the list, as libsinsp does).
+    /// An environment equal to the current one (a program executed with
+    /// the environment it inherited) keeps the shared list.
     pub(crate) fn set_env(&mut self, buf: &[u8]) {
-        let mut env = Vec::new();
         let mut off = 0;
-        while off < buf.len() {
-            let rest = &buf[off..];
+        let vars = std::iter::from_fn(|| {
+            let rest = buf.get(off..).filter(|r| !r.is_empty())?;
             let len = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
             if len == 0 && rest.iter().all(|&b| b == 0) {
-                break;
+                return None;
             }
-            env.push(rest[..len].to_vec());
             off += len + 1;
+            Some(&rest[..len])
+        });
+        let vars: Vec<&[u8]> = vars.collect();
+        if !vars.iter().copied().eq(self.env.iter().map(Vec::as_slice)) {
+            self.env = vars.into_iter().map(<[u8]>::to_vec).collect();
         }
-        self.env = env.into();
     }
 
     /// The cgroup path of a subsystem.

@@ -235,6 +235,7 @@ struct cred {
 struct kernfs_node {
 	struct kernfs_node *__parent;
 	const char *name;
+	u64 id; /* unique for the system's lifetime (never reused) */
 } __attribute__((preserve_access_index));
 
 struct kernfs_node___old {

@@ -352,6 +352,7 @@ struct task_struct {
 
 struct linux_binprm {
 	const char *filename;
+	const char *fdpath; /* "/dev/fd/<fd>[/<path>]" when execveat names a file by fd */
 	struct file *file;
 } __attribute__((preserve_access_index));
 

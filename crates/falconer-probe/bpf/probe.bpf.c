@@ -1150,12 +1150,18 @@ int BPF_PROG(fal_exec, struct task_struct *p, int old_pid, struct linux_binprm *
 	struct rec_hdr *h = (struct rec_hdr *)rec;
 	h->args[0] = (u32)old_pid;
 	struct task_struct *task = bpf_get_current_task_btf();
-	/* The system call: the new image's register reset (ELF_PLAT_INIT)
-	 * clears the argument registers but keeps orig_ax. An exec from the
-	 * kernel (no system call) counts as execve. */
+	/* The system call, without an enter hook: an execveat that names
+	 * the file through a descriptor (a directory fd and a relative path,
+	 * or AT_EMPTY_PATH) has a generated name (bprm->fdpath); the user
+	 * registers' orig_ax is checked too, but after a successful execveat
+	 * it has been seen to read 59 on Linux 6.18. So an execveat with
+	 * AT_FDCWD (the same as an execve of that path) is reported as
+	 * execve. An exec from the kernel (no system call) counts as execve. */
 	struct pt_regs *uregs = (struct pt_regs *)bpf_task_pt_regs(task);
 	h->nr = 59;
 	if (uregs && uregs->orig_ax == 322)
+		h->nr = 322;
+	if (bpf_core_field_exists(bprm->fdpath) && bprm->fdpath)
 		h->nr = 322;
 	u32 off = sizeof(struct rec_hdr);
 	off = put_kernel_str(rec, off, BPF_CORE_READ(bprm, filename));

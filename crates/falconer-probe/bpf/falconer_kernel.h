@@ -235,6 +235,7 @@ struct cred {
 struct kernfs_node {
 	struct kernfs_node *__parent;
 	const char *name;
+	u64 id; /* unique for the system's lifetime (never reused) */
 } __attribute__((preserve_access_index));
 
 struct kernfs_node___old {
@@ -351,6 +352,7 @@ struct task_struct {
 
 struct linux_binprm {
 	const char *filename;
+	const char *fdpath; /* "/dev/fd/<fd>[/<path>]" when execveat names a file by fd */
 	struct file *file;
 } __attribute__((preserve_access_index));
 

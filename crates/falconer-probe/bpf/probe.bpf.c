@@ -2,10 +2,11 @@
 /*
  * falconer probe: the kernel side of `falconer probe`.
  *
- * Five BTF tracepoints (tp_btf: no kprobes, no tracefs needed):
- *   sys_enter / sys_exit        the system calls user space asked for
+ * Four BTF tracepoints (tp_btf: no kprobes, no tracefs needed):
+ *   sys_exit                    the system calls user space asked for
  *                               (`syscall_spec`, indexed by x86-64 number;
- *                               sys_enter only keeps what SPEC_ENTER asks);
+ *                               arguments read from the registers, which a
+ *                               system call leaves as they were);
  *   sched_process_exec          a program was started (new image in place);
  *   sched_process_fork          a process or thread was created;
  *   sched_process_exit          a thread ended.
@@ -50,12 +51,12 @@ char LICENSE[] SEC("license") = "GPL";
 #define SPEC_PIPE_ARG0 (1u << 13)
 #define SPEC_OPEN_HOW (1u << 14)
 #define SPEC_SKIP_SUCCESS (1u << 15)
-/* Keep the enter time and arguments (sys_enter): set for execve/execveat
- * only (the exec record tells them apart by it, and a successful exec has
- * replaced the registers). The other calls read their arguments from the
- * registers at the exit, which a system call leaves as they were; their
- * enter events (written for the state) take the exit's time. */
-#define SPEC_ENTER (1u << 16)
+/* Bit 16 (SPEC_ENTER: keep the enter data at sys_enter) is retired: there
+ * is no sys_enter program any more (it ran for every system call of the
+ * machine). A successful exec is told execve from execveat by the
+ * registers' orig_ax, which the new image's register reset keeps; every
+ * other call reads its arguments at the exit; enter events written for
+ * the state take the exit's time. */
 
 /* Clone facts derived from the parent and child tasks. */
 #define FORK_THREAD (1u << 0)
@@ -67,7 +68,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct rec_hdr {
 	u64 ts;        /* bpf_ktime_get_boot_ns() at the event */
-	u64 enter_ts;  /* at sys_enter, 0 when unknown */
+	u64 enter_ts;  /* 0: no enter hook (kept for the layout) */
 	s64 ret;
 	u64 args[6];
 	u32 tid;
@@ -102,7 +103,7 @@ struct counters {
 	u64 records;
 	u64 drops;
 	u64 bytes;
-	u64 enter_missing;
+	u64 enter_missing; /* always 0 since the enter hook is gone (layout) */
 	u64 truncated;
 };
 
@@ -120,6 +121,16 @@ struct counters {
 #define TMP_MASK (4096 - 1)
 #define MAX_COMPONENTS 64
 #define MAX_CGROUP_DEPTH 16
+#define NUM_CGROUPS 5
+
+/* The last cgroups parameter built on this CPU, reused while the task's
+ * five cgroups are the same nodes (kernfs ids are never reused) and the
+ * entry is younger than CG_CACHE_NS: a process storm builds the paths
+ * once per CPU and period instead of walking five hierarchies per record.
+ * The age bound limits how long a renamed cgroup (cgroup v1 only) keeps
+ * its old path. */
+#define CG_CACHE_BYTES 4096
+#define CG_CACHE_NS (100 * 1000 * 1000ULL)
 
 struct rec_buf {
 	u8 b[REC_SIZE];
@@ -145,14 +156,13 @@ struct tmp_buf {
 	/* put_process's task arguments (see there). */
 	u64 task;
 	u64 mem_task;
+	/* put_process's proc_info, filled by the caller (see set_process). */
+	struct proc_info pi;
+	/* The task's cgroups (kernfs nodes and their ids) for cpuset, cpu,
+	 * cpuacct, io, memory (0: no such subsystem), same. */
+	u64 cg_kn[NUM_CGROUPS];
+	u64 cg_id[NUM_CGROUPS];
 	u8 b[TMP_SIZE];
-};
-
-struct enter {
-	u64 ts;
-	u64 args[6];
-	u32 nr;
-	u32 valid;
 };
 
 struct {
@@ -196,12 +206,20 @@ struct {
 	__type(value, struct tmp_buf);
 } tmp_scratch SEC(".maps");
 
+struct cg_cache {
+	u64 id[NUM_CGROUPS];
+	u64 ts;
+	u32 len;
+	u32 pad;
+	u8 b[CG_CACHE_BYTES];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct enter);
-} enters SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct cg_cache);
+} cg_cache SEC(".maps");
 
 /* Set by user space at load time. */
 const volatile u32 own_tgid = 0;
@@ -530,18 +548,14 @@ static long cg_step(u64 i, void *ctx)
 
 /* Appends "<name>=<cgroup path>\0" for one subsystem at rec[at..]; returns
  * the bytes written. */
-static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, struct task_struct *task,
-				      u32 subsys, const char *name, u32 name_len)
+static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, u64 kn,
+				      const char *name, u32 name_len)
 {
-	if (at > PARAM_START_MASK)
-		return 0;
-	struct cgroup_subsys_state *css = BPF_CORE_READ(task, cgroups, subsys[subsys & 15]);
-	if (!css)
+	if (at > PARAM_START_MASK || !kn)
 		return 0;
 	struct tmp_buf *t = tmp_buf_get();
 	if (!t)
 		return 0;
-	u64 kn = (u64)BPF_CORE_READ(css, cgroup, kn);
 	u32 pos;
 	if (kn && kn == t->w.last_kn) {
 		/* The same cgroup as the previous subsystem (always so on the
@@ -575,59 +589,76 @@ static __always_inline u32 put_cgroup(u8 *rec, u32 at, u8 *tmp, struct task_stru
 }
 
 /* One subsystem's "name=path\0" at rec[at..] (global: verified once);
- * the task is the tmp scratch's. Returns the bytes written. */
+ * the node is the tmp scratch's (set_process). Returns the bytes written. */
 __noinline int put_one_cgroup(u32 at, u32 which)
 {
 	struct tmp_buf *t = tmp_buf_get();
 	u8 *rec = rec_get();
 	if (!rec || !t)
 		return 0;
-	struct task_struct *task = (struct task_struct *)t->task;
 	switch (which) {
 	case 0:
-		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
-			return 0;
-		return put_cgroup(rec, at, t->b, task,
-				  bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id), "cpuset", 6);
+		return put_cgroup(rec, at, t->b, t->cg_kn[0], "cpuset", 6);
 	case 1:
-		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
-			return 0;
-		return put_cgroup(rec, at, t->b, task,
-				  bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id), "cpu", 3);
+		return put_cgroup(rec, at, t->b, t->cg_kn[1], "cpu", 3);
 	case 2:
-		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
-			return 0;
-		return put_cgroup(rec, at, t->b, task,
-				  bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id), "cpuacct", 7);
+		return put_cgroup(rec, at, t->b, t->cg_kn[2], "cpuacct", 7);
 	case 3:
-		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
-			return 0;
-		return put_cgroup(rec, at, t->b, task,
-				  bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id), "io", 2);
+		return put_cgroup(rec, at, t->b, t->cg_kn[3], "io", 2);
 	default:
-		if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-			return 0;
-		return put_cgroup(rec, at, t->b, task,
-				  bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id), "memory", 6);
+		return put_cgroup(rec, at, t->b, t->cg_kn[4], "memory", 6);
 	}
 }
 
+static __always_inline bool cg_cache_hit(struct cg_cache *c, struct tmp_buf *t, u64 now)
+{
+	if (c->len == 0 || c->len >= CG_CACHE_BYTES || now - c->ts >= CG_CACHE_NS)
+		return false;
+	for (u32 i = 0; i < NUM_CGROUPS; i++)
+		if (c->id[i] != t->cg_id[i])
+			return false;
+	return true;
+}
+
 /* The cgroups parameter: cpuset, cpu, cpuacct, io and memory paths, the
- * subsystems Falco's drivers report. */
+ * subsystems Falco's drivers report (from this CPU's cache when the nodes
+ * are the same). */
 static __always_inline u32 put_cgroups(u8 *rec, u32 off)
 {
 	if (off > PARAM_START_MASK)
 		return off;
 	struct tmp_buf *t = tmp_buf_get();
-	if (t)
-		t->w.last_kn = 0; /* other paths were built in the scratch since */
-	u32 start = off + 2;
+	u32 zero = 0;
+	struct cg_cache *c = bpf_map_lookup_elem(&cg_cache, &zero);
+	if (!t || !c)
+		return put_empty(rec, off);
+	u64 now = bpf_ktime_get_boot_ns();
+	u32 start = bounded(off) + 2;
+	if (cg_cache_hit(c, t, now)) {
+		/* The mask, kept from clang (which knows len is below it):
+		 * the verifier needs the bound at the copy. */
+		u64 len = c->len;
+		asm volatile("%[v] &= 4095" : [v] "+r"(len));
+		bpf_probe_read_kernel(&rec[start], len, c->b);
+		return put_len(rec, off, len);
+	}
+	t->w.last_kn = 0; /* other paths were built in the scratch since */
 	u32 at = start;
-	for (u32 i = 0; i < 5; i++) {
+	for (u32 i = 0; i < NUM_CGROUPS; i++) {
 		u32 n = put_one_cgroup(at, i);
 		at += n & (TMP_SIZE - 1);
 	}
-	return put_len(rec, off, (at - start) & (REC_SIZE - 1));
+	u32 len = (at - start) & (REC_SIZE - 1);
+	/* Cached only when complete (no subsystem left out at the limit). */
+	c->len = 0;
+	if (len > 0 && len < CG_CACHE_BYTES && at <= PARAM_START_MASK &&
+	    bpf_probe_read_kernel(c->b, len, &rec[start]) == 0) {
+		for (u32 i = 0; i < NUM_CGROUPS; i++)
+			c->id[i] = t->cg_id[i];
+		c->ts = now;
+		c->len = len;
+	}
+	return put_len(rec, off, len);
 }
 
 /* The task's working directory (which = 0) or its memory's executable
@@ -696,12 +727,18 @@ static __always_inline u32 encode_dev(u32 kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
+/* `task` is a BTF pointer (a tp_btf argument or the current task): its
+ * members and the structures they point to are read with direct loads
+ * (the verifier turns them into fault-tolerant loads; a NULL pointer
+ * reads as 0), not one bpf_probe_read_kernel call per member. The pid
+ * numbers take an indexed access into a flexible array: those go through
+ * the helper. */
 static __always_inline void fill_proc_info(struct proc_info *pi, struct task_struct *task)
 {
 	__builtin_memset(pi, 0, sizeof(*pi));
-	pi->tid = BPF_CORE_READ(task, pid);
-	pi->pid = BPF_CORE_READ(task, tgid);
-	pi->ptid = BPF_CORE_READ(task, real_parent, pid);
+	pi->tid = task->pid;
+	pi->pid = task->tgid;
+	pi->ptid = task->real_parent->pid;
 	struct pid *tp = BPF_CORE_READ(task, thread_pid);
 	u32 level = tp ? BPF_CORE_READ(tp, level) : 0;
 	pi->vtid = pid_vnr(tp);
@@ -709,74 +746,116 @@ static __always_inline void fill_proc_info(struct proc_info *pi, struct task_str
 	pi->vpgid = pid_nr_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]), level);
 	pi->sid = pid_nr_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_SID]), 0);
 	if (bpf_core_field_exists(task->loginuid))
-		pi->loginuid = BPF_CORE_READ(task, loginuid.val);
+		pi->loginuid = task->loginuid.val;
 	else
 		pi->loginuid = (u32)-1;
-	const struct cred *cred = BPF_CORE_READ(task, cred);
-	pi->uid = BPF_CORE_READ(cred, uid.val);
-	pi->gid = BPF_CORE_READ(cred, gid.val);
-	pi->euid = BPF_CORE_READ(cred, euid.val);
-	pi->egid = BPF_CORE_READ(cred, egid.val);
-	bpf_probe_read_kernel(&pi->cap_inheritable, 8, __builtin_preserve_access_index(&cred->cap_inheritable));
-	bpf_probe_read_kernel(&pi->cap_permitted, 8, __builtin_preserve_access_index(&cred->cap_permitted));
-	bpf_probe_read_kernel(&pi->cap_effective, 8, __builtin_preserve_access_index(&cred->cap_effective));
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	const struct cred *cred = task->cred;
+	pi->uid = cred->uid.val;
+	pi->gid = cred->gid.val;
+	pi->euid = cred->euid.val;
+	pi->egid = cred->egid.val;
+	pi->cap_inheritable = cred->cap_inheritable.val;
+	pi->cap_permitted = cred->cap_permitted.val;
+	pi->cap_effective = cred->cap_effective.val;
+	struct signal_struct *sig = task->signal;
+	struct tty_struct *tty = sig->tty;
 	if (tty) {
-		int index = BPF_CORE_READ(tty, index);
-		int major = BPF_CORE_READ(tty, driver, major);
-		int minor_start = BPF_CORE_READ(tty, driver, minor_start);
+		int index = tty->index;
+		struct tty_driver *drv = tty->driver;
+		int major = drv->major;
+		int minor_start = drv->minor_start;
 		u32 minor = (u32)(minor_start + index);
 		pi->tty = (minor & 0xff) | ((u32)major << 8) | ((minor & ~0xffu) << 12);
 	}
-	pi->fdlimit = BPF_CORE_READ(task, signal, rlim[7].rlim_cur); /* RLIMIT_NOFILE */
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	pi->fdlimit = sig->rlim[7].rlim_cur; /* RLIMIT_NOFILE */
+	struct mm_struct *mm = task->mm;
 	if (mm)
-		pi->vm_size_kb = BPF_CORE_READ(mm, total_vm) * 4;
-	pi->pgft_maj = BPF_CORE_READ(task, maj_flt);
-	pi->pgft_min = BPF_CORE_READ(task, min_flt);
-	pi->start_time = BPF_CORE_READ(task, start_time);
-	struct task_struct *reaper = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, child_reaper);
+		pi->vm_size_kb = mm->total_vm * 4;
+	pi->pgft_maj = task->maj_flt;
+	pi->pgft_min = task->min_flt;
+	pi->start_time = task->start_time;
+	struct task_struct *reaper = task->nsproxy->pid_ns_for_children->child_reaper;
 	if (reaper)
-		pi->pidns_init_start = BPF_CORE_READ(reaper, start_time);
+		pi->pidns_init_start = reaper->start_time;
 	if (mm) {
-		struct inode *ino = BPF_CORE_READ(mm, exe_file, f_inode);
-		if (ino) {
-			pi->exe_ino = BPF_CORE_READ(ino, i_ino);
-			pi->exe_dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
+		struct file *exe = mm->exe_file;
+		if (exe) {
+			struct inode *ino = exe->f_inode;
+			if (ino) {
+				pi->exe_ino = ino->i_ino;
+				pi->exe_dev = encode_dev(ino->i_sb->s_dev);
+			}
 		}
 	}
 }
 
 /* The parameters common to exec and fork records:
- *   comm, args, env, cwd, cgroups, proc_info, exe path. */
+ *   comm, args, env, cwd, cgroups, proc_info, exe path.
+ * env and the exe path only with these flags (a fork's clone event has
+ * neither: the walk of the exe path would be wasted there). */
 #define WITH_ENV (1u << 31)
+#define WITH_EXE (1u << 30)
 
-static __always_inline void set_process_tasks(struct task_struct *task, struct task_struct *mem_task)
+/* The kernfs node of `task`'s cgroup in subsystem `subsys_id` (a CO-RE enum
+ * value) and its id, in slot `i` (0 when the kernel has no such
+ * subsystem). Direct loads: `task` is a BTF pointer. */
+#define CG_SLOT(i, subsys_id)                                                                      \
+	do {                                                                                       \
+		t->cg_kn[i] = 0;                                                                   \
+		t->cg_id[i] = 0;                                                                   \
+		if (bpf_core_enum_value_exists(enum cgroup_subsys_id, subsys_id)) {                \
+			struct cgroup_subsys_state *css =                                          \
+				cs->subsys[bpf_core_enum_value(enum cgroup_subsys_id, subsys_id)]; \
+			struct kernfs_node *kn = css ? css->cgroup->kn : NULL;                     \
+			if (kn) {                                                                  \
+				t->cg_kn[i] = (u64)kn;                                             \
+				t->cg_id[i] = kn->id;                                              \
+			}                                                                          \
+		}                                                                                  \
+	} while (0)
+
+static __always_inline void fill_cgroups(struct tmp_buf *t, struct task_struct *task)
+{
+	struct css_set *cs = task->cgroups;
+	CG_SLOT(0, cpuset_cgrp_id);
+	CG_SLOT(1, cpu_cgrp_id);
+	CG_SLOT(2, cpuacct_cgrp_id);
+	CG_SLOT(3, io_cgrp_id);
+	CG_SLOT(4, memory_cgrp_id);
+}
+
+/* put_process's arguments: the task described, the task whose memory
+ * holds its arguments, and its proc_info (filled here, where `task` is
+ * still a BTF pointer). */
+static __always_inline void set_process(struct task_struct *task, struct task_struct *mem_task)
 {
 	struct tmp_buf *t = tmp_buf_get();
 	if (t) {
 		t->task = (u64)task;
 		t->mem_task = (u64)mem_task;
+		fill_proc_info(&t->pi, task);
+		fill_cgroups(t, task);
 	}
 }
 
 /* A global function: the verifier checks it once, on its own, whatever
  * the callers (a static one is re-verified in every calling context).
  * Its arguments are therefore plain numbers; the two tasks are passed as
- * addresses in the tmp scratch (set_process_tasks) and only read through
- * bpf_probe_read_kernel; the record is the per-CPU scratch. */
+ * addresses in the tmp scratch (set_process) and only read through
+ * bpf_probe_read_kernel, the proc_info is filled there; the record is
+ * the per-CPU scratch. */
 __noinline int put_process(u32 off, u32 flags)
 {
 	struct tmp_buf *t = tmp_buf_get();
 	u8 *rec = rec_get();
 	if (!rec || !t)
 		return off;
-	u8 *tmp = t->b;
 	struct task_struct *task = (struct task_struct *)t->task;
 	struct task_struct *mem_task = (struct task_struct *)t->mem_task;
 	off = bounded(off);
 	bool with_env = flags & WITH_ENV;
-	u32 fork_flags = flags & ~WITH_ENV;
+	bool with_exe = flags & WITH_EXE;
+	u32 fork_flags = flags & ~(WITH_ENV | WITH_EXE);
 	char comm[16];
 	__builtin_memset(comm, 0, sizeof(comm));
 	bpf_probe_read_kernel_str(comm, sizeof(comm), __builtin_preserve_access_index(&task->comm));
@@ -804,13 +883,14 @@ __noinline int put_process(u32 off, u32 flags)
 	off = put_cgroups(rec, off);
 
 	if (off <= PARAM_START_MASK) {
-		struct proc_info pi;
-		fill_proc_info(&pi, task);
-		pi.flags = fork_flags;
-		off = put_kernel_bytes(rec, off, &pi, sizeof(pi));
+		t->pi.flags = fork_flags;
+		off = put_kernel_bytes(rec, off, &t->pi, sizeof(t->pi));
 	}
 
-	off = put_task_path(off, 1);
+	if (with_exe)
+		off = put_task_path(off, 1);
+	else
+		off = put_empty(rec, off);
 	return off;
 }
 
@@ -932,42 +1012,6 @@ static __always_inline bool is_compat(struct task_struct *task)
 	return false;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(fal_sys_enter, struct pt_regs *regs, long id)
-{
-	if (id < 0 || id >= MAX_SYSCALLS)
-		return 0;
-	u32 key = id;
-	u32 *spec = bpf_map_lookup_elem(&syscall_spec, &key);
-	if (!spec || !(*spec & SPEC_ENTER))
-		return 0;
-	u64 pt = bpf_get_current_pid_tgid();
-	if (!interesting(pt >> 32))
-		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (is_compat(task))
-		return 0;
-	struct enter *e = bpf_task_storage_get(&enters, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!e) {
-		struct counters *c = ctrs();
-		if (c)
-			c->enter_missing += 1;
-		return 0;
-	}
-	e->ts = bpf_ktime_get_boot_ns();
-	e->nr = key;
-	/* tp_btf arguments are trusted pointers: direct (CO-RE relocated)
-	 * loads, no helper call per register. */
-	e->args[0] = regs->di;
-	e->args[1] = regs->si;
-	e->args[2] = regs->dx;
-	e->args[3] = regs->r10;
-	e->args[4] = regs->r8;
-	e->args[5] = regs->r9;
-	e->valid = 1;
-	return 0;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -988,30 +1032,15 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 	if (is_compat(task))
 		return 0;
 	struct counters *c = ctrs();
+	/* tp_btf arguments are trusted pointers: direct (CO-RE relocated)
+	 * loads, no helper call per register. */
 	u64 args[6];
-	u64 enter_ts = 0;
-	struct enter *e = NULL;
-	if (spec & SPEC_ENTER)
-		e = bpf_task_storage_get(&enters, task, 0, 0);
-	if (e && e->valid && e->nr == key) {
-		enter_ts = e->ts;
-		args[0] = e->args[0];
-		args[1] = e->args[1];
-		args[2] = e->args[2];
-		args[3] = e->args[3];
-		args[4] = e->args[4];
-		args[5] = e->args[5];
-		e->valid = 0;
-	} else {
-		args[0] = regs->di;
-		args[1] = regs->si;
-		args[2] = regs->dx;
-		args[3] = regs->r10;
-		args[4] = regs->r8;
-		args[5] = regs->r9;
-		if (c && (spec & SPEC_ENTER))
-			c->enter_missing += 1;
-	}
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 	if (spec & SPEC_SKIP_SUCCESS) {
 		/* execve/execveat: success is reported by sched_process_exec;
 		 * a failure becomes an exec record of the unchanged process with
@@ -1024,7 +1053,6 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 			return 0;
 		hdr_init(rec, KIND_EXEC, (u32)pt, pt >> 32);
 		struct rec_hdr *h = (struct rec_hdr *)rec;
-		h->enter_ts = enter_ts;
 		h->ret = ret;
 		h->nr = key;
 		h->args[0] = (u32)pt;
@@ -1034,8 +1062,8 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 		u32 a = (spec >> SPEC_PATH_A_SHIFT) & 7;
 		u32 off = sizeof(struct rec_hdr);
 		off = put_user_str(rec, off, a ? arg_at(args, a - 1) : 0);
-		set_process_tasks(task, task);
-		off = put_process(off, WITH_ENV);
+		set_process(task, task);
+		off = put_process(off, WITH_ENV | WITH_EXE);
 		submit(rec, off, 8, c);
 		return 0;
 	}
@@ -1045,7 +1073,6 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	hdr_init(rec, KIND_SYSCALL, (u32)pt, pt >> 32);
 	struct rec_hdr *h = (struct rec_hdr *)rec;
-	h->enter_ts = enter_ts;
 	h->ret = ret;
 	h->nr = key;
 	h->args[0] = args[0];
@@ -1121,21 +1148,25 @@ int BPF_PROG(fal_exec, struct task_struct *p, int old_pid, struct linux_binprm *
 		return 0;
 	hdr_init(rec, KIND_EXEC, BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
 	struct rec_hdr *h = (struct rec_hdr *)rec;
-	h->nr = 59; /* execve, unless the enter data says execveat */
 	h->args[0] = (u32)old_pid;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct enter *e = bpf_task_storage_get(&enters, task, 0, 0);
-	if (e && e->valid && (e->nr == 59 || e->nr == 322)) {
-		h->enter_ts = e->ts;
-		h->nr = e->nr;
-		h->args[1] = e->args[0];
-		h->args[2] = e->args[2];
-		h->args[3] = e->args[4];
-	}
+	/* The system call, without an enter hook: an execveat that names
+	 * the file through a descriptor (a directory fd and a relative path,
+	 * or AT_EMPTY_PATH) has a generated name (bprm->fdpath); the user
+	 * registers' orig_ax is checked too, but after a successful execveat
+	 * it has been seen to read 59 on Linux 6.18. So an execveat with
+	 * AT_FDCWD (the same as an execve of that path) is reported as
+	 * execve. An exec from the kernel (no system call) counts as execve. */
+	struct pt_regs *uregs = (struct pt_regs *)bpf_task_pt_regs(task);
+	h->nr = 59;
+	if (uregs && uregs->orig_ax == 322)
+		h->nr = 322;
+	if (bpf_core_field_exists(bprm->fdpath) && bprm->fdpath)
+		h->nr = 322;
 	u32 off = sizeof(struct rec_hdr);
 	off = put_kernel_str(rec, off, BPF_CORE_READ(bprm, filename));
-	set_process_tasks(task, task);
-	off = put_process(off, WITH_ENV);
+	set_process(task, task);
+	off = put_process(off, WITH_ENV | WITH_EXE);
 	submit(rec, off, 8, c);
 	return 0;
 }
@@ -1181,7 +1212,7 @@ int BPF_PROG(fal_fork, struct task_struct *parent, struct task_struct *child)
 	/* The child's memory is the parent's (shared or just copied): read the
 	 * arguments through the current task, the parent. */
 	struct task_struct *cur = bpf_get_current_task_btf();
-	set_process_tasks(child, cur);
+	set_process(child, cur);
 	off = put_process(off, flags);
 	submit(rec, off, 8, c);
 	return 0;

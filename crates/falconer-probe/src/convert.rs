@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use falconer_scap::{Event, ParamValue as V, SockAddr, SockTuple, DF_STATE_ONLY};
 
 use crate::record::{fork_flags, kind, spec, FileInfo, ProcInfo, RawTuple, Record};
-use crate::syscalls::{self, CLONE_X, PROCEXIT_E};
+use crate::syscalls::{self, nr, CLONE_X, PROCEXIT_E};
 
 /// Linux open flags (x86-64).
 mod o {
@@ -386,6 +386,22 @@ pub fn needs_enter(name: &str) -> bool {
     )
 }
 
+/// [`needs_enter`] by x86-64 system call number (a table built once: the
+/// name comparisons are not paid per record).
+fn needs_enter_nr(nr: u32) -> bool {
+    static TABLE: std::sync::OnceLock<[bool; 512]> = std::sync::OnceLock::new();
+    let t = TABLE.get_or_init(|| {
+        let mut t = [false; 512];
+        for s in syscalls::SYSCALLS {
+            if let Some(slot) = t.get_mut(s.nr as usize) {
+                *slot = needs_enter(s.name);
+            }
+        }
+        t
+    });
+    t.get(nr as usize).copied().unwrap_or(false)
+}
+
 /// Encodes one value as the event table's type `ty` (the common cases
 /// directly, the others through `falconer_scap::encode`).
 fn encode_into(ty: falconer_scap::FieldType, v: &V<'_>, out: &mut Vec<u8>) -> bool {
@@ -542,13 +558,12 @@ impl Converter {
         // Only the enter events that carry arguments the libs-2022 exit
         // layout lacks are written; current libs read everything from the
         // exits (whose newer parameters are always written).
-        let needed = rec.kind == kind::SYSCALL
-            && syscalls::by_nr(rec.nr as u32).is_some_and(|s| needs_enter(s.name));
+        let needed = rec.kind == kind::SYSCALL && needs_enter_nr(rec.nr as u32);
         if !needed {
             return self.push(out, exit.0, ts, rec, exit.1);
         }
-        // The kernel keeps enter times for execve/execveat only
-        // (`spec::ENTER`): the others' enter events take the exit's time.
+        // The kernel has no enter hook (`enter_ts` is 0): enter events
+        // take the exit's time.
         let ets = if rec.enter_ts != 0 && rec.enter_ts <= rec.ts {
             self.ts(rec.enter_ts)
         } else {
@@ -596,9 +611,9 @@ impl Converter {
         let dev = |f: &Option<FileInfo>| V::Uint(f.map_or(0, |f| f.dev as u64));
         let ino = |f: &Option<FileInfo>| V::Uint(f.map_or(0, |f| f.ino));
         let created = |f: &Option<FileInfo>| f.is_some_and(|f| f.f_mode & FMODE_CREATED != 0);
-        match sc.name {
-            "execve" => self.pair(out, rec, (en, &[V::Str(path_a)]), (ex, &[V::Errno(ret)])),
-            "execveat" => self.pair(
+        match sc.nr {
+            nr::EXECVE => self.pair(out, rec, (en, &[V::Str(path_a)]), (ex, &[V::Errno(ret)])),
+            nr::EXECVEAT => self.pair(
                 out,
                 rec,
                 (
@@ -611,7 +626,7 @@ impl Converter {
                 ),
                 (ex, &[V::Errno(ret)]),
             ),
-            "open" => {
+            nr::OPEN => {
                 let mut fl = open_flags_to_ppm(a[1]);
                 let mode = open_mode(a[1], a[2]);
                 let e = [V::Str(path_a), V::Flags(fl), V::Uint(mode as u64)];
@@ -628,7 +643,7 @@ impl Converter {
                 ];
                 self.pair(out, rec, (en, &e), (ex, &x))
             }
-            "creat" => {
+            nr::CREAT => {
                 let mode = (a[1] & 0o7777) as u32;
                 let e = [V::Str(path_a), V::Uint(mode as u64)];
                 let x = [
@@ -641,7 +656,7 @@ impl Converter {
                 ];
                 self.pair(out, rec, (en, &e), (ex, &x))
             }
-            "openat" => {
+            nr::OPENAT => {
                 let mut fl = open_flags_to_ppm(a[2]);
                 let mode = open_mode(a[2], a[3]);
                 let dirfd = fd_arg(a[0]);
@@ -665,7 +680,7 @@ impl Converter {
                 ];
                 self.pair(out, rec, (en, &e), (ex, &x))
             }
-            "openat2" => {
+            nr::OPENAT2 => {
                 let (flags, mode, resolve) = if how.len() >= 24 {
                     (
                         u64::from_le_bytes(how[0..8].try_into().unwrap_or_default()),
@@ -702,13 +717,13 @@ impl Converter {
                 ];
                 self.pair(out, rec, (en, &e), (ex, &x))
             }
-            "close" => self.pair(
+            nr::CLOSE => self.pair(
                 out,
                 rec,
                 (en, &[V::Fd(fd_arg(a[0]))]),
                 (ex, &[V::Errno(ret), V::Fd(fd_arg(a[0]))]),
             ),
-            "chmod" => self.pair(
+            nr::CHMOD => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -721,7 +736,7 @@ impl Converter {
                     ],
                 ),
             ),
-            "fchmod" => self.pair(
+            nr::FCHMOD => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -734,7 +749,7 @@ impl Converter {
                     ],
                 ),
             ),
-            "fchmodat" => self.pair(
+            nr::FCHMODAT => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -748,10 +763,10 @@ impl Converter {
                     ],
                 ),
             ),
-            "unlink" | "rmdir" => {
+            nr::UNLINK | nr::RMDIR => {
                 self.pair(out, rec, (en, &[]), (ex, &[V::Errno(ret), V::Str(path_a)]))
             }
-            "unlinkat" => self.pair(
+            nr::UNLINKAT => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -766,13 +781,13 @@ impl Converter {
                     ],
                 ),
             ),
-            "rename" => self.pair(
+            nr::RENAME => self.pair(
                 out,
                 rec,
                 (en, &[]),
                 (ex, &[V::Errno(ret), V::Str(path_a), V::Str(path_b)]),
             ),
-            "renameat" => self.pair(
+            nr::RENAMEAT => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -787,7 +802,7 @@ impl Converter {
                     ],
                 ),
             ),
-            "renameat2" => self.pair(
+            nr::RENAMEAT2 => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -804,7 +819,7 @@ impl Converter {
                     ],
                 ),
             ),
-            "mkdir" => {
+            nr::MKDIR => {
                 let mode = (a[1] & 0o7777) as u32;
                 self.pair(
                     out,
@@ -813,7 +828,7 @@ impl Converter {
                     (ex, &[V::Errno(ret), V::Str(path_a), V::Uint(mode as u64)]),
                 )
             }
-            "mkdirat" => self.pair(
+            nr::MKDIRAT => self.pair(
                 out,
                 rec,
                 (en, &[]),
@@ -827,18 +842,18 @@ impl Converter {
                     ],
                 ),
             ),
-            "chdir" => self.pair(out, rec, (en, &[]), (ex, &[V::Errno(ret), V::Str(path_a)])),
-            "fchdir" => self.pair(
+            nr::CHDIR => self.pair(out, rec, (en, &[]), (ex, &[V::Errno(ret), V::Str(path_a)])),
+            nr::FCHDIR => self.pair(
                 out,
                 rec,
                 (en, &[V::Fd(fd_arg(a[0]))]),
                 (ex, &[V::Errno(ret), V::Fd(fd_arg(a[0]))]),
             ),
-            "chroot" => self.pair(out, rec, (en, &[]), (ex, &[V::Errno(ret), V::Str(path_a)])),
-            "dup" | "dup2" | "dup3" => {
+            nr::CHROOT => self.pair(out, rec, (en, &[]), (ex, &[V::Errno(ret), V::Str(path_a)])),
+            nr::DUP | nr::DUP2 | nr::DUP3 => {
                 self.pair(out, rec, (en, &[V::Fd(fd_arg(a[0]))]), (ex, &[V::Fd(ret)]))
             }
-            "fcntl" => {
+            nr::FCNTL => {
                 let (fd, cmd) = (V::Fd(fd_arg(a[0])), V::Flags(fcntl_cmd_to_ppm(a[1])));
                 self.pair(
                     out,
@@ -847,7 +862,7 @@ impl Converter {
                     (ex, &[V::Fd(ret), fd, cmd, V::Uint(a[2])]),
                 )
             }
-            "pipe" | "pipe2" => {
+            nr::PIPE | nr::PIPE2 => {
                 let (fd1, fd2) = if pipe_fds.len() >= 8 && ret == 0 {
                     (
                         i32::from_le_bytes(pipe_fds[0..4].try_into().unwrap_or_default()) as i64,
@@ -863,7 +878,7 @@ impl Converter {
                     (ex, &[V::Errno(ret), V::Fd(fd1), V::Fd(fd2), ino(&file)]),
                 )
             }
-            "socket" => {
+            nr::SOCKET => {
                 // Address families have the same values in the driver.
                 let v = [
                     V::Flags(a[0] as u32),
@@ -873,7 +888,7 @@ impl Converter {
                 let x = [V::Fd(ret), v[0].clone(), v[1].clone(), v[2].clone()];
                 self.pair(out, rec, (en, &v), (ex, &x))
             }
-            "connect" => {
+            nr::CONNECT => {
                 let sa = sockaddr(addr);
                 let unix_path = match sa {
                     Some(SockAddr::Unix { path }) => Some(path),
@@ -890,7 +905,7 @@ impl Converter {
                 ];
                 self.pair(out, rec, (en, &e), (ex, &x))
             }
-            "bind" => {
+            nr::BIND => {
                 let sa = sockaddr(addr);
                 self.pair(
                     out,
@@ -906,7 +921,7 @@ impl Converter {
                     ),
                 )
             }
-            "accept" | "accept4" => {
+            nr::ACCEPT | nr::ACCEPT4 => {
                 // The tuple of an accepted connection: the peer is the
                 // source, this end the destination.
                 let t = tup.as_ref().and_then(|t| match t.family {
@@ -925,7 +940,7 @@ impl Converter {
                     V::Uint(0),
                     V::Uint(0),
                 ];
-                if sc.name == "accept4" {
+                if sc.nr == nr::ACCEPT4 {
                     self.pair(
                         out,
                         rec,
@@ -936,19 +951,19 @@ impl Converter {
                     self.pair(out, rec, (en, &[]), (ex, &x))
                 }
             }
-            "setuid" => self.pair(
+            nr::SETUID => self.pair(
                 out,
                 rec,
                 (en, &[V::Uid(a[0] as u32)]),
                 (ex, &[V::Errno(ret), V::Uid(a[0] as u32)]),
             ),
-            "setgid" => self.pair(
+            nr::SETGID => self.pair(
                 out,
                 rec,
                 (en, &[V::Gid(a[0] as u32)]),
                 (ex, &[V::Errno(ret), V::Gid(a[0] as u32)]),
             ),
-            "setresuid" => {
+            nr::SETRESUID => {
                 let v = [
                     V::Uid(a[0] as u32),
                     V::Uid(a[1] as u32),
@@ -964,7 +979,7 @@ impl Converter {
                     ),
                 )
             }
-            "setresgid" => {
+            nr::SETRESGID => {
                 let v = [
                     V::Gid(a[0] as u32),
                     V::Gid(a[1] as u32),
@@ -980,7 +995,7 @@ impl Converter {
                     ),
                 )
             }
-            "ptrace" => {
+            nr::PTRACE => {
                 let req = ptrace_request_to_ppm(a[0]);
                 let addr_b = a[2].to_le_bytes();
                 let data_b = a[3].to_le_bytes();
@@ -1026,26 +1041,24 @@ impl Converter {
         // execveat's path as given: the kernel's file name is
         // "/dev/fd/<dirfd>/<path>" for a relative path and a dirfd.
         let dirfd = fd_arg(rec.args[1]);
+        // The record's arguments come from a failed execveat's registers;
+        // a successful exec's enter event is not written (see `pair`).
         let at_path = if execveat {
-            let prefix = format!("/dev/fd/{dirfd}/");
+            strip_dev_fd(filename, dirfd)
+        } else {
             filename
-                .strip_prefix(prefix.as_bytes())
-                .unwrap_or(filename)
-                .to_vec()
-        } else {
-            Vec::new()
         };
-        let enter: Vec<V<'_>> = if execveat {
-            vec![
-                V::Fd(dirfd),
-                V::Str(&at_path),
-                V::Flags(execveat_flags(rec.args[3])),
-            ]
-        } else {
-            vec![V::Str(filename)]
-        };
+        let enter_at = [
+            V::Fd(dirfd),
+            V::Str(at_path),
+            V::Flags(execveat_flags(rec.args[3])),
+        ];
+        let enter_plain = [V::Str(filename)];
+        let enter: &[V<'_>] = if execveat { &enter_at } else { &enter_plain };
         // A failed exec (ret < 0) describes the unchanged process.
-        let mut x = vec![
+        // execve's exit ends with the file name; execveat's has one
+        // parameter less.
+        let x = [
             V::Errno(rec.ret.min(0)),
             V::Str(exe),
             V::Bytes(args),
@@ -1076,11 +1089,10 @@ impl Converter {
             V::Str(exepath),
             V::Pid(pi.vpgid as i64),
             V::Gid(pi.egid),
+            V::Str(filename),
         ];
-        if !execveat {
-            x.push(V::Str(filename));
-        }
-        self.pair(out, rec, (en, &enter), (ex, &x))
+        let x = if execveat { &x[..x.len() - 1] } else { &x[..] };
+        self.pair(out, rec, (en, enter), (ex, x))
     }
 
     fn fork(&mut self, rec: &Record<'_>, out: &mut Events) -> bool {
@@ -1129,6 +1141,23 @@ impl Converter {
             rec,
             &[V::Errno(code), V::Errno(ret), V::Uint(sig), V::Uint(core)],
         )
+    }
+}
+
+/// execveat's path as given: the kernel's file name is
+/// "/dev/fd/<dirfd>/<path>" for a relative path and a dirfd.
+fn strip_dev_fd(filename: &[u8], dirfd: i64) -> &[u8] {
+    let Some(rest) = filename.strip_prefix(b"/dev/fd/") else {
+        return filename;
+    };
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let same_fd = std::str::from_utf8(&rest[..digits])
+        .ok()
+        .and_then(|d| d.parse::<i64>().ok())
+        == Some(dirfd);
+    match rest[digits..].strip_prefix(b"/") {
+        Some(path) if digits > 0 && same_fd => path,
+        _ => filename,
     }
 }
 
@@ -1294,6 +1323,15 @@ mod tests {
         // A value that does not fit its type is an error, as in scap.
         assert!(c.build(199, 5, 6, 1, &[V::Errno(0), V::Str(b"x")]).is_err());
         assert!(Event::from_values(199, 5, 6, 1, &[V::Errno(0), V::Str(b"x")]).is_err());
+    }
+
+    #[test]
+    fn execveat_paths_lose_the_dev_fd_prefix_of_their_dirfd() {
+        assert_eq!(strip_dev_fd(b"/dev/fd/3/bin/x", 3), b"bin/x");
+        assert_eq!(strip_dev_fd(b"/dev/fd/3/bin/x", 4), b"/dev/fd/3/bin/x");
+        assert_eq!(strip_dev_fd(b"/dev/fd/3", 3), b"/dev/fd/3");
+        assert_eq!(strip_dev_fd(b"/usr/bin/x", 3), b"/usr/bin/x");
+        assert_eq!(strip_dev_fd(b"/dev/fd//x", 3), b"/dev/fd//x");
     }
 
     #[test]

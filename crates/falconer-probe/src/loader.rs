@@ -20,7 +20,6 @@ pub const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 
 /// The programs and the tracepoints they attach to.
 const PROGRAMS: &[(&str, &str)] = &[
-    ("fal_sys_enter", "sys_enter"),
     ("fal_sys_exit", "sys_exit"),
     ("fal_exec", "sched_process_exec"),
     ("fal_fork", "sched_process_fork"),
@@ -91,7 +90,8 @@ pub struct Counters {
     pub drops: u64,
     /// Bytes written.
     pub bytes: u64,
-    /// System call exits whose enter data was missing (args read at exit).
+    /// Always 0: the kernel side no longer keeps enter data (the field
+    /// stays for the counters' layout).
     pub enter_missing: u64,
     /// Records cut at the scratch size.
     pub truncated: u64,
@@ -162,9 +162,6 @@ impl Probe {
         let ring = opts.ring_bytes.next_power_of_two().max(1 << 16);
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
-            // The task-storage map (enter data per thread) has no aya
-            // wrapper; it is created and used by the programs only.
-            .allow_unsupported_maps()
             .override_global("own_tgid", &own, true)
             .override_global("scoped", &scoped, true)
             .map_max_entries("events", ring)

@@ -23,11 +23,9 @@ pub mod spec {
     pub const PIPE_ARG0: u32 = 1 << 13;
     pub const OPEN_HOW: u32 = 1 << 14;
     pub const SKIP_SUCCESS: u32 = 1 << 15;
-    /// The kernel keeps the enter time and arguments at `sys_enter`
-    /// (execve/execveat, for the exec record); the others take their
-    /// arguments from the registers at the exit, which a system call
-    /// leaves as they were.
-    pub const ENTER: u32 = 1 << 16;
+    // Bit 16 (keep the enter data at `sys_enter`) is retired: there is no
+    // enter hook; every call takes its arguments from the registers at the
+    // exit, which a system call leaves as they were.
 
     /// A user string (path) read from argument `arg` (0-based).
     pub const fn path_a(arg: u32) -> u32 {

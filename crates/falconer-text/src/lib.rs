@@ -585,9 +585,7 @@ mod tests {
                 prop_assert!(back == off || text.as_bytes().get(off as usize) == Some(&b'\n'));
             }
         }
-    }
 
-    proptest! {
         /// An index updated for an edit equals the index built from the
         /// edited text, whatever the edit (line breaks of every kind,
         /// non-ASCII text, edits at either end).

@@ -196,21 +196,78 @@ pub async fn pause(rx: &mut watch::Receiver<u64>, quiet: Duration, max_wait: Dur
 }
 
 /// A run's whole-workspace results (the collected items and the compiled
-/// rules), held by the publisher after it has published: the next edit
-/// replaces them in the database, and whoever holds the last reference
-/// frees them. Held for two runs, the publisher frees them once it has
-/// published, instead of the handler that applies the edit after next
-/// (where freeing them delayed the diagnostics of that edit).
+/// rules), held after the run: the next edit replaces them in the
+/// database, and whoever holds the last reference frees them. The
+/// publisher holds the last two runs' and hands them back to the
+/// [`Worker`] that allocated them once it has published, so they are
+/// neither freed by the handler applying an edit (where it delayed the
+/// diagnostics) nor freed across threads.
 type Kept = (
     Arc<falconer_analysis::collect::Collected>,
     Arc<falconer_analysis::compile::Compiled>,
 );
+
+/// The one thread that computes diagnostics (and frees what they
+/// allocated): the analysis's large results are allocated and freed by
+/// the same thread, where the allocator frees locally; freeing them on
+/// other threads cost the server more CPU than the analysis itself.
+struct Worker {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl Worker {
+    fn start() -> std::io::Result<Worker> {
+        let (jobs, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        std::thread::Builder::new()
+            .name("falconer-diagnostics".into())
+            .stack_size(64 << 20)
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job();
+                }
+            })?;
+        Ok(Worker { jobs })
+    }
+
+    /// Runs `f` on the worker; its panic comes back as the error.
+    async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, Box<dyn std::any::Any + Send>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = Box::new(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        if self.jobs.send(job).is_err() {
+            return Err(Box::new("the diagnostics thread has stopped"));
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(Box::new("the diagnostics thread has stopped")))
+    }
+
+    /// Frees `v` on the worker, after what is queued.
+    fn free<T: Send + 'static>(&self, v: T) {
+        let _ = self.jobs.send(Box::new(move || drop(v)));
+    }
+}
 
 /// The publisher task: runs until the channel closes. `published` holds
 /// the non-empty sets last sent.
 pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::Receiver<u64>) {
     let mut published: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
     let mut kept: std::collections::VecDeque<Kept> = std::collections::VecDeque::new();
+    let worker = match Worker::start() {
+        Ok(w) => w,
+        Err(e) => {
+            client
+                .log_message(
+                    lsp::MessageType::ERROR,
+                    format!("falconer: no thread for diagnostics: {e}"),
+                )
+                .await;
+            return;
+        }
+    };
     // Whether the last run was overtaken by a change.
     let mut in_burst = false;
     let current = |world: &Mutex<World>| crate::server::lock(world).generation;
@@ -223,36 +280,34 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
             let w = crate::server::lock(&world);
             (w.snapshot(), w.generation)
         };
-        let result = tokio::task::spawn_blocking(move || {
-            let files = compute(&snap);
-            let a = &snap.analysis;
-            (files, (a.collected().clone(), a.compiled().clone()))
-        })
-        .await;
+        let result = worker
+            .run(move || {
+                let files = compute(&snap);
+                let a = &snap.analysis;
+                (files, (a.collected().clone(), a.compiled().clone()))
+            })
+            .await;
         let files = match result {
             Ok((f, results)) => {
                 kept.push_back(results);
                 // Runs overtaken by changes publish nothing: bound what
                 // they leave held.
                 if kept.len() > 3 {
-                    drop(kept.pop_front());
+                    worker.free(kept.pop_front());
                 }
                 f
             }
-            Err(e) => {
-                if e.is_panic() {
-                    let payload = e.into_panic();
-                    if falconer_analysis::ide::is_cancelled(&*payload) {
-                        in_burst = true;
-                    } else {
-                        let msg = crate::server::panic_message(&*payload);
-                        client
-                            .log_message(
-                                lsp::MessageType::ERROR,
-                                format!("falconer: diagnostics failed: {msg}"),
-                            )
-                            .await;
-                    }
+            Err(payload) => {
+                if falconer_analysis::ide::is_cancelled(&*payload) {
+                    in_burst = true;
+                } else {
+                    let msg = crate::server::panic_message(&*payload);
+                    client
+                        .log_message(
+                            lsp::MessageType::ERROR,
+                            format!("falconer: diagnostics failed: {msg}"),
+                        )
+                        .await;
                 }
                 continue;
             }
@@ -298,7 +353,7 @@ pub async fn publisher(world: Arc<Mutex<World>>, client: Client, mut rx: watch::
             client.publish_diagnostics(uri, Vec::new(), None).await;
         }
         while kept.len() > 2 {
-            drop(kept.pop_front());
+            worker.free(kept.pop_front());
         }
     }
 }

@@ -385,6 +385,8 @@ async fn bench() {
 
 fn main() {
     // `cargo bench` passes `--bench`; there are no options.
+    // As `falconer lsp` runs.
+    falconer_lsp::no_huge_pages();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

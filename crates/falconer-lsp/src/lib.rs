@@ -68,9 +68,25 @@ pub async fn run_stdio() {
     serve(tokio::io::stdin(), tokio::io::stdout()).await;
 }
 
+/// Turns transparent huge pages off for this process. The allocator
+/// asks for them on its arenas, which suits a short `check` (fewer page
+/// faults) but not a server that lives for hours: each 2 MB page stays
+/// resident for a few live objects (with the bench workspace open and
+/// edited, 45 MB resident instead of 19 MB).
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes
+    // a flag of this process; failure (an old kernel) leaves THP as it was.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Runs the server on stdio in its own runtime (large thread stacks, as
-/// the CLI's, for deeply nested input). What `falconer lsp` calls.
+/// the CLI's, for deeply nested input), without huge pages
+/// ([`no_huge_pages`]). What `falconer lsp` calls.
 pub fn run() -> std::io::Result<()> {
+    no_huge_pages();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(64 << 20)

@@ -540,10 +540,10 @@ impl State {
         self.threads.get(&owner).map(|t| &t.fds)
     }
 
-    pub(crate) fn cwd_of(&self, tid: i64) -> Vec<u8> {
+    pub(crate) fn cwd_of(&self, tid: i64) -> &[u8] {
         match self.threads.get(&tid) {
-            Some(t) => self.cwd(t).to_vec(),
-            None => b"./".to_vec(),
+            Some(t) => self.cwd(t),
+            None => b"./",
         }
     }
 

@@ -3,6 +3,7 @@
 //! need: a parameter missing from an exit event is taken from the stored
 //! enter event, as current libs' converter does).
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use falconer_catalog::{Direction, EventFlags, EventInfo, FieldType, EVENT_CODE_UNIVERSE};
@@ -1011,7 +1012,7 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
                 }
                 child.fds = t;
             }
-            child.cwd = s.cwd_of(caller_tid);
+            child.cwd = s.cwd_of(caller_tid).to_vec();
             child.env = s
                 .thread(caller_tid)
                 .map(|t| s.env_shared(t))
@@ -1116,7 +1117,7 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
                 }
                 child.fds = t;
             }
-            child.cwd = s.cwd_of(lookup_tid);
+            child.cwd = s.cwd_of(lookup_tid).to_vec();
             child.env = s
                 .thread(lookup_tid)
                 .map(|t| s.env_shared(t))
@@ -1168,7 +1169,7 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
                 let sdir = parse_dirfd(s, tid, pathname, dirfd);
                 Some(
                     if (fl & PPM_EXVAT_AT_EMPTY_PATH == 0 && pathname == b"<NA>")
-                        || sdir == b"<UNKNOWN>"
+                        || *sdir == *b"<UNKNOWN>"
                     {
                         b"<NA>".to_vec()
                     } else if fl & PPM_EXVAT_AT_EMPTY_PATH != 0 {
@@ -1184,7 +1185,7 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
                         if f == b"<NA>" {
                             b"<NA>".to_vec()
                         } else {
-                            concatenate_paths(&s.cwd_of(tid), f)
+                            concatenate_paths(s.cwd_of(tid), f)
                         }
                     })
             }
@@ -1316,7 +1317,7 @@ fn parse_chroot_exit(s: &mut State, a: Args<'_>) {
     let resolved = if path.is_empty() || path[0] == b'/' || path == b"<NA>" {
         path.to_vec()
     } else {
-        concatenate_paths(&s.cwd_of(tid), path)
+        concatenate_paths(s.cwd_of(tid), path)
     };
     if let Some(t) = s.thread_mut(tid) {
         t.root = resolved;
@@ -1404,25 +1405,26 @@ fn parse_prlimit_exit(s: &mut State, ev: &Event, a: Args<'_>) {
 
 /// libsinsp `parse_dirfd`: the directory a relative path is resolved
 /// against (`.` for an absolute path, `<UNKNOWN>` for an unknown dirfd).
-fn parse_dirfd(s: &State, tid: i64, name: &[u8], dirfd: i64) -> Vec<u8> {
+fn parse_dirfd<'a>(s: &'a State, tid: i64, name: &[u8], dirfd: i64) -> Cow<'a, [u8]> {
     if name.first() == Some(&b'/') {
-        return b".".to_vec();
+        return Cow::Borrowed(b".");
     }
     let Some(t) = s.threads.get(&tid) else {
-        return b"<UNKNOWN>".to_vec();
+        return Cow::Borrowed(b"<UNKNOWN>");
     };
     if dirfd == PPM_AT_FDCWD {
-        return s.cwd(t).to_vec();
+        return Cow::Borrowed(s.cwd(t));
     }
     let Some(f) = s.fd_of(t, dirfd) else {
-        return b"<UNKNOWN>".to_vec();
+        return Cow::Borrowed(b"<UNKNOWN>");
     };
     if f.name.is_empty() || f.name.last() == Some(&b'/') {
-        f.name.clone()
+        Cow::Borrowed(&f.name)
     } else {
-        let mut n = f.name.clone();
+        let mut n = Vec::with_capacity(f.name.len() + 1);
+        n.extend_from_slice(&f.name);
         n.push(b'/');
-        n
+        Cow::Owned(n)
     }
 }
 
@@ -1436,7 +1438,9 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     let fd = a.ret().unwrap_or(-1);
     let mut dev = 0u32;
     let mut ino = 0u64;
-    let (path, flags, sdir): (Vec<u8>, u32, Vec<u8>);
+    // The path and the directory it is resolved against are borrowed
+    // (from the events and the state) until the entry is built.
+    let (path, flags, sdir): (&[u8], u32, Cow<'_, [u8]>);
     let exit_flags = || val(ev, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     let enter_flags = |e: &Event| val(e, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     let dev_ino = |dev: &mut u32, ino: &mut u64| {
@@ -1451,23 +1455,21 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         "open" => {
             let mut n = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
-                .unwrap_or_default()
-                .to_vec();
+                .unwrap_or_default();
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
-                n = en.to_vec();
+                n = en;
                 f = enter_flags(e) | (f & !(PPM_O_F_CREATED - 1));
             }
             path = n;
             flags = f;
-            sdir = s.cwd_of(tid);
+            sdir = Cow::Borrowed(s.cwd_of(tid));
         }
         "creat" => {
             let mut n = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
-                .unwrap_or_default()
-                .to_vec();
+                .unwrap_or_default();
             let mut f = 0u32;
             dev_ino(&mut dev, &mut ino);
             if let Some(cf) = val(ev, Pn::creat_flags).and_then(|v| v.as_u64()) {
@@ -1479,27 +1481,27 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
                 }
             }
             if let Some(en) = enter_name(a.enter) {
-                n = en.to_vec();
+                n = en;
             }
             path = n;
             flags = f;
-            sdir = s.cwd_of(tid);
+            sdir = Cow::Borrowed(s.cwd_of(tid));
         }
         "openat" | "openat2" => {
-            let mut n = val(ev, Pn::name)
+            let mut n: &[u8] = val(ev, Pn::name)
                 .and_then(|v| v.as_bytes())
-                .map_or(b"<NA>".to_vec(), <[u8]>::to_vec);
+                .unwrap_or(b"<NA>");
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
             let mut dirfd = val(ev, Pn::dirfd).and_then(|v| v.as_i64());
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
-                n = en.to_vec();
+                n = en;
                 f = enter_flags(e) | (f & !(PPM_O_F_CREATED - 1));
                 dirfd = val(e, Pn::dirfd).and_then(|v| v.as_i64());
             }
             sdir = match dirfd {
-                Some(d) => parse_dirfd(s, tid, &n, d),
-                None => Vec::new(),
+                Some(d) => parse_dirfd(s, tid, n, d),
+                None => Cow::Borrowed(b""),
             };
             path = n;
             flags = f;
@@ -1509,13 +1511,11 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             flags = exit_flags();
             path = val(ev, Pn::path)
                 .and_then(|v| v.as_bytes())
-                .unwrap_or_default()
-                .to_vec();
+                .unwrap_or_default();
             dev_ino(&mut dev, &mut ino);
-            sdir = Vec::new();
+            sdir = Cow::Borrowed(b"");
         }
     }
-    let full = concatenate_paths(&sdir, &path);
     if fd >= 0 {
         let mut e = Fd::new(if flags & PPM_O_DIRECTORY != 0 {
             ft::DIRECTORY
@@ -1525,8 +1525,8 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         e.open_flags = flags;
         e.dev = dev;
         e.ino = ino;
-        e.name_raw = path;
-        e.name = full;
+        e.name = concatenate_paths(&sdir, path);
+        e.name_raw = path.to_vec();
         if flags & PPM_FD_UPPER_LAYER != 0 {
             e.flags |= fd_flags::OVERLAY_UPPER;
         }

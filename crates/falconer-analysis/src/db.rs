@@ -142,17 +142,11 @@ pub fn new_file(db: &RootDb, path: String, text: Arc<str>) -> SourceFile {
 /// item's read.
 pub fn set_file_text(db: &mut RootDb, file: SourceFile, text: Arc<str>) {
     let old_text = file.text(db).clone();
-    // What the edit left unchanged at either end: compared once, for the
-    // item split and the line index.
-    let affixes = falconer_text::common_affixes(old_text.as_bytes(), text.as_bytes());
-    if affixes.0 == old_text.len() && old_text.len() == text.len() {
-        return; // the same text: nothing to do
-    }
     let items = match file.items(db).clone() {
         None => split_read(&text),
         Some(old) => {
             let starts: Vec<usize> = old.iter().map(|(s, _)| *s as usize).collect();
-            falconer_yaml::resplit_items_at(&old_text, &starts, &text, affixes).map(|r| {
+            falconer_yaml::resplit_items(&old_text, &starts, &text).map(|r| {
                 let mut items =
                     Vec::with_capacity(r.before + r.between.len() + old.len() - r.after);
                 items.extend_from_slice(&old[..r.before]);
@@ -175,7 +169,7 @@ pub fn set_file_text(db: &mut RootDb, file: SourceFile, text: Arc<str>) {
     // converts positions after every change); otherwise it waits.
     let lines = Lines::default();
     if let Some(old) = file.lines(db).get() {
-        let _ = lines.set(Arc::new(old.edited_at(&text, affixes)));
+        let _ = lines.set(Arc::new(old.edited(&old_text, &text)));
     }
     file.set_text(db).to(text);
     file.set_items(db).to(items);

@@ -113,18 +113,12 @@ impl LineIndex {
     /// are moved, and only the changed lines are scanned (an edit costs a
     /// comparison of the texts and a copy of the starts, not a scan).
     pub fn edited(&self, old: &str, new: &str) -> LineIndex {
-        if self.len as usize != old.len() {
+        let (o, n) = (old.as_bytes(), new.as_bytes());
+        if self.len as usize != o.len() {
             return LineIndex::new(new);
         }
-        self.edited_at(new, common_affixes(old.as_bytes(), new.as_bytes()))
-    }
-
-    /// [`LineIndex::edited`] given the [`common_affixes`] of the indexed
-    /// text (of this index's length) and `new`, when the caller has them.
-    pub fn edited_at(&self, new: &str, (prefix, suffix): (usize, usize)) -> LineIndex {
-        let n = new.as_bytes();
-        let old_len = self.len as usize;
-        let (old_end, new_end) = (old_len - suffix, n.len() - suffix);
+        let (prefix, suffix) = common_affixes(o, n);
+        let (old_end, new_end) = (o.len() - suffix, n.len() - suffix);
         // A line start at `x` depends on the bytes at `x - 1` and `x` only
         // (`\r` ends a line unless `\n` follows), so starts below `prefix`
         // and above `end + 1` are as they were.
@@ -143,7 +137,7 @@ impl LineIndex {
                 .map(|s| s + lo as u32)
                 .filter(|&s| s as usize >= prefix.max(1) && s as usize <= new_end + 1),
         );
-        let delta = n.len() as i64 - old_len as i64;
+        let delta = n.len() as i64 - o.len() as i64;
         starts.extend(
             self.starts[moved..]
                 .iter()

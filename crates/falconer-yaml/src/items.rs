@@ -106,18 +106,6 @@ pub struct Resplit {
 /// `-` (or at the start of the text) and end before one (or at the end),
 /// so every line is judged as in the whole text.
 pub fn resplit_items(old: &str, old_starts: &[usize], new: &str) -> Option<Resplit> {
-    let affixes = falconer_text::common_affixes(old.as_bytes(), new.as_bytes());
-    resplit_items_at(old, old_starts, new, affixes)
-}
-
-/// [`resplit_items`] given the [`falconer_text::common_affixes`] of `old`
-/// and `new`, when the caller has them.
-pub fn resplit_items_at(
-    old: &str,
-    old_starts: &[usize],
-    new: &str,
-    (prefix, suffix): (usize, usize),
-) -> Option<Resplit> {
     let full = || {
         split_items(new).map(|between| Resplit {
             before: 0,
@@ -130,6 +118,7 @@ pub fn resplit_items_at(
     if old_starts.first() != Some(&0) || memchr::memchr(b'\r', n).is_some() {
         return full();
     }
+    let (prefix, suffix) = falconer_text::common_affixes(o, n);
     let old_end = o.len() - suffix;
     // The last item whose `-` and the byte after it lie before the change.
     let before = old_starts

@@ -105,7 +105,7 @@ mod recover;
 mod relax;
 mod scalar;
 
-pub use items::{parse_item, resplit_items, resplit_items_at, split_items, Resplit};
+pub use items::{parse_item, resplit_items, split_items, Resplit};
 
 pub use builder::{ALIAS_BOMB, MAX_ALIAS_BYTES, MAX_ALIAS_NODES, MAX_DEPTH};
 

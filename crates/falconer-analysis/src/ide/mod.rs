@@ -182,10 +182,10 @@ impl AnalysisHost {
     /// Replaces the text of file `id`, loaded or extra (a no-op when the
     /// text is unchanged).
     pub fn set_text(&mut self, id: FileId, text: &str) {
-        // An unchanged text leaves the database as it is (set_file_text
-        // compares the texts).
         if let Some(f) = source_file(&self.db, self.ws, id) {
-            db::set_file_text(&mut self.db, f, Arc::from(text));
+            if **f.text(&self.db) != *text {
+                db::set_file_text(&mut self.db, f, Arc::from(text));
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ pub struct ItemRef {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ListEntry {
-    pub name: String,
+    pub name: Str,
     /// The name in the defining item.
     pub name_loc: Loc,
     pub index: u32,
@@ -32,7 +32,7 @@ pub struct ListEntry {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MacroEntry {
-    pub name: String,
+    pub name: Str,
     /// The name in the defining item.
     pub name_loc: Loc,
     pub index: u32,
@@ -51,7 +51,7 @@ pub struct ExceptionEntry {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RuleEntry {
-    pub name: String,
+    pub name: Str,
     /// The name in the full definition in force.
     pub name_loc: Loc,
     pub index: u32,
@@ -63,9 +63,9 @@ pub struct RuleEntry {
     pub desc: Composite,
     pub priority: Priority,
     /// `None` = default `syscall`.
-    pub source: Option<String>,
+    pub source: Option<Str>,
     pub enabled: bool,
-    pub tags: Vec<String>,
+    pub tags: Vec<Str>,
     pub exceptions: Vec<ExceptionEntry>,
     pub warn_evttypes: bool,
     pub skip_if_unknown_filter: bool,
@@ -88,13 +88,13 @@ pub struct Collected {
     pub macro_by_name: HashMapEq<usize>,
     pub rule_by_name: HashMapEq<usize>,
     /// Plugins named by `required_plugin_versions` (every alternative).
-    pub required_plugins: Vec<String>,
+    pub required_plugins: Vec<Str>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// A name → index map that is `Eq`/`Hash` (sorted on demand).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct HashMapEq<V>(pub FxHashMap<String, V>);
+pub struct HashMapEq<V>(pub FxHashMap<Str, V>);
 
 impl<V: std::hash::Hash + Ord + Clone> std::hash::Hash for HashMapEq<V> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -515,8 +515,8 @@ fn collect_rule<'a>(
     }
 }
 
-fn dedup_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = tags.into_iter().collect();
+fn dedup_tags(tags: impl IntoIterator<Item = Str>) -> Vec<Str> {
+    let mut v: Vec<Str> = tags.into_iter().collect();
     v.sort();
     v.dedup();
     v

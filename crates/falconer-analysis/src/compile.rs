@@ -12,7 +12,7 @@ use crate::collect::{Collected, RuleEntry};
 use crate::diagnostic::{Diagnostic, Loc};
 use crate::lists::{substitute, ListIndex, ListView, Substituted};
 use crate::memo::Session;
-use crate::model::{Item, ItemDef, Mode};
+use crate::model::{Item, ItemDef, Mode, Str};
 use crate::source::Composite;
 use falconer_syntax::ast::*;
 use falconer_text::{suggest, Span};
@@ -34,7 +34,7 @@ const COMPILER_WARNINGS: &[&str] = &[
 /// A macro after substitution, parsing and reference resolution.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CompiledMacro {
-    pub name: String,
+    pub name: Str,
     pub subst: Arc<Substituted>,
     pub parsed: Arc<ParsedCondition>,
     /// Macro references: (name, span in the substituted text, index of the
@@ -53,7 +53,7 @@ impl CompiledMacro {
 /// A rule after compilation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CompiledRule {
-    pub name: String,
+    pub name: Str,
     /// Condition with exceptions folded in, before list substitution.
     pub condition: Composite,
     pub subst: Arc<Substituted>,
@@ -87,7 +87,7 @@ pub struct Env<'a> {
     /// Plugins loaded (defaults, config, required_plugin_versions).
     pub plugins: &'a [String],
     /// Macros defined in workspace files outside the load order.
-    pub other_macros: &'a HashMap<String, Loc>,
+    pub other_macros: &'a HashMap<Str, Loc>,
     /// Fields imported from a real Falco's list.
     pub imported: Option<&'a Arc<falconer_catalog::ImportedCatalog>>,
 }
@@ -300,7 +300,7 @@ pub fn expand_lists(c: &Collected, used: &mut [bool]) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = c
         .lists
         .iter()
-        .map(|l| l.items.iter().map(|(t, _)| t.value.clone()).collect())
+        .map(|l| l.items.iter().map(|(t, _)| t.value.to_string()).collect())
         .collect();
     let mut order: Vec<usize> = (0..c.lists.len()).collect();
     order.sort_by_key(|&i| c.lists[i].index);
@@ -313,7 +313,7 @@ pub fn expand_lists(c: &Collected, used: &mut [bool]) -> Vec<Vec<String>> {
                     used[j] = true;
                     expanded.extend(out[j].iter().cloned());
                 }
-                _ => expanded.push(t.value.clone()),
+                _ => expanded.push(t.value.to_string()),
             }
         }
         out[i] = expanded;
@@ -947,7 +947,7 @@ mod loop_tests {
             let macros: Vec<CompiledMacro> = edges
                 .iter()
                 .map(|refs| CompiledMacro {
-                    name: String::new(),
+                    name: Str::default(),
                     subst: Arc::default(),
                     parsed: Arc::new(ParsedCondition { expr: None, errors: Vec::new() }),
                     refs: refs

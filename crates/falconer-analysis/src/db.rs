@@ -14,7 +14,7 @@ use crate::compile::{self, compile, Compiled, Env, ListEnv};
 use crate::config::{Config, Level, DEFAULT_PLUGINS};
 use crate::diagnostic::{Diagnostic, FileId, Loc};
 use crate::memo::CondMemo;
-use crate::model::{Item, ItemDef, Shift};
+use crate::model::{Item, ItemDef, Shift, Str};
 use falconer_syntax::ParsedCondition;
 use falconer_yaml::YamlFile;
 use salsa::Setter;
@@ -348,7 +348,7 @@ pub fn plugins(config: &Config, collected: &Collected) -> Vec<String> {
         v.extend(DEFAULT_PLUGINS.iter().map(|s| s.to_string()));
     }
     v.extend(config.plugins.iter().cloned());
-    v.extend(collected.required_plugins.iter().cloned());
+    v.extend(collected.required_plugins.iter().map(|p| p.to_string()));
     v.retain(|p| cat::is_plugin(p));
     v.sort();
     v.dedup();
@@ -357,7 +357,7 @@ pub fn plugins(config: &Config, collected: &Collected) -> Vec<String> {
 
 /// Macros defined in workspace files outside the load order.
 #[salsa::tracked(returns(ref))]
-pub fn other_macros(db: &dyn salsa::Database, ws: Workspace) -> Arc<HashMap<String, Loc>> {
+pub fn other_macros(db: &dyn salsa::Database, ws: Workspace) -> Arc<HashMap<Str, Loc>> {
     let base = ws.files(db).len() as FileId;
     let mut m = HashMap::new();
     for (i, f) in ws.extra_files(db).iter().enumerate() {

@@ -4,11 +4,96 @@ use falconer_text::Span;
 use falconer_yaml::Scalar;
 use std::sync::Arc;
 
+/// An immutable shared string. Item texts are copied into the collected
+/// lists, macros and rules at every edit; cloning a `Str` is a reference
+/// count increment instead of an allocation and a copy.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str(Arc<str>);
+
+impl Str {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Str {
+    fn default() -> Str {
+        Str(Arc::from(""))
+    }
+}
+
+impl std::ops::Deref for Str {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Str {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Str {
+    fn from(s: String) -> Str {
+        Str(Arc::from(s))
+    }
+}
+
+impl From<&str> for Str {
+    fn from(s: &str) -> Str {
+        Str(Arc::from(s))
+    }
+}
+
+impl From<Str> for String {
+    fn from(s: Str) -> String {
+        s.0.to_string()
+    }
+}
+
+impl std::fmt::Debug for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Str {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for Str {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Str {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Str {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
 /// A decoded string value with its location. For scalars, `scalar` maps
 /// offsets inside `value` back to the file.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Text {
-    pub value: String,
+    pub value: Str,
     /// The node's span in the file.
     pub span: Span,
     pub scalar: Option<Arc<Scalar>>,
@@ -20,9 +105,9 @@ pub struct Text {
 }
 
 impl Text {
-    pub fn new(value: String, span: Span, scalar: Option<Arc<Scalar>>) -> Text {
+    pub fn new(value: impl Into<Str>, span: Span, scalar: Option<Arc<Scalar>>) -> Text {
         Text {
-            value,
+            value: value.into(),
             span,
             scalar,
             offset: 0,
@@ -385,5 +470,33 @@ impl Shift for Item {
                 r.exceptions.shift(delta);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod str_tests {
+    use super::Str;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_str_reads_prints_and_hashes_as_the_string_it_holds() {
+        let text = "proc.name = \"curl\"";
+        let s = Str::from(text.to_string());
+        assert_eq!(format!("{s:?}"), format!("{:?}", text.to_string()));
+        assert_eq!(s.to_string(), text);
+        let owned = text.to_string();
+        assert!(s == text && s == *text && s == owned);
+        assert_eq!(String::from(s.clone()), text);
+        let mut by_name: HashMap<Str, u32> = HashMap::new();
+        by_name.insert(s.clone(), 7);
+        assert_eq!(by_name.get(text), Some(&7));
+        assert!(Str::default().is_empty());
+    }
+
+    #[test]
+    fn cloning_a_str_shares_its_text() {
+        let a = Str::from("list_item");
+        let b = a.clone();
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
     }
 }

@@ -21,7 +21,7 @@ fn check(text: &str) {
         .collected()
         .rules
         .iter()
-        .map(|r| r.name.clone())
+        .map(|r| r.name.to_string())
         .collect();
     for n in names {
         let _ = falconer_analysis::expand::expand_rule(host.collected(), host.compiled(), &n);

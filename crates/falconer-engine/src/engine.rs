@@ -316,10 +316,10 @@ impl Engine {
             let output = compile_output(&mut program, &text, &fscope);
             sets.push(cr.evttypes.clone());
             rules.push(Rule {
-                name: entry.name.clone(),
+                name: entry.name.to_string(),
                 priority: entry.priority,
                 source: "syscall".into(),
-                tags: entry.tags.clone(),
+                tags: entry.tags.iter().map(|t| t.to_string()).collect(),
                 node,
                 output,
             });

@@ -274,7 +274,7 @@ struct Builder<'a> {
 
 fn value_text(v: &ExValue) -> String {
     match v {
-        ExValue::Scalar(t) => t.value.clone(),
+        ExValue::Scalar(t) => t.value.to_string(),
         ExValue::Seq(items, _) => {
             let parts: Vec<String> = items.iter().map(value_text).collect();
             format!("[{}]", parts.join(", "))
@@ -389,7 +389,7 @@ impl Builder<'_> {
                 stack.push(j);
                 let (x, mut node) = self.build(inner, Where::Macro(j), stack)?;
                 stack.pop();
-                let name = self.collected.macros[j].name.clone();
+                let name = self.collected.macros[j].name.to_string();
                 let at = self.files.position(self.collected.macros[j].name_loc);
                 let id = self.item(CoverageKind::Macro, name.clone(), None, at);
                 node.labels.insert(0, Label::Macro { name });
@@ -506,7 +506,7 @@ impl Tracer {
                             file: e.item.file,
                             span: e.ex.name.span,
                         },
-                        name: e.ex.name.value.clone(),
+                        name: e.ex.name.value.to_string(),
                         rows,
                         single_field: matches!(e.ex.fields, Some(ExValue::Scalar(_))),
                     })

@@ -730,9 +730,9 @@ impl Loader {
         let mut output_fields = HashMap::new();
         let plugin_names = host.plugins();
         for r in &collected.rules {
-            if loaded.contains(&r.name) {
+            if loaded.contains(r.name.as_str()) {
                 output_fields.insert(
-                    r.name.clone(),
+                    r.name.to_string(),
                     output_field_names(&r.output.text, suggested_output, &plugin_names),
                 );
             }

@@ -838,7 +838,7 @@ impl Reader {
             }
         };
         let mut out = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<Str> = Vec::new();
         for n in entries {
             if !matches!(n.kind, NodeKind::Mapping { .. }) {
                 return self.fail(
@@ -951,6 +951,6 @@ fn trim_text(t: &mut Text) {
     let trimmed = t.value.trim();
     if trimmed.len() != t.value.len() {
         t.offset += start as u32;
-        t.value = trimmed.to_string();
+        t.value = trimmed.into();
     }
 }

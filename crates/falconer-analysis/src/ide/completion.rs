@@ -367,11 +367,11 @@ fn macros(
             continue;
         }
         out.push(CompletionItem {
-            label: m.name.clone(),
+            label: m.name.to_string(),
             kind: CompletionKind::Macro,
             detail: Some("macro".into()),
             documentation: Some(format!("```\n{}\n```", m.condition.text.trim())),
-            insert_text: m.name.clone(),
+            insert_text: m.name.to_string(),
             replace,
             deprecated: false,
             rank: 1,
@@ -399,7 +399,7 @@ fn lists(
             .map(|v| v.iter().take(20).map(String::as_str).collect())
             .unwrap_or_default();
         out.push(CompletionItem {
-            label: l.name.clone(),
+            label: l.name.to_string(),
             kind: CompletionKind::List,
             detail: Some(format!(
                 "list · {items} item{}",
@@ -409,7 +409,7 @@ fn lists(
             insert_text: if parens {
                 format!("({})", l.name)
             } else {
-                l.name.clone()
+                l.name.to_string()
             },
             replace,
             deprecated: false,

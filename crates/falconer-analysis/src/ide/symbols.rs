@@ -36,13 +36,13 @@ pub fn document_symbols(a: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
         let (kind, name, detail, focus) = match &item.def {
             ItemDef::List(l) => (
                 SymbolKind::List,
-                l.name.value.clone(),
+                l.name.value.to_string(),
                 mode_detail(l.mode),
                 l.name.span,
             ),
             ItemDef::Macro(m) => (
                 SymbolKind::Macro,
-                m.name.value.clone(),
+                m.name.value.to_string(),
                 mode_detail(m.mode),
                 m.name.span,
             ),
@@ -60,7 +60,12 @@ pub fn document_symbols(a: &Analysis, file: FileId) -> Vec<DocumentSymbol> {
                     (None, Some(f)) => Some(f.to_string()),
                     (None, None) => None,
                 };
-                (SymbolKind::Rule, r.name.value.clone(), detail, r.name.span)
+                (
+                    SymbolKind::Rule,
+                    r.name.value.to_string(),
+                    detail,
+                    r.name.span,
+                )
             }
             ItemDef::EngineVersion(v) => (
                 SymbolKind::EngineVersion,

@@ -126,7 +126,7 @@ pub fn bundled_conditions() -> Vec<(String, String)> {
         .iter()
         .map(|r| {
             let e = rule_expr(collected, compiled, &r.name).unwrap();
-            (r.name.clone(), bracketed(&without_ipv6_networks(&e)))
+            (r.name.to_string(), bracketed(&without_ipv6_networks(&e)))
         })
         .collect()
 }

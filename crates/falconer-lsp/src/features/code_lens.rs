@@ -65,8 +65,8 @@ fn rule_lenses(snap: &Snapshot, file: falconer_analysis::FileId) -> Vec<CodeLens
     let map = snap.line_map(file);
     let mut out = Vec::new();
     for r in snap.full_rules(file) {
-        let name = &r.name.value;
-        let Some(&n) = counts.get(name.as_str()) else {
+        let name = r.name.value.as_str();
+        let Some(&n) = counts.get(name) else {
             continue;
         };
         let title = if snap.results.running.contains(name) {

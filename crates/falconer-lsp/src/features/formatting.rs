@@ -26,7 +26,7 @@ fn edits(snap: &Snapshot, range: Option<Span>, file: FileId) -> Option<Vec<TextE
         .collected()
         .lists
         .iter()
-        .map(|l| l.name.clone())
+        .map(|l| l.name.to_string())
         .filter(|n| n.bytes().any(|b| b" \t\r\n(),=".contains(&b)))
         .collect();
     let found = format::format_edits(text, range, &opts).ok()?;

@@ -733,9 +733,27 @@ impl State {
         if self.cur.fd.is_none() && self.cur.fd_num.is_none() {
             return None;
         }
-        let t = self.event_thread()?;
+        self.event_fd_of(self.event_thread()?)
+    }
+
+    /// [`State::event_thread`] and [`State::event_fd`] together (the
+    /// thread looked up once).
+    pub fn event_thread_and_fd(&self) -> (Option<&Thread>, Option<(i64, &Fd)>) {
+        let Some(t) = self.event_thread() else {
+            return (None, None);
+        };
+        if self.cur.fd.is_none() && self.cur.fd_num.is_none() {
+            return (Some(t), None);
+        }
+        (Some(t), self.event_fd_of(t))
+    }
+
+    /// [`State::event_fd`] given the event's thread.
+    #[inline]
+    fn event_fd_of<'a>(&'a self, t: &'a Thread) -> Option<(i64, &'a Fd)> {
+        let table = self.fd_table(t)?;
         if let Some(fd) = self.cur.fd {
-            if let Some(f) = self.fd_of(t, fd) {
+            if let Some(f) = table.get(fd) {
                 return Some((fd, f));
             }
         }
@@ -743,7 +761,7 @@ impl State {
         if n == -1 {
             return None;
         }
-        Some((n, self.fd_of(t, n)?))
+        Some((n, table.get(n)?))
     }
 
     /// Whether the event's fd name was changed by the event

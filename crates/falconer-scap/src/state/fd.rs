@@ -516,8 +516,9 @@ impl FdTable {
         true
     }
 
-    pub(crate) fn remove(&mut self, fd: i64) {
-        self.map.remove(&fd);
+    /// Removes the entry and hands it back.
+    pub(crate) fn remove(&mut self, fd: i64) -> Option<Fd> {
+        self.map.remove(&fd)
     }
 
     pub fn len(&self) -> usize {

@@ -533,16 +533,17 @@ impl FdTable {
     }
 
     /// Removes the entry at position `p` (of fd `fd`).
-    fn remove_at(&mut self, p: usize, fd: i64) {
+    fn remove_at(&mut self, p: usize, fd: i64) -> Fd {
         if (0..DENSE_FDS).contains(&fd) {
             self.dense[fd as usize] = 0;
         } else {
             self.sparse.remove(&fd);
         }
-        self.entries.swap_remove(p);
+        let (_, removed) = self.entries.swap_remove(p);
         if let Some(&(moved, _)) = self.entries.get(p) {
             self.set_pos(moved, p);
         }
+        removed
     }
 
     #[inline]
@@ -571,10 +572,10 @@ impl FdTable {
         true
     }
 
-    pub(crate) fn remove(&mut self, fd: i64) {
-        if let Some(p) = self.pos(fd) {
-            self.remove_at(p, fd);
-        }
+    /// Removes the entry and hands it back.
+    pub(crate) fn remove(&mut self, fd: i64) -> Option<Fd> {
+        let p = self.pos(fd)?;
+        Some(self.remove_at(p, fd))
     }
 
     pub fn len(&self) -> usize {

@@ -14,7 +14,7 @@ use crate::value::{decode, ParamValue, SockAddr, SockTuple};
 
 use super::container::Container;
 use super::fd::{fd_flags, ipv4_mapped, l4, Fd, Sock};
-use super::path::concatenate_paths;
+use super::path::{concatenate_paths, concatenate_paths_into};
 use super::thread::{clone_flags as cf, Thread};
 use super::{Group, State, User, MAX_STORED_ENTER_EVENT};
 
@@ -1458,6 +1458,13 @@ fn enter_name(enter: Option<&Event>) -> Option<&[u8]> {
 fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     let Some(tid) = s.cur.tid else { return };
     let fd = a.ret().unwrap_or(-1);
+    // The entry's name buffers (taken before the directory is borrowed
+    // from the state).
+    let (mut name_buf, mut raw_buf) = if fd >= 0 {
+        (s.take_buf(), s.take_buf())
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut dev = 0u32;
     let mut ino = 0u64;
     // The path and the directory it is resolved against are borrowed
@@ -1539,8 +1546,11 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         e.open_flags = flags;
         e.dev = dev;
         e.ino = ino;
-        e.name = concatenate_paths(&sdir, path);
-        e.name_raw = path.to_vec();
+        concatenate_paths_into(&mut name_buf, &sdir, path);
+        e.name = name_buf;
+        raw_buf.clear();
+        raw_buf.extend_from_slice(path);
+        e.name_raw = raw_buf;
         if flags & PPM_FD_UPPER_LAYER != 0 {
             e.flags |= fd_flags::OVERLAY_UPPER;
         }

@@ -894,7 +894,8 @@ struct Kills {
     /// Per unit ([`Program::unit_of`]): its range in `entries`.
     units: rustc_hash::FxHashMap<u32, (u32, u32)>,
     /// (check node, row of the positions it rejects when false, row
-    /// when true); [`NO_ROW`] for none.
+    /// when true); [`NO_ROW`] for none. For a set group's unit, the
+    /// member's position in the group instead of the node.
     entries: Vec<(NodeId, u32, u32)>,
     /// `words` words a row.
     rows: Vec<u64>,
@@ -931,6 +932,11 @@ impl Kills {
                 (k.rows.len() / words - 1) as u32
             });
             let at = k.entries.len() as u32;
+            // A group's member by its position in the group's results.
+            let n = match Program::unit_group(unit) {
+                Some(_) => p.group_position(n),
+                None => n,
+            };
             k.entries.push((n, f, t));
             k.units.entry(unit).or_insert((at, at)).1 = at + 1;
         }
@@ -941,12 +947,25 @@ impl Kills {
     /// the units in `fresh` reject.
     #[inline]
     fn apply(&self, frame: &Frame, fresh: &[u32], alive: &mut [u64]) {
-        for u in fresh {
-            let Some(&(a, b)) = self.units.get(u) else {
+        for &u in fresh {
+            let Some(&(a, b)) = self.units.get(&u) else {
                 continue;
             };
+            // A group's results (not known: no kill, as for a check).
+            let group = match Program::unit_group(u) {
+                Some(g) => match frame.group_results(g) {
+                    Some(bits) => Some(bits),
+                    None => continue,
+                },
+                None => None,
+            };
             for &(n, f, t) in &self.entries[a as usize..b as usize] {
-                let row = match frame.memoized(n) {
+                let v = match group {
+                    // `n` is the member's position.
+                    Some(bits) => bits.get(n as usize / 64).map(|w| (w >> (n % 64)) & 1 != 0),
+                    None => frame.memoized(n),
+                };
+                let row = match v {
                     Some(true) => t,
                     Some(false) => f,
                     None => continue,

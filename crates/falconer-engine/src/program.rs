@@ -167,6 +167,8 @@ pub struct Program {
     /// Per node: its index in `groups`, or [`NO_GROUP`] (empty until
     /// [`Program::group_sets`]).
     group_of: Vec<u32>,
+    /// Per grouped node: its position among its group's members.
+    group_pos: Vec<u32>,
     by_name: FxHashMap<String, SlotId>,
     field_by_name: FxHashMap<String, usize>,
     node_by_key: FxHashMap<NodeKey, NodeId>,
@@ -247,6 +249,7 @@ impl Program {
         }
         self.groups.clear();
         self.group_of = vec![NO_GROUP; self.nodes.len()];
+        self.group_pos = vec![0; self.nodes.len()];
         for m in members.into_iter().filter(|m| m.len() > 1) {
             let words = m.len().div_ceil(64);
             let mut index: ValueMap<u32> = ValueMap::default();
@@ -254,6 +257,7 @@ impl Program {
             let (mut lhs, mut op) = (0, OpKind::In);
             for (k, &n) in m.iter().enumerate() {
                 self.group_of[n as usize] = self.groups.len() as u32;
+                self.group_pos[n as usize] = k as u32;
                 let NodeDef::Check(c) = &self.nodes[n as usize] else {
                     continue;
                 };
@@ -289,6 +293,18 @@ impl Program {
             Some(&g) if g != NO_GROUP => GROUP_UNIT | g,
             _ => node,
         }
+    }
+
+    /// The set group of a unit ([`Program::unit_of`]), if it is one.
+    #[inline]
+    pub fn unit_group(unit: u32) -> Option<usize> {
+        (unit & GROUP_UNIT != 0).then_some((unit & !GROUP_UNIT) as usize)
+    }
+
+    /// The position of grouped check node `node` among its group's
+    /// members (its bit in [`Frame::group_results`]).
+    pub fn group_position(&self, node: NodeId) -> u32 {
+        self.group_pos.get(node as usize).copied().unwrap_or(0)
     }
 
     /// Whether check node `node` is answered with its set group.
@@ -752,6 +768,13 @@ pub struct Frame {
     /// The units ([`Program::unit_of`]) evaluated for the current event
     /// since [`Frame::take_fresh`].
     fresh: Vec<u32>,
+    /// Per set group: the epoch of its last evaluation (its members'
+    /// results are then in `group_bits`, not recorded one by one).
+    group_epoch: Vec<u32>,
+    /// Per set group, from `group_off`: its members' results at its last
+    /// evaluation (bit `k`: member `k`).
+    group_bits: Vec<u64>,
+    group_off: Vec<usize>,
 }
 
 /// Epochs stay below this, so that `epoch << 1` fits a node memo.
@@ -759,6 +782,12 @@ const EPOCH_LIMIT: u32 = 1 << 31;
 
 impl Frame {
     pub fn new(program: &Program) -> Frame {
+        let mut group_off = Vec::with_capacity(program.groups.len());
+        let mut words = 0;
+        for g in &program.groups {
+            group_off.push(words);
+            words += g.words;
+        }
         let mut f = Frame {
             epoch: 1,
             stamp: vec![0; program.slots.len()],
@@ -766,6 +795,9 @@ impl Frame {
             node_memo: vec![0; program.nodes.len()],
             bits: Vec::new(),
             fresh: Vec::new(),
+            group_epoch: vec![0; program.groups.len()],
+            group_bits: vec![0; words],
+            group_off,
         };
         for (i, s) in program.slots.iter().enumerate() {
             if let SlotKind::Const(v) = &s.kind {
@@ -789,6 +821,7 @@ impl Frame {
                 }
             }
             self.node_memo.iter_mut().for_each(|s| *s = 0);
+            self.group_epoch.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
     }
@@ -828,6 +861,13 @@ impl Frame {
     ) {
         let i = id as usize;
         self.stamp[i] = self.epoch;
+        if let SlotKind::Field(f) = &p.slots[i].kind {
+            // In place (the usual case: no other slot needed).
+            let out = &mut self.values[i];
+            out.clear();
+            fill(*f, out);
+            return;
+        }
         let mut out = std::mem::take(&mut self.values[i]);
         out.clear();
         match &p.slots[i].kind {
@@ -944,6 +984,46 @@ impl Frame {
         (memo >> 1 == self.epoch).then_some(memo & 1 != 0)
     }
 
+    /// The node's value for the current event, if known: memoized, or
+    /// the result of a set group member whose group was evaluated.
+    #[inline]
+    pub fn known(&self, p: &Program, node: NodeId) -> Option<bool> {
+        if let Some(v) = self.memoized(node) {
+            return Some(v);
+        }
+        let g = *p.group_of.get(node as usize)? as usize;
+        if self.group_epoch.get(g) != Some(&self.epoch) {
+            return None;
+        }
+        Some(self.group_member(p, g, node))
+    }
+
+    /// The results of set group `g`'s members (bit `k`: member `k`, see
+    /// [`Program::group_position`]) if the group was evaluated for the
+    /// current event.
+    #[inline]
+    pub fn group_results(&self, g: usize) -> Option<&[u64]> {
+        if self.group_epoch.get(g) != Some(&self.epoch) {
+            return None;
+        }
+        let off = self.group_off[g];
+        let end = self
+            .group_off
+            .get(g + 1)
+            .copied()
+            .unwrap_or(self.group_bits.len());
+        Some(&self.group_bits[off..end])
+    }
+
+    /// Member `node`'s result at group `g`'s last evaluation (kept in
+    /// `group_bits`).
+    #[inline]
+    fn group_member(&self, p: &Program, g: usize, node: NodeId) -> bool {
+        let k = p.group_pos[node as usize] as usize;
+        let w = self.group_bits[self.group_off[g] + k / 64];
+        (w >> (k % 64)) & 1 != 0
+    }
+
     /// Records the node's value for the current event; returns it.
     #[inline(always)]
     fn remember(&mut self, node: NodeId, v: bool) -> bool {
@@ -1012,8 +1092,25 @@ impl Frame {
     ) -> bool {
         match p.group_of.get(node as usize) {
             Some(&g) if g != NO_GROUP => {
+                let gi = g as usize;
+                if gi < self.group_epoch.len() {
+                    // Once per event per group; the members read the
+                    // group's results when asked.
+                    if self.group_epoch[gi] != self.epoch {
+                        self.fresh.push(GROUP_UNIT | g);
+                        self.check_group(p, &p.groups[gi], fill);
+                        let off = self.group_off[gi];
+                        let words = self.bits.len();
+                        self.group_bits[off..off + words].copy_from_slice(&self.bits);
+                        self.group_epoch[gi] = self.epoch;
+                    }
+                    let v = self.group_member(p, gi, node);
+                    return self.remember(node, v);
+                }
+                // A frame made before the groups: every member recorded.
                 self.fresh.push(GROUP_UNIT | g);
-                self.check_group(p, &p.groups[g as usize], fill);
+                self.check_group(p, &p.groups[gi], fill);
+                self.record_group(&p.groups[gi]);
                 self.memoized(node) == Some(true)
             }
             _ => {
@@ -1024,7 +1121,7 @@ impl Frame {
         }
     }
 
-    /// Records the value of every member of a set group, as
+    /// Computes in `bits` the value of every member of a set group, as
     /// [`Frame::check`] gives it for each: no value is in no set; a list
     /// is `in` the sets holding each of its values and `intersects` those
     /// holding one; an ancestor or endpoint field is in the sets holding
@@ -1036,13 +1133,7 @@ impl Frame {
         fill: &mut dyn FnMut(usize, &mut Vec<ParsedValue>),
     ) {
         self.ensure(p, g.lhs, fill);
-        let Frame {
-            values,
-            node_memo,
-            bits,
-            epoch,
-            ..
-        } = self;
+        let Frame { values, bits, .. } = self;
         let vals = &values[g.lhs as usize];
         let slot = &p.slots[g.lhs as usize];
         bits.clear();
@@ -1066,11 +1157,16 @@ impl Frame {
                 }
             }
         }
-        let now = *epoch << 1;
-        for (word, members) in bits.iter().zip(g.members.chunks(64)) {
+    }
+
+    /// Records the result of every member of `g` from `bits` (its last
+    /// evaluation).
+    fn record_group(&mut self, g: &SetGroup) {
+        let now = self.epoch << 1;
+        for (word, members) in self.bits.iter().zip(g.members.chunks(64)) {
             let mut w = *word;
             for &n in members {
-                node_memo[n as usize] = now | (w & 1) as u32;
+                self.node_memo[n as usize] = now | (w & 1) as u32;
                 w >>= 1;
             }
         }

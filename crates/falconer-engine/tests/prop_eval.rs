@@ -344,12 +344,14 @@ fn field_values(r: &mut Rng) -> Vec<ParsedValue> {
 /// `in` / `intersects` checks over the same field are answered together
 /// once grouped (`Program::group_sets`): each check keeps the result it
 /// has alone, for single, ancestor, endpoint and list fields, whatever
-/// the values.
+/// the values; once a group is evaluated, its other members are known
+/// (`Frame::known`) with their results.
 #[test]
 fn grouped_set_checks_keep_each_checks_result() {
     const GROUPED: &[&str] = &["proc.name", "proc.aname", "fd.types", "fd.ip", "fd.port"];
     let mut r = Rng::new(4);
     let mut grouped_checks = 0;
+    let mut known_early = 0;
     for _ in 0..300 {
         let checks: Vec<String> = (0..10)
             .map(|_| {
@@ -377,6 +379,7 @@ fn grouped_set_checks_keep_each_checks_result() {
         grouped.group_sets();
         grouped_checks += nodes.iter().filter(|&&n| grouped.is_grouped(n)).count();
         let (mut a, mut b) = (Frame::new(&plain), Frame::new(&grouped));
+        let mut c = Frame::new(&grouped);
         for _ in 0..8 {
             let vals: Vec<Vec<ParsedValue>> = (0..plain.fields.len())
                 .map(|_| field_values(&mut r))
@@ -387,17 +390,29 @@ fn grouped_set_checks_keep_each_checks_result() {
             };
             a.next_event();
             b.next_event();
+            c.next_event();
             // In a varying order, so that any member may be evaluated first.
             let start = r.below(nodes.len().max(1) as u64) as usize;
+            let mut expected = Vec::new();
             for k in 0..nodes.len() {
                 let n = nodes[(start + k) % nodes.len()];
-                assert_eq!(
-                    a.eval(&plain, n, &mut fill),
-                    b.eval(&grouped, n, &mut fill),
-                    "{checks:?} {vals:?}"
-                );
+                let v = a.eval(&plain, n, &mut fill);
+                assert_eq!(v, b.eval(&grouped, n, &mut fill), "{checks:?} {vals:?}");
+                expected.push((n, v));
+            }
+            // One check first: what is then known of the others is their
+            // result (their group's members are known).
+            if let Some(&(n, v)) = expected.first() {
+                assert_eq!(c.eval(&grouped, n, &mut fill), v);
+                for &(m, w) in &expected {
+                    if let Some(x) = c.known(&grouped, m) {
+                        assert_eq!(x, w, "{checks:?} {vals:?}");
+                        known_early += (m != n) as usize;
+                    }
+                }
             }
         }
     }
     assert!(grouped_checks > 1000, "{grouped_checks} grouped checks");
+    assert!(known_early > 1000, "{known_early} members known early");
 }

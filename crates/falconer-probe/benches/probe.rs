@@ -16,8 +16,13 @@
 //! are printed too. Goals: ≥ 500,000 events/s with 0 drops on 2 cores,
 //! ≤ 10% exec overhead. Prints figures; asserts nothing.
 //!
+//! 4. Consumer alone: the open/close storm's records (built here, in the
+//!    kernel's layout) through conversion, state and rules, without the
+//!    kernel: CPU time per record (needs no privileges; barely moves with
+//!    the machine's load, unlike the live figures).
+//!
 //! `FALCONER_BENCH_SECS` sets each storm's length (default 3);
-//! `FALCONER_BENCH_ONLY=open|exec|overhead` runs one part.
+//! `FALCONER_BENCH_ONLY=open|exec|overhead|consumer` runs one part.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -298,6 +303,81 @@ fn exec_overhead() {
     );
 }
 
+/// An openat of `path` returning `fd` and the close of it, by this
+/// thread, as the kernel writes them.
+fn open_close_records(ts: u64, path: &[u8], fd: i64) -> [Vec<u8>; 2] {
+    use falconer_probe::record::{encode, kind, Header};
+    use falconer_probe::syscalls::nr;
+    // SAFETY: no preconditions.
+    let (tid, tgid) = unsafe { (libc::gettid() as u32, libc::getpid() as u32) };
+    let h = Header {
+        ts,
+        tid,
+        tgid,
+        kind: kind::SYSCALL,
+        ..Header::default()
+    };
+    let mut open = h;
+    open.nr = nr::OPENAT as u16;
+    open.ret = fd;
+    open.args = [(-100i64) as u64, 0x7fff_0000, 0, 0, 0, 0]; // AT_FDCWD, path, O_RDONLY
+    let mut file = Vec::new();
+    file.extend_from_slice(&0x0500_0003u32.to_le_bytes()); // dev
+    file.extend_from_slice(&0x001du32.to_le_bytes()); // f_mode
+    file.extend_from_slice(&4u64.to_le_bytes()); // ino
+    file.extend_from_slice(&0o100000u32.to_le_bytes()); // f_flags
+    file.extend_from_slice(&0u32.to_le_bytes());
+    let mut close = h;
+    close.ts = ts + 500;
+    close.nr = nr::CLOSE as u16;
+    close.args[0] = fd as u64;
+    [encode(&open, &[path, &file]), encode(&close, &[])]
+}
+
+/// The consumer alone (records → events → state → rules, no kernel, no
+/// privileges): CPU time per record of the open/close storm's records,
+/// the best of several rounds (the live figures move with the machine's
+/// load; these barely do).
+fn consumer_bench() {
+    let pairs = 200_000;
+    let mut records = Vec::with_capacity(2 * pairs);
+    for i in 0..pairs {
+        let [o, c] = open_close_records(1_000_000 + 1000 * i as u64, b"/dev/null\0", 1000);
+        records.push(o);
+        records.push(c);
+    }
+    let mut engine = bundled_engine();
+    let mut obs = Quiet { alerts: 0 };
+    let mut consumer = session::Consumer::new(&mut engine);
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let c0 = thread_cpu();
+        for r in &records {
+            consumer.take(r, &mut obs);
+        }
+        let us = (thread_cpu() - c0).as_secs_f64() * 1e6 / records.len() as f64;
+        best = best.min(us);
+    }
+    println!(
+        "consumer alone (open/close records, bundled rules): {best:.3} us CPU time per record (best of 5 rounds of {} records; {} events, {} malformed, alerts {})",
+        records.len(),
+        consumer.events(),
+        consumer.malformed(),
+        obs.alerts,
+    );
+}
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--spawn-loop") {
@@ -309,6 +389,14 @@ fn main() {
         let secs: f64 = args[i + 2].parse().unwrap();
         let threads: usize = args[i + 3].parse().unwrap();
         storm(kind, secs, threads);
+        return;
+    }
+    // FALCONER_BENCH_ONLY=open|exec|overhead|consumer runs one part.
+    let only = std::env::var("FALCONER_BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "consumer" {
+        consumer_bench();
+    }
+    if only == "consumer" {
         return;
     }
     if let Some(r) = falconer_probe::testenv::skip_reason() {
@@ -323,8 +411,6 @@ fn main() {
         "live capture, bundled rules, {} CPUs (goal: >= 500,000 events/s with 0 drops)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    // FALCONER_BENCH_ONLY=open|exec|overhead runs one part.
-    let only = std::env::var("FALCONER_BENCH_ONLY").unwrap_or_default();
     let part = |p: &str| only.is_empty() || only == p;
     if part("open") {
         run_storm("open/close storm", "open", secs, 1);

@@ -175,6 +175,7 @@ struct fdtable {
 
 struct files_struct {
 	struct fdtable *fdt;
+	struct file *fd_array[64]; /* NR_OPEN_DEFAULT (BITS_PER_LONG) */
 } __attribute__((preserve_access_index));
 
 struct in6_addr {

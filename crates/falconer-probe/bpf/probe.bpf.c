@@ -185,6 +185,42 @@ struct {
 	__type(value, u32);
 } traced SEC(".maps");
 
+/* The version of `traced`: bumped after every change the programs make to
+ * it (fork adds, exit removes; user space fills it before attaching), so
+ * that an answer cached per CPU (`scope_cache`) is used only while the set
+ * is as it was when the answer was looked up. */
+struct scope_gen {
+	u64 gen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scope_gen);
+} scope_gen SEC(".maps");
+
+/* The last `traced` lookup on this CPU: a storm of system calls from one
+ * process looks its tgid up once per CPU and change of the set instead of
+ * hashing it at every call (each helper call, and the hash lookup's
+ * nested calls, cost their return thunks on mitigated kernels). */
+#define SCOPE_UNKNOWN 0
+#define SCOPE_OUT 1
+#define SCOPE_IN 2
+
+struct scope_cache {
+	u64 gen;
+	u32 tgid;
+	u32 state; /* SCOPE_* */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct scope_cache);
+} scope_cache SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -234,11 +270,40 @@ static __always_inline struct counters *ctrs(void)
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
+/* Whether `tgid` is in the traced set, through the per-CPU cache. The
+ * version is read before the lookup and bumped after each change, so a
+ * cached answer older than a change is never used. */
+static __always_inline bool in_traced(u32 tgid)
+{
+	u32 zero = 0;
+	struct scope_gen *g = bpf_map_lookup_elem(&scope_gen, &zero);
+	struct scope_cache *c = bpf_map_lookup_elem(&scope_cache, &zero);
+	if (!g || !c)
+		return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+	u64 gen = *(volatile u64 *)&g->gen;
+	if (c->state != SCOPE_UNKNOWN && c->tgid == tgid && c->gen == gen)
+		return c->state == SCOPE_IN;
+	bool in = bpf_map_lookup_elem(&traced, &tgid) != NULL;
+	c->gen = gen;
+	c->tgid = tgid;
+	c->state = in ? SCOPE_IN : SCOPE_OUT;
+	return in;
+}
+
+/* After a change of `traced` (see scope_gen). */
+static __always_inline void traced_changed(void)
+{
+	u32 zero = 0;
+	struct scope_gen *g = bpf_map_lookup_elem(&scope_gen, &zero);
+	if (g)
+		__sync_fetch_and_add(&g->gen, 1);
+}
+
 static __always_inline bool interesting(u32 tgid)
 {
 	if (tgid == own_tgid)
 		return false;
-	if (scoped && !bpf_map_lookup_elem(&traced, &tgid))
+	if (scoped && !in_traced(tgid))
 		return false;
 	return true;
 }
@@ -410,6 +475,55 @@ static __always_inline struct file *fd_file(struct task_struct *task, s64 fd)
 	struct file **fda = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]);
+	return f;
+}
+
+/* The files_struct's embedded fd array (NR_OPEN_DEFAULT entries), which
+ * the fd table uses until the process has more fds than that. */
+#define FD_ARRAY_LEN 64
+
+#define FD_CASE(i)                             \
+	case i:                                \
+		f = files->fd_array[i]; \
+		break
+#define FD_CASES8(i)                                                                  \
+	FD_CASE(i); FD_CASE(i + 1); FD_CASE(i + 2); FD_CASE(i + 3); FD_CASE(i + 4); \
+	FD_CASE(i + 5); FD_CASE(i + 6); FD_CASE(i + 7)
+
+/* The file of fd `fd` in `task` as a BTF pointer, so that its members
+ * (and the inode's) are read by direct loads instead of one helper call
+ * each: possible while the fd table is the embedded array, indexed by a
+ * constant (the verifier takes no variable offset into a BTF object, hence
+ * the switch). Sets *done when it answered (the file, or NULL: no such
+ * fd); otherwise the caller reads through fd_file. */
+static __always_inline struct file *fd_file_direct(struct task_struct *task, s64 fd, bool *done)
+{
+	*done = false;
+	if (fd < 0 || fd >= FD_ARRAY_LEN)
+		return NULL;
+	struct files_struct *files = task->files;
+	if (!files)
+		return NULL;
+	struct fdtable *fdt = files->fdt;
+	if (!fdt)
+		return NULL;
+	u64 array = (u64)files + bpf_core_field_offset(struct files_struct, fd_array);
+	if ((u64)fdt->fd != array)
+		return NULL;
+	*done = true;
+	if ((u64)fd >= fdt->max_fds)
+		return NULL;
+	struct file *f = NULL;
+	switch (fd) {
+		FD_CASES8(0);
+		FD_CASES8(8);
+		FD_CASES8(16);
+		FD_CASES8(24);
+		FD_CASES8(32);
+		FD_CASES8(40);
+		FD_CASES8(48);
+		FD_CASES8(56);
+	}
 	return f;
 }
 
@@ -964,6 +1078,45 @@ static __always_inline u32 put_tuple(u8 *rec, u32 off, struct task_struct *task,
 	return put_len(rec, off, sizeof(t) + extra);
 }
 
+/* Up to three members of a kernel struct at `base`, copied with one
+ * helper call: the span from the lowest member (rounded down to 8 bytes,
+ * so that every member keeps its natural alignment in `span`) to the end
+ * of the highest. Offsets and sizes are CO-RE relocated constants, so the
+ * verifier sees a constant size and constant indexes. Returns the span's
+ * start offset, or SPAN_FAILED (members too far apart, or the read
+ * failed): the caller then reads the members one by one. */
+#define SPAN_WORDS 8
+#define SPAN_FAILED 0xffffffffu
+
+static __always_inline u32 read_span(u64 *span, const void *base, u32 a, u32 asz, u32 b,
+				     u32 bsz, u32 c, u32 csz)
+{
+	if (!base)
+		return SPAN_FAILED;
+	u32 lo = a < b ? a : b;
+	lo = lo < c ? lo : c;
+	lo &= ~7u;
+	u32 hi = a + asz;
+	hi = hi > b + bsz ? hi : b + bsz;
+	hi = hi > c + csz ? hi : c + csz;
+	u32 len = hi - lo;
+	if (len == 0 || len > SPAN_WORDS * 8)
+		return SPAN_FAILED;
+	if (bpf_probe_read_kernel(span, len, (const u8 *)base + lo) < 0)
+		return SPAN_FAILED;
+	return lo;
+}
+
+static __always_inline u32 span_u32(const u64 *span, u32 at)
+{
+	return *(const u32 *)((const u8 *)span + (at & (SPAN_WORDS * 8 - 4)));
+}
+
+static __always_inline u64 span_u64(const u64 *span, u32 at)
+{
+	return *(const u64 *)((const u8 *)span + (at & (SPAN_WORDS * 8 - 8)));
+}
+
 /* dev, ino, f_mode, f_flags of an open file. */
 struct file_info_raw {
 	u32 dev;
@@ -977,16 +1130,61 @@ static __always_inline u32 put_file_info(u8 *rec, u32 off, struct task_struct *t
 {
 	if (off > PARAM_START_MASK)
 		return off;
+	struct file_info_raw fi;
+	__builtin_memset(&fi, 0, sizeof(fi));
+	bool done = false;
+	struct file *df = fd_file_direct(task, fd, &done);
+	if (done) {
+		if (!df)
+			return put_len(rec, off, 0);
+		fi.f_mode = df->f_mode;
+		fi.f_flags = df->f_flags;
+		struct inode *dino = df->f_inode;
+		if (dino) {
+			fi.ino = dino->i_ino;
+			struct super_block *dsb = dino->i_sb;
+			if (dsb)
+				fi.dev = encode_dev(dsb->s_dev);
+		}
+		/* Stores, not a helper call (the record's scratch is plain map
+		 * memory). */
+		__builtin_memcpy(&rec[bounded(off) + 2], &fi, sizeof(fi));
+		return put_len(rec, off, sizeof(fi));
+	}
 	struct file *f = fd_file(task, fd);
 	if (!f)
 		return put_len(rec, off, 0);
-	struct file_info_raw fi;
-	__builtin_memset(&fi, 0, sizeof(fi));
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	fi.ino = BPF_CORE_READ(ino, i_ino);
-	fi.dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
-	fi.f_mode = BPF_CORE_READ(f, f_mode);
-	fi.f_flags = BPF_CORE_READ(f, f_flags);
+	/* f_mode, f_inode and f_flags lie within a few words of each other,
+	 * as do the inode's i_sb and i_ino: one copy of each span instead of
+	 * one helper call per member (see read_span). */
+	u64 span[SPAN_WORDS];
+	struct inode *ino = NULL;
+	u32 m = bpf_core_field_offset(struct file, f_mode);
+	u32 i = bpf_core_field_offset(struct file, f_inode);
+	u32 fl = bpf_core_field_offset(struct file, f_flags);
+	u32 lo = read_span(span, f, m, 4, i, 8, fl, 4);
+	if (lo != SPAN_FAILED && bpf_core_field_size(struct file, f_mode) == 4 &&
+	    bpf_core_field_size(struct file, f_flags) == 4) {
+		fi.f_mode = span_u32(span, m - lo);
+		ino = (struct inode *)span_u64(span, i - lo);
+		fi.f_flags = span_u32(span, fl - lo);
+	} else {
+		fi.f_mode = BPF_CORE_READ(f, f_mode);
+		ino = BPF_CORE_READ(f, f_inode);
+		fi.f_flags = BPF_CORE_READ(f, f_flags);
+	}
+	u32 sb = bpf_core_field_offset(struct inode, i_sb);
+	u32 in = bpf_core_field_offset(struct inode, i_ino);
+	lo = read_span(span, ino, sb, 8, in, 8, in, 8);
+	struct super_block *s = NULL;
+	if (lo != SPAN_FAILED && bpf_core_field_size(struct inode, i_ino) == 8) {
+		s = (struct super_block *)span_u64(span, sb - lo);
+		fi.ino = span_u64(span, in - lo);
+	} else {
+		s = BPF_CORE_READ(ino, i_sb);
+		fi.ino = BPF_CORE_READ(ino, i_ino);
+	}
+	fi.dev = encode_dev(BPF_CORE_READ(s, s_dev));
 	bpf_probe_read_kernel(&rec[bounded(off) + 2], sizeof(fi), &fi);
 	return put_len(rec, off, sizeof(fi));
 }
@@ -1025,10 +1223,12 @@ int BPF_PROG(fal_sys_exit, struct pt_regs *regs, long ret)
 	u32 spec = *specp;
 	if (!(spec & SPEC_CAPTURE))
 		return 0;
-	u64 pt = bpf_get_current_pid_tgid();
+	/* The ids by direct loads from the current task (one helper call
+	 * fewer than bpf_get_current_pid_tgid). */
+	struct task_struct *task = bpf_get_current_task_btf();
+	u64 pt = ((u64)(u32)task->tgid << 32) | (u32)task->pid;
 	if (!interesting(pt >> 32))
 		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
 	if (is_compat(task))
 		return 0;
 	struct counters *c = ctrs();
@@ -1184,6 +1384,7 @@ int BPF_PROG(fal_fork, struct task_struct *parent, struct task_struct *child)
 			return 0;
 		u32 one = 1;
 		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+		traced_changed();
 	}
 	struct counters *c = ctrs();
 	u8 *rec = rec_get();
@@ -1234,7 +1435,9 @@ int BPF_PROG(fal_exit, struct task_struct *p)
 		h->args[0] = BPF_CORE_READ(p, real_parent, pid);
 		submit(rec, sizeof(struct rec_hdr), 0, c);
 	}
-	if (scoped && tid == tgid)
+	if (scoped && tid == tgid) {
 		bpf_map_delete_elem(&traced, &tgid);
+		traced_changed();
+	}
 	return 0;
 }

@@ -346,27 +346,63 @@ impl FileInfo {
     }
 }
 
+/// The fields of a record's header that [`encode`] writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Header {
+    pub ts: u64,
+    pub ret: i64,
+    pub args: [u64; 6],
+    pub tid: u32,
+    pub tgid: u32,
+    pub kind: u16,
+    pub nr: u16,
+    pub cpu: u16,
+}
+
+/// A record in the kernel's layout (what `bpf/probe.bpf.c` writes), for
+/// tests and benchmarks of the user side.
+pub fn encode(h: &Header, params: &[&[u8]]) -> Vec<u8> {
+    let mut b = vec![0u8; HDR_SIZE];
+    b[0..8].copy_from_slice(&h.ts.to_le_bytes());
+    b[16..24].copy_from_slice(&h.ret.to_le_bytes());
+    for (i, a) in h.args.iter().enumerate() {
+        b[24 + 8 * i..32 + 8 * i].copy_from_slice(&a.to_le_bytes());
+    }
+    b[72..76].copy_from_slice(&h.tid.to_le_bytes());
+    b[76..80].copy_from_slice(&h.tgid.to_le_bytes());
+    b[84..86].copy_from_slice(&h.kind.to_le_bytes());
+    b[86..88].copy_from_slice(&h.nr.to_le_bytes());
+    b[88..90].copy_from_slice(&(params.len() as u16).to_le_bytes());
+    b[90..92].copy_from_slice(&h.cpu.to_le_bytes());
+    for p in params {
+        b.extend_from_slice(&(p.len() as u16).to_le_bytes());
+        b.extend_from_slice(p);
+    }
+    let size = b.len() as u32;
+    b[80..84].copy_from_slice(&size.to_le_bytes());
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn record(kind: u16, nr: u16, params: &[&[u8]]) -> Vec<u8> {
-        let mut b = vec![0u8; HDR_SIZE];
-        b[0..8].copy_from_slice(&5u64.to_le_bytes());
-        b[16..24].copy_from_slice(&(-2i64).to_le_bytes());
-        b[24..32].copy_from_slice(&7u64.to_le_bytes());
-        b[72..76].copy_from_slice(&11u32.to_le_bytes());
-        b[76..80].copy_from_slice(&10u32.to_le_bytes());
-        b[84..86].copy_from_slice(&kind.to_le_bytes());
-        b[86..88].copy_from_slice(&nr.to_le_bytes());
-        b[88..90].copy_from_slice(&(params.len() as u16).to_le_bytes());
-        for p in params {
-            b.extend_from_slice(&(p.len() as u16).to_le_bytes());
-            b.extend_from_slice(p);
-        }
-        let size = b.len() as u32;
-        b[80..84].copy_from_slice(&size.to_le_bytes());
-        b
+        let mut args = [0u64; 6];
+        args[0] = 7;
+        encode(
+            &Header {
+                ts: 5,
+                ret: -2,
+                args,
+                tid: 11,
+                tgid: 10,
+                kind,
+                nr,
+                cpu: 1,
+            },
+            params,
+        )
     }
 
     #[test]
@@ -374,7 +410,7 @@ mod tests {
         let b = record(kind::SYSCALL, 257, &[b"/etc/x\0", b""]);
         let r = Record::parse(&b).unwrap();
         assert_eq!((r.ts, r.ret, r.args[0], r.tid, r.tgid), (5, -2, 7, 11, 10));
-        assert_eq!((r.kind, r.nr), (kind::SYSCALL, 257));
+        assert_eq!((r.kind, r.nr, r.cpu), (kind::SYSCALL, 257, 1));
         assert_eq!(r.params(), &[&b"/etc/x\0"[..], &b""[..]]);
         assert_eq!(r.param(5), b"");
     }

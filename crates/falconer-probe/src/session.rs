@@ -461,6 +461,73 @@ pub struct Started {
     pub command_pid: Option<u32>,
 }
 
+/// The user side of a session without the kernel: records (the bytes the
+/// ring buffer holds) through conversion, state and rules exactly as in
+/// [`run`], from a state seeded with this process's /proc entries. For
+/// measuring the consumer's cost per record (the benchmark's `consumer`
+/// part; no privileges needed) and for tests.
+pub struct Consumer<'e> {
+    intake: Intake,
+    pipe: Pipeline<'e, std::io::Sink>,
+}
+
+impl<'e> Consumer<'e> {
+    pub fn new(engine: &'e mut Engine) -> Consumer<'e> {
+        let machine = procfs::machine_info();
+        let (threads, fds) = procfs::scan(Some(&[std::process::id() as i64]));
+        let users = procfs::users();
+        let interfaces = procfs::interfaces();
+        let mut state = State::new();
+        state.load_metadata(&threads, &fds, Some(&users), &interfaces, Some(&machine));
+        Consumer {
+            intake: Intake {
+                conv: Converter::new(machine.boot_ts_epoch),
+                events: Events::new(),
+                records: 0,
+                malformed: 0,
+                discard: false,
+            },
+            pipe: Pipeline {
+                state,
+                engine,
+                writer: None,
+                write_error: None,
+                num: 0,
+                alerts: 0,
+                seen_containers: Default::default(),
+                seen_cgroups: Default::default(),
+                docker_socket: PathBuf::new(),
+                matched: Vec::new(),
+            },
+        }
+    }
+
+    /// One record, as the drain loop hands it over.
+    pub fn take(&mut self, record: &[u8], obs: &mut dyn Observer) {
+        self.intake.take(record, &mut self.pipe, obs);
+    }
+
+    /// Records taken (parsed).
+    pub fn records(&self) -> u64 {
+        self.intake.records
+    }
+
+    /// Scap events applied and evaluated.
+    pub fn events(&self) -> u64 {
+        self.pipe.num
+    }
+
+    /// Records that could not be parsed or converted.
+    pub fn malformed(&self) -> u64 {
+        self.intake.malformed + self.intake.conv.skipped
+    }
+
+    /// The state after the records taken.
+    pub fn state(&self) -> &State {
+        &self.pipe.state
+    }
+}
+
 /// Runs a session until a signal ([`STOP`]), the duration or the
 /// command's exit.
 pub fn run(engine: &mut Engine, opts: &Options, obs: &mut dyn Observer) -> Result<Report, Error> {
@@ -692,4 +759,112 @@ fn thread_cpu_time() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{encode, kind, Header};
+    use crate::syscalls::nr;
+
+    struct Count(u64);
+
+    impl Observer for Count {
+        fn alert(&mut self, _: &Alert) {
+            self.0 += 1;
+        }
+    }
+
+    fn ids() -> (u32, u32) {
+        // SAFETY: no preconditions.
+        unsafe { (libc::gettid() as u32, libc::getpid() as u32) }
+    }
+
+    fn open(ts: u64, path: &[u8], fd: i64) -> Vec<u8> {
+        let (tid, tgid) = ids();
+        let mut file = vec![0u8; crate::record::FILE_INFO_SIZE];
+        file[0..4].copy_from_slice(&0x0500_0003u32.to_le_bytes());
+        file[8..16].copy_from_slice(&(ts + 7).to_le_bytes());
+        let h = Header {
+            ts,
+            ret: fd,
+            args: [(-100i64) as u64, 1, 0, 0, 0, 0],
+            tid,
+            tgid,
+            kind: kind::SYSCALL,
+            nr: nr::OPENAT as u16,
+            cpu: 0,
+        };
+        let mut p = path.to_vec();
+        p.push(0);
+        encode(&h, &[&p, &file])
+    }
+
+    fn close(ts: u64, fd: i64) -> Vec<u8> {
+        let (tid, tgid) = ids();
+        let h = Header {
+            ts,
+            args: [fd as u64, 0, 0, 0, 0, 0],
+            tid,
+            tgid,
+            kind: kind::SYSCALL,
+            nr: nr::CLOSE as u16,
+            ..Header::default()
+        };
+        encode(&h, &[])
+    }
+
+    fn bundled_engine() -> Engine {
+        use falconer_analysis::{AnalysisHost, Config};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../rules/falconer_rules.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut host = AnalysisHost::new(Config::default());
+        host.set_files(vec![(path.display().to_string(), text)]);
+        Engine::from_analysis(&host, &falconer_engine::engine::Options::default())
+    }
+
+    /// (name, name_raw, ino) of fd `fd` of this thread in the state.
+    fn fd_entry(c: &Consumer<'_>, fd: i64) -> Option<(String, String, u64)> {
+        let s = c.state();
+        let t = s.thread(ids().0 as i64)?;
+        let f = s.fd_table(t)?.get(fd)?;
+        Some((
+            String::from_utf8_lossy(&f.name).into_owned(),
+            String::from_utf8_lossy(&f.name_raw).into_owned(),
+            f.ino,
+        ))
+    }
+
+    /// Opens and closes through the consumer: each open's entry has its own
+    /// name (the buffers of closed entries are reused), closes remove them.
+    #[test]
+    fn consumer_keeps_fds_across_reused_buffers() {
+        let mut engine = bundled_engine();
+        let mut obs = Count(0);
+        let mut c = Consumer::new(&mut engine);
+        let cwd = std::env::current_dir().unwrap();
+        let long = "/a/rather/long/path/to/some/file/deep/down/x.txt";
+        c.take(&open(1000, long.as_bytes(), 900), &mut obs);
+        assert_eq!(
+            fd_entry(&c, 900),
+            Some((long.to_string(), long.to_string(), 1007))
+        );
+        c.take(&close(2000, 900), &mut obs);
+        c.take(&open(3000, b"rel", 900), &mut obs);
+        let rel = format!("{}/rel", cwd.display());
+        assert_eq!(fd_entry(&c, 900), Some((rel, "rel".to_string(), 3007)));
+        c.take(&open(4000, b"/b", 901), &mut obs);
+        c.take(&close(5000, 900), &mut obs);
+        c.take(&close(6000, 901), &mut obs);
+        c.take(&open(7000, b"/c/../d", 902), &mut obs);
+        assert_eq!(fd_entry(&c, 900), None);
+        assert_eq!(fd_entry(&c, 901), None);
+        assert_eq!(
+            fd_entry(&c, 902),
+            Some(("/d".to_string(), "/c/../d".to_string(), 7007))
+        );
+        // 4 opens (one exit event each), 3 closes (enter and exit).
+        assert_eq!((c.records(), c.events(), c.malformed()), (7, 10, 0));
+    }
 }

@@ -1204,6 +1204,45 @@ fn sections_and_late_metadata() {
 // ---------------------------------------------------------------------------
 // Values
 
+/// The typed readers give what the generic decoder gives, for every type
+/// and random bytes of every small length (sizes that fit and that do
+/// not, NULs inside strings).
+#[test]
+fn typed_decoders_match_decode() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for ty in FieldType::ALL {
+        for len in 0..=40usize {
+            for round in 0..20 {
+                let raw: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let r = next();
+                        // Now and then a NUL or a 0/1 byte.
+                        match (round, r % 5) {
+                            (0, _) => 0,
+                            (_, 0) => 0,
+                            (_, 1) => 1,
+                            _ => (r >> 8) as u8,
+                        }
+                    })
+                    .collect();
+                let v = decode(ty, &raw);
+                assert_eq!(value::decode_i64(ty, &raw), v.as_i64(), "{ty:?} {raw:?}");
+                let b = match v {
+                    ParamValue::Empty => None,
+                    ref v => v.as_bytes(),
+                };
+                assert_eq!(value::decode_bytes(ty, &raw), b, "{ty:?} {raw:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn value_decoding() {
     use FieldType as T;

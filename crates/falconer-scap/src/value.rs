@@ -217,6 +217,55 @@ pub fn decode(ty: FieldType, raw: &[u8]) -> ParamValue<'_> {
     }
 }
 
+/// `decode(ty, raw).as_i64()` without building the value: the integer
+/// of an integer-like type of the right size, else `None` (state parsers
+/// read most parameters this way, once per event).
+#[inline]
+pub fn decode_i64(ty: FieldType, raw: &[u8]) -> Option<i64> {
+    use FieldType as T;
+    macro_rules! fixed {
+        ($t:ty) => {
+            le::<{ std::mem::size_of::<$t>() }>(raw).map(|b| <$t>::from_le_bytes(b) as i64)
+        };
+    }
+    match ty {
+        T::Int8 => fixed!(i8),
+        T::Int16 => fixed!(i16),
+        T::Int32 | T::Fd32 | T::Pid32 => fixed!(i32),
+        T::Int64 | T::Errno | T::Fd | T::Pid => fixed!(i64),
+        T::Uint8 | T::L4proto | T::Sockfamily | T::Sigtype | T::Flags8 | T::Enumflags8 => {
+            fixed!(u8)
+        }
+        T::Uint16 | T::Port | T::Syscallid | T::Flags16 | T::Enumflags16 => fixed!(u16),
+        T::Uint32 | T::Sigset | T::Flags32 | T::Enumflags32 | T::Uid | T::Gid | T::Mode => {
+            fixed!(u32)
+        }
+        T::Uint64 | T::Reltime | T::Abstime => fixed!(u64),
+        T::Bool => match raw.len() {
+            1 => Some((raw[0] != 0) as i64),
+            4 => fixed!(u32).map(|v| (v != 0) as i64),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `decode(ty, raw).as_bytes()` without building the value: the text of
+/// a string type (up to its NUL), the bytes of a byte-buffer type, else
+/// `None` (also for an empty value).
+#[inline]
+pub fn decode_bytes(ty: FieldType, raw: &[u8]) -> Option<&[u8]> {
+    use FieldType as T;
+    if raw.is_empty() {
+        return None;
+    }
+    match ty {
+        T::Charbuf | T::Fspath | T::Fsrelpath => Some(until_nul(raw)),
+        T::Bytebuf | T::Ipv4net | T::Ipv6net | T::Ipnet => Some(raw),
+        _ => None,
+    }
+}
+
 fn decode_sockaddr(raw: &[u8]) -> Option<SockAddr<'_>> {
     let (&family, rest) = raw.split_first()?;
     Some(match family {

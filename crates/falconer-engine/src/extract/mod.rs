@@ -52,11 +52,12 @@ pub struct EventCtx<'a> {
 impl<'a> EventCtx<'a> {
     /// The context of `event`; `state` must have had `event` applied last.
     pub fn new(event: &'a Event, state: &'a State) -> EventCtx<'a> {
+        let (thread, fd) = state.event_thread_and_fd();
         EventCtx {
             event,
             state,
-            thread: state.event_thread(),
-            fd: state.event_fd(),
+            thread,
+            fd,
         }
     }
 

@@ -486,59 +486,128 @@ pub fn inet6_ntop(a: &Ipv6Addr) -> String {
 
 /// An fd table (`sinsp_fdtable`), bounded like libsinsp's
 /// (`MAX_FD_TABLE_SIZE`): a new fd beyond the bound is not added.
+///
+/// The entries are in a vector; small fds (the usual ones) find theirs
+/// through a vector indexed by fd, others through a map, so that the
+/// lookups each event does cost no hashing.
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
-    map: FxHashMap<i64, Fd>,
+    /// The entries, in no particular order.
+    entries: Vec<(i64, Fd)>,
+    /// Per fd below [`DENSE_FDS`]: its position in `entries` plus one,
+    /// 0 for none (as long as the largest such fd added).
+    dense: Vec<u32>,
+    /// The positions of the other fds.
+    sparse: FxHashMap<i64, u32>,
 }
 
 /// libsinsp's `MAX_FD_TABLE_SIZE`.
 pub const MAX_FD_TABLE_SIZE: usize = 4096;
 
+/// Fds below this are found through [`FdTable::dense`].
+const DENSE_FDS: i64 = 4096;
+
 impl FdTable {
-    pub fn get(&self, fd: i64) -> Option<&Fd> {
-        self.map.get(&fd)
+    #[inline]
+    fn pos(&self, fd: i64) -> Option<usize> {
+        if (0..DENSE_FDS).contains(&fd) {
+            match self.dense.get(fd as usize) {
+                Some(&p) if p != 0 => Some(p as usize - 1),
+                _ => None,
+            }
+        } else {
+            self.sparse.get(&fd).map(|&p| p as usize)
+        }
     }
 
+    fn set_pos(&mut self, fd: i64, p: usize) {
+        if (0..DENSE_FDS).contains(&fd) {
+            let i = fd as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] = p as u32 + 1;
+        } else {
+            self.sparse.insert(fd, p as u32);
+        }
+    }
+
+    /// Removes the entry at position `p` (of fd `fd`).
+    fn remove_at(&mut self, p: usize, fd: i64) -> Fd {
+        if (0..DENSE_FDS).contains(&fd) {
+            self.dense[fd as usize] = 0;
+        } else {
+            self.sparse.remove(&fd);
+        }
+        let (_, removed) = self.entries.swap_remove(p);
+        if let Some(&(moved, _)) = self.entries.get(p) {
+            self.set_pos(moved, p);
+        }
+        removed
+    }
+
+    #[inline]
+    pub fn get(&self, fd: i64) -> Option<&Fd> {
+        let p = self.pos(fd)?;
+        Some(&self.entries[p].1)
+    }
+
+    #[inline]
     pub(crate) fn get_mut(&mut self, fd: i64) -> Option<&mut Fd> {
-        self.map.get_mut(&fd)
+        let p = self.pos(fd)?;
+        Some(&mut self.entries[p].1)
     }
 
     /// Adds or replaces; returns whether the fd is in the table afterwards.
     pub(crate) fn add(&mut self, fd: i64, e: Fd) -> bool {
-        if let Some(slot) = self.map.get_mut(&fd) {
-            *slot = e;
+        if let Some(p) = self.pos(fd) {
+            self.entries[p].1 = e;
             return true;
         }
-        if self.map.len() >= MAX_FD_TABLE_SIZE {
+        if self.entries.len() >= MAX_FD_TABLE_SIZE {
             return false;
         }
-        self.map.insert(fd, e);
+        self.entries.push((fd, e));
+        self.set_pos(fd, self.entries.len() - 1);
         true
     }
 
-    pub(crate) fn remove(&mut self, fd: i64) {
-        self.map.remove(&fd);
+    /// Removes the entry and hands it back.
+    pub(crate) fn remove(&mut self, fd: i64) -> Option<Fd> {
+        let p = self.pos(fd)?;
+        Some(self.remove_at(p, fd))
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.entries.is_empty()
     }
 
     /// Every `(fd, entry)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, &Fd)> + '_ {
-        self.map.iter().map(|(k, v)| (*k, v))
+        self.entries.iter().map(|(k, v)| (*k, v))
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&i64, &mut Fd)> + '_ {
-        self.map.iter_mut()
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 
-    pub(crate) fn retain(&mut self, f: impl FnMut(&i64, &mut Fd) -> bool) {
-        self.map.retain(f)
+    /// Keeps the entries `f` accepts (each is asked once).
+    pub(crate) fn retain(&mut self, mut f: impl FnMut(&i64, &mut Fd) -> bool) {
+        let mut i = 0;
+        while i < self.entries.len() {
+            let (fd, e) = &mut self.entries[i];
+            let fd = *fd;
+            if f(&fd, e) {
+                i += 1;
+            } else {
+                // The last entry moves to `i`: asked next.
+                self.remove_at(i, fd);
+            }
+        }
     }
 }
 
@@ -576,6 +645,82 @@ fn push_ipv4_port(out: &mut Vec<u8>, ip: Ipv4Addr, port: u16) {
 
 #[cfg(test)]
 mod tests {
+    /// The table against a map doing the same operations: small, large
+    /// and negative fds, replacements, removals, retains, the size bound.
+    #[test]
+    fn fd_table_matches_a_map() {
+        use std::collections::BTreeMap;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..40 {
+            let mut t = FdTable::default();
+            let mut m: BTreeMap<i64, u32> = BTreeMap::new();
+            // Every fourth round fills the table past its bound.
+            let fill = round % 4 == 0;
+            for _ in 0..if fill { 9000 } else { 3000 } {
+                let r = next();
+                let fd = match if fill { 2 } else { r % 7 } {
+                    0 => -(((r >> 8) % 5) as i64) - 1,
+                    1 => 4090 + ((r >> 8) % 12) as i64,
+                    2 => ((r >> 8) % 100_000) as i64,
+                    _ => ((r >> 8) % 40) as i64,
+                };
+                let tag = (r >> 32) as u32;
+                let op = match (fill, r % 10) {
+                    (true, 0) => 5,
+                    (true, _) => 0,
+                    _ => (r >> 20) % 10,
+                };
+                match op {
+                    0..=4 => {
+                        let mut e = Fd::new(1);
+                        e.flags = tag;
+                        let room = m.len() < MAX_FD_TABLE_SIZE || m.contains_key(&fd);
+                        assert_eq!(t.add(fd, e), room);
+                        if room {
+                            m.insert(fd, tag);
+                        }
+                    }
+                    5..=7 => {
+                        t.remove(fd);
+                        m.remove(&fd);
+                    }
+                    8 => {
+                        let k = tag % 3;
+                        t.retain(|&f, e| (f + e.flags as i64) % 3 != k as i64);
+                        m.retain(|&f, v| (f + *v as i64) % 3 != k as i64);
+                    }
+                    _ => {
+                        if let Some(e) = t.get_mut(fd) {
+                            e.flags = tag;
+                            m.insert(fd, tag);
+                        }
+                    }
+                }
+                assert_eq!(t.len(), m.len());
+                assert_eq!(t.get(fd).map(|e| e.flags), m.get(&fd).copied());
+            }
+            let mut got: Vec<(i64, u32)> = t.iter().map(|(f, e)| (f, e.flags)).collect();
+            got.sort();
+            let want: Vec<(i64, u32)> = m.iter().map(|(&f, &v)| (f, v)).collect();
+            assert_eq!(got, want);
+            for (&f, &v) in &m {
+                assert_eq!(t.get(f).map(|e| e.flags), Some(v));
+            }
+            for f in -6..4200 {
+                assert_eq!(t.get(f).is_some(), m.contains_key(&f), "fd {f}");
+            }
+            if fill {
+                assert_eq!(t.len(), MAX_FD_TABLE_SIZE);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -139,6 +139,16 @@ struct Current {
     enter: Option<Box<Event>>,
 }
 
+/// Keeps the name buffers of a removed fd entry for [`State::take_buf`].
+fn recycle_fd(spare: &mut Vec<Vec<u8>>, e: Fd) {
+    for mut b in [e.name, e.name_raw] {
+        if b.capacity() > 0 && b.capacity() <= MAX_SPARE_BUF_BYTES && spare.len() < MAX_SPARE_BUFS {
+            b.clear();
+            spare.push(b);
+        }
+    }
+}
+
 /// The state: see the module documentation.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -167,6 +177,10 @@ pub struct State {
     spare_enter: Option<Box<Event>>,
     /// The name of the event's fd entry before the event was parsed.
     old_fd_name: Vec<u8>,
+    /// Name buffers of removed fd entries (at most [`MAX_SPARE_BUFS`]),
+    /// reused by the next opens: an open/close storm then allocates
+    /// nothing per open.
+    spare_bufs: Vec<Vec<u8>>,
     /// The cgroup sets seen, by the bytes of their `cgroups` parameter
     /// (at most [`MAX_CGROUP_SETS`] entries): processes share a few sets,
     /// each is parsed and matched to its container once.
@@ -175,6 +189,11 @@ pub struct State {
 
 /// Size of the cache of cgroup sets.
 const MAX_CGROUP_SETS: usize = 1024;
+
+/// Spare name buffers kept ([`State::take_buf`]).
+const MAX_SPARE_BUFS: usize = 64;
+/// Larger buffers are freed rather than kept.
+const MAX_SPARE_BUF_BYTES: usize = 4096;
 
 impl Default for State {
     fn default() -> State {
@@ -207,6 +226,7 @@ impl State {
             events: 0,
             spare_enter: None,
             old_fd_name: Vec::new(),
+            spare_bufs: Vec::new(),
             cgroup_sets: FxHashMap::default(),
         }
     }
@@ -388,14 +408,19 @@ impl State {
             self.remove_thread(tid, false);
         }
         if !self.fds_to_remove.is_empty() {
-            let fds = std::mem::take(&mut self.fds_to_remove);
+            // The list's allocation stays for the next removals.
+            let mut fds = std::mem::take(&mut self.fds_to_remove);
             if let Some(owner) = self.fd_owner(self.tid_of_fds_to_remove) {
                 if let Some(t) = self.threads.get_mut(&owner) {
-                    for fd in fds {
-                        t.fds.remove(fd);
+                    for &fd in &fds {
+                        if let Some(e) = t.fds.remove(fd) {
+                            recycle_fd(&mut self.spare_bufs, e);
+                        }
                     }
                 }
             }
+            fds.clear();
+            self.fds_to_remove = fds;
         }
         if self.first_ts == 0 && !parse::is_container_event(ev.code) {
             self.first_ts = ev.ts;
@@ -507,6 +532,11 @@ impl State {
             t.lastevent_fd = fd;
         }
         self.cur.fd = Some(fd);
+    }
+
+    /// An empty buffer for an fd entry's name: a removed entry's, or new.
+    pub(crate) fn take_buf(&mut self) -> Vec<u8> {
+        self.spare_bufs.pop().unwrap_or_default()
     }
 
     /// Schedules the removal of an fd after this event.
@@ -733,9 +763,27 @@ impl State {
         if self.cur.fd.is_none() && self.cur.fd_num.is_none() {
             return None;
         }
-        let t = self.event_thread()?;
+        self.event_fd_of(self.event_thread()?)
+    }
+
+    /// [`State::event_thread`] and [`State::event_fd`] together (the
+    /// thread looked up once).
+    pub fn event_thread_and_fd(&self) -> (Option<&Thread>, Option<(i64, &Fd)>) {
+        let Some(t) = self.event_thread() else {
+            return (None, None);
+        };
+        if self.cur.fd.is_none() && self.cur.fd_num.is_none() {
+            return (Some(t), None);
+        }
+        (Some(t), self.event_fd_of(t))
+    }
+
+    /// [`State::event_fd`] given the event's thread.
+    #[inline]
+    fn event_fd_of<'a>(&'a self, t: &'a Thread) -> Option<(i64, &'a Fd)> {
+        let table = self.fd_table(t)?;
         if let Some(fd) = self.cur.fd {
-            if let Some(f) = self.fd_of(t, fd) {
+            if let Some(f) = table.get(fd) {
                 return Some((fd, f));
             }
         }
@@ -743,7 +791,7 @@ impl State {
         if n == -1 {
             return None;
         }
-        Some((n, self.fd_of(t, n)?))
+        Some((n, table.get(n)?))
     }
 
     /// Whether the event's fd name was changed by the event

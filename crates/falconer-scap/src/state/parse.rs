@@ -14,7 +14,7 @@ use crate::value::{decode, ParamValue, SockAddr, SockTuple};
 
 use super::container::Container;
 use super::fd::{fd_flags, ipv4_mapped, l4, Fd, Sock};
-use super::path::concatenate_paths;
+use super::path::{concatenate_paths, concatenate_paths_into};
 use super::thread::{clone_flags as cf, Thread};
 use super::{Group, State, User, MAX_STORED_ENTER_EVENT};
 
@@ -176,8 +176,21 @@ const N_PN: usize = PN_TEXT.len();
 /// The parameter of `ev` with that name, as [`Event::value`] gives it
 /// (the first one with the name in the event table's layout).
 fn param_value(ev: &Event, key: Pn) -> Option<ParamValue<'_>> {
+    let (raw, ty) = param_raw(ev, key)?;
+    Some(decode(ty, raw))
+}
+
+/// The stored bytes and the type of a parameter by name.
+#[inline]
+fn param_raw(ev: &Event, key: Pn) -> Option<(&[u8], FieldType)> {
     let (i, ty) = code_info(ev.code).params[key as usize]?;
-    Some(decode(ty, ev.raw_param(i as usize)?))
+    Some((ev.raw_param(i as usize)?, ty))
+}
+
+/// [`param_raw`], `None` when absent or empty (as [`val`]).
+#[inline]
+fn nonempty_raw(ev: &Event, key: Pn) -> Option<(&[u8], FieldType)> {
+    param_raw(ev, key).filter(|(raw, _)| !raw.is_empty())
 }
 
 /// A parameter value by name, `None` when absent or empty.
@@ -186,6 +199,27 @@ fn val(ev: &Event, key: Pn) -> Option<ParamValue<'_>> {
         ParamValue::Empty => None,
         v => Some(v),
     }
+}
+
+/// `val(ev, key)` as a signed integer (`ParamValue::as_i64`), read
+/// without building the value.
+#[inline]
+fn int(ev: &Event, key: Pn) -> Option<i64> {
+    let (raw, ty) = param_raw(ev, key)?;
+    crate::value::decode_i64(ty, raw)
+}
+
+/// `val(ev, key)` as an unsigned integer (`ParamValue::as_u64`).
+#[inline]
+fn uint(ev: &Event, key: Pn) -> Option<u64> {
+    int(ev, key).map(|v| v as u64)
+}
+
+/// `val(ev, key)` as bytes (`ParamValue::as_bytes`).
+#[inline]
+fn bytes(ev: &Event, key: Pn) -> Option<&[u8]> {
+    let (raw, ty) = param_raw(ev, key)?;
+    crate::value::decode_bytes(ty, raw)
 }
 
 /// A parameter of the exit event, or of its stored enter event.
@@ -200,27 +234,37 @@ impl<'a> Args<'a> {
         val(self.ev, key).or_else(|| self.enter.and_then(|e| val(e, key)))
     }
 
+    /// The raw parameter [`Args::get`] decodes: the exit event's when
+    /// present and not empty, else the enter event's.
+    #[inline]
+    fn get_raw(&self, key: Pn) -> Option<(&'a [u8], FieldType)> {
+        nonempty_raw(self.ev, key).or_else(|| self.enter.and_then(|e| nonempty_raw(e, key)))
+    }
+
     fn exit(&self, key: Pn) -> Option<ParamValue<'a>> {
         val(self.ev, key)
     }
 
+    /// `self.get(key)?.as_i64()`.
     fn int(&self, key: Pn) -> Option<i64> {
-        self.get(key)?.as_i64()
+        let (raw, ty) = self.get_raw(key)?;
+        crate::value::decode_i64(ty, raw)
     }
 
     fn uint(&self, key: Pn) -> Option<u64> {
-        self.get(key)?.as_u64()
+        self.int(key).map(|v| v as u64)
     }
 
+    /// `self.get(key)?.as_bytes()`.
     fn bytes(&self, key: Pn) -> Option<&'a [u8]> {
-        self.get(key)?.as_bytes()
+        let (raw, ty) = self.get_raw(key)?;
+        crate::value::decode_bytes(ty, raw)
     }
 
     /// The return value: `res`, else `fd` for fd-creating events.
     fn ret(&self) -> Option<i64> {
-        val(self.ev, Pn::res)
-            .or_else(|| val(self.ev, Pn::fd))
-            .and_then(|v| v.as_i64())
+        let (raw, ty) = nonempty_raw(self.ev, Pn::res).or_else(|| nonempty_raw(self.ev, Pn::fd))?;
+        crate::value::decode_i64(ty, raw)
     }
 }
 
@@ -574,7 +618,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
     match code {
         CONTAINER_E => parse_old_container(s, ev),
         CONTAINER_JSON_E | CONTAINER_JSON_2_E => {
-            if let Some(j) = val(ev, Pn::json).and_then(|v| v.as_bytes()) {
+            if let Some(j) = bytes(ev, Pn::json) {
                 if let Some(c) = Container::from_json(j) {
                     let id = s.add_container(c);
                     s.cur.container = Some(id);
@@ -614,7 +658,7 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             }
             P::Getcwd => {
                 let ok = a.ret().is_some_and(|r| r >= 0);
-                let path = a.exit(Pn::path).and_then(|v| v.as_bytes());
+                let path = bytes(a.ev, Pn::path);
                 if let (true, Some(tid), Some(p)) = (ok, s.cur.tid, path) {
                     s.set_cwd_of(tid, p);
                 }
@@ -665,13 +709,10 @@ pub(super) fn process(s: &mut State, ev: &Event) {
             }
             P::Memory => {
                 if let Some(t) = s.cur.tid.and_then(|tid| s.threads.get_mut(&tid)) {
-                    if let Some(v) = val(ev, Pn::vm_size).and_then(|v| v.as_u64()) {
+                    if let Some(v) = uint(ev, Pn::vm_size) {
                         t.vmsize_kb = v as u32;
                     }
-                    if let (Some(r), Some(w)) = (
-                        val(ev, Pn::vm_rss).and_then(|v| v.as_u64()),
-                        val(ev, Pn::vm_swap).and_then(|v| v.as_u64()),
-                    ) {
+                    if let (Some(r), Some(w)) = (uint(ev, Pn::vm_rss), uint(ev, Pn::vm_swap)) {
                         t.vmrss_kb = r as u32;
                         t.vmswap_kb = w as u32;
                     }
@@ -683,11 +724,11 @@ pub(super) fn process(s: &mut State, ev: &Event) {
         // The switched-out thread's counters (page faults on the thread,
         // memory on its process).
         if let Some(tid) = s.cur.tid {
-            if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
-                let maj = val(ev, Pn::pgft_maj).and_then(|v| v.as_u64()).unwrap_or(0);
-                let min = val(ev, Pn::pgft_min).and_then(|v| v.as_u64()).unwrap_or(0);
-                let size = val(ev, Pn::vm_size).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                let rss = val(ev, Pn::vm_rss).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+            if let Some(swap) = uint(ev, Pn::vm_swap) {
+                let maj = uint(ev, Pn::pgft_maj).unwrap_or(0);
+                let min = uint(ev, Pn::pgft_min).unwrap_or(0);
+                let size = uint(ev, Pn::vm_size).unwrap_or(0) as u32;
+                let rss = uint(ev, Pn::vm_rss).unwrap_or(0) as u32;
                 if let Some(t) = s.threads.get_mut(&tid) {
                     t.pfmajor = maj;
                     t.pfminor = min;
@@ -786,10 +827,12 @@ fn reset(s: &mut State, ev: &Event, ci: &CodeInfo) {
         t.lastevent_valid = true;
         if uses_fd {
             let v = match ci.enter_fd_location {
-                None => ev.param(0).map(|p| p.value()),
-                Some(loc) => param_value(ev, loc),
+                None => ev
+                    .param(0)
+                    .and_then(|p| crate::value::decode_i64(p.ty()?, p.raw)),
+                Some(loc) => int(ev, loc),
             };
-            if let Some(fd) = v.and_then(|v| v.as_i64()) {
+            if let Some(fd) = v {
                 t.lastevent_fd = fd;
             }
             s.cur.fd = Some(t.lastevent_fd);
@@ -812,7 +855,7 @@ fn reset(s: &mut State, ev: &Event, ci: &CodeInfo) {
         return;
     }
     if t.lastevent_fd == -1 {
-        if let Some(fd) = val(ev, ci.exit_fd_param).and_then(|v| v.as_i64()) {
+        if let Some(fd) = int(ev, ci.exit_fd_param) {
             t.lastevent_fd = fd;
         }
     }
@@ -891,12 +934,12 @@ fn refresh_container(s: &mut State, tid: i64) {
 fn fill_child_from_event(child: &mut Thread, ev: &Event, a: Args<'_>, s: &mut State) {
     child.exe = a.bytes(Pn::exe).unwrap_or_default().to_vec();
     child.set_args(a.bytes(Pn::args).unwrap_or_default());
-    child.comm = match val(ev, Pn::comm).and_then(|v| v.as_bytes().map(<[u8]>::to_vec)) {
+    child.comm = match bytes(ev, Pn::comm).map(<[u8]>::to_vec) {
         Some(c) => c,
         None => child.exe.clone(),
     };
     child.fdlimit = a.int(Pn::fdlimit).unwrap_or(0);
-    if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
+    if let Some(swap) = uint(ev, Pn::vm_swap) {
         child.pfmajor = a.uint(Pn::pgft_maj).unwrap_or(0);
         child.pfminor = a.uint(Pn::pgft_min).unwrap_or(0);
         child.vmsize_kb = a.uint(Pn::vm_size).unwrap_or(0) as u32;
@@ -905,7 +948,7 @@ fn fill_child_from_event(child: &mut Thread, ev: &Event, a: Args<'_>, s: &mut St
     }
     child.uid = a.uint(Pn::uid).unwrap_or(u32::MAX as u64) as u32;
     child.gid = a.uint(Pn::gid).unwrap_or(u32::MAX as u64) as u32;
-    if let Some(cg) = val(ev, Pn::cgroups).and_then(|v| v.as_bytes()) {
+    if let Some(cg) = bytes(ev, Pn::cgroups) {
         child.cgroups = s.cgroup_set(cg);
     }
     child.clone_ts = ev.ts;
@@ -944,17 +987,14 @@ fn clone_caller(s: &mut State, ev: &Event, a: Args<'_>, child_tid: i64) {
     }
     let flags = a.uint(Pn::flags).unwrap_or(0) as u32;
     let (pid_p, ptid_p) = (a.int(Pn::pid), a.int(Pn::ptid));
-    let (vtid_p, vpid_p) = (val(ev, Pn::vtid), val(ev, Pn::vpid));
+    let (vtid_p, vpid_p) = (int(ev, Pn::vtid), int(ev, Pn::vpid));
     let caller = s.threads.get_mut(&caller_tid).expect("caller exists");
     let mut valid_caller = true;
     if is_invalid(caller) {
         valid_caller = false;
         caller.pid = pid_p.unwrap_or(-1);
         caller.ptid = ptid_p.unwrap_or(-1);
-        match (
-            vtid_p.and_then(|v| v.as_i64()),
-            vpid_p.and_then(|v| v.as_i64()),
-        ) {
+        match (vtid_p, vpid_p) {
             (Some(vt), Some(vp)) => {
                 caller.vtid = vt;
                 caller.vpid = vp;
@@ -1066,10 +1106,7 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
     child.loginuid = u32::MAX;
     child.pid = a.int(Pn::pid).unwrap_or(-1);
     child.ptid = a.int(Pn::ptid).unwrap_or(-1);
-    match (
-        val(ev, Pn::vtid).and_then(|v| v.as_i64()),
-        val(ev, Pn::vpid).and_then(|v| v.as_i64()),
-    ) {
+    match (int(ev, Pn::vtid), int(ev, Pn::vpid)) {
         (Some(vt), Some(vp)) => {
             child.vtid = vt;
             child.vpid = vp;
@@ -1128,7 +1165,7 @@ fn clone_child(s: &mut State, ev: &Event, a: Args<'_>) {
     }
     let boot = s.machine.as_ref().map_or(0, |m| m.boot_ts_epoch);
     if child.flags & (cf::CHILD_IN_PIDNS | cf::CLONE_NEWPID) != 0 || child.tid != child.vtid {
-        if let Some(ts) = val(ev, Pn::pidns_init_start_ts).and_then(|v| v.as_u64()) {
+        if let Some(ts) = uint(ev, Pn::pidns_init_start_ts) {
             child.pidns_init_start_ts = ts.wrapping_add(boot);
         }
     } else {
@@ -1154,51 +1191,42 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
     }
     // exepath: the trusted path of the event, or rebuilt from the enter
     // event (filename against the cwd; execveat: against its dirfd).
-    let exepath: Option<Vec<u8>> =
-        if let Some(p) = val(ev, Pn::trusted_exepath).and_then(|v| v.as_bytes()) {
-            Some(p.to_vec())
-        } else if let Some(enter) = a.enter {
-            if enter.code == EXECVEAT_E {
-                let dirfd = val(enter, Pn::dirfd)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or(PPM_AT_FDCWD);
-                let fl = val(enter, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                let pathname = val(enter, Pn::pathname)
-                    .and_then(|v| v.as_bytes())
-                    .unwrap_or(b"<NA>");
-                let sdir = parse_dirfd(s, tid, pathname, dirfd);
-                Some(
-                    if (fl & PPM_EXVAT_AT_EMPTY_PATH == 0 && pathname == b"<NA>")
-                        || *sdir == *b"<UNKNOWN>"
-                    {
-                        b"<NA>".to_vec()
-                    } else if fl & PPM_EXVAT_AT_EMPTY_PATH != 0 {
-                        concatenate_paths(b"", &sdir)
-                    } else {
-                        concatenate_paths(&sdir, pathname)
-                    },
-                )
-            } else {
-                val(enter, Pn::filename)
-                    .and_then(|v| v.as_bytes())
-                    .map(|f| {
-                        if f == b"<NA>" {
-                            b"<NA>".to_vec()
-                        } else {
-                            concatenate_paths(s.cwd_of(tid), f)
-                        }
-                    })
-            }
+    let exepath: Option<Vec<u8>> = if let Some(p) = bytes(ev, Pn::trusted_exepath) {
+        Some(p.to_vec())
+    } else if let Some(enter) = a.enter {
+        if enter.code == EXECVEAT_E {
+            let dirfd = int(enter, Pn::dirfd).unwrap_or(PPM_AT_FDCWD);
+            let fl = uint(enter, Pn::flags).unwrap_or(0) as u32;
+            let pathname = bytes(enter, Pn::pathname).unwrap_or(b"<NA>");
+            let sdir = parse_dirfd(s, tid, pathname, dirfd);
+            Some(
+                if (fl & PPM_EXVAT_AT_EMPTY_PATH == 0 && pathname == b"<NA>")
+                    || *sdir == *b"<UNKNOWN>"
+                {
+                    b"<NA>".to_vec()
+                } else if fl & PPM_EXVAT_AT_EMPTY_PATH != 0 {
+                    concatenate_paths(b"", &sdir)
+                } else {
+                    concatenate_paths(&sdir, pathname)
+                },
+            )
         } else {
-            None
-        };
-    let cgroups = val(ev, Pn::cgroups)
-        .and_then(|v| v.as_bytes())
-        .map(|cg| s.cgroup_set(cg));
+            bytes(enter, Pn::filename).map(|f| {
+                if f == b"<NA>" {
+                    b"<NA>".to_vec()
+                } else {
+                    concatenate_paths(s.cwd_of(tid), f)
+                }
+            })
+        }
+    } else {
+        None
+    };
+    let cgroups = bytes(ev, Pn::cgroups).map(|cg| s.cgroup_set(cg));
     let t = s.threads.get_mut(&tid).expect("checked");
     t.exe = a.bytes(Pn::exe).unwrap_or_default().to_vec();
     t.lastexec_ts = ev.ts;
-    t.comm = match val(ev, Pn::comm).and_then(|v| v.as_bytes()) {
+    t.comm = match bytes(ev, Pn::comm) {
         Some(c) => c.to_vec(),
         None => t.exe.clone(),
     };
@@ -1217,50 +1245,44 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
         t.invalid = false;
     }
     t.fdlimit = a.int(Pn::fdlimit).unwrap_or(t.fdlimit);
-    if let Some(swap) = val(ev, Pn::vm_swap).and_then(|v| v.as_u64()) {
+    if let Some(swap) = uint(ev, Pn::vm_swap) {
         t.pfmajor = a.uint(Pn::pgft_maj).unwrap_or(0);
         t.pfminor = a.uint(Pn::pgft_min).unwrap_or(0);
         t.vmsize_kb = a.uint(Pn::vm_size).unwrap_or(0) as u32;
         t.vmrss_kb = a.uint(Pn::vm_rss).unwrap_or(0) as u32;
         t.vmswap_kb = swap as u32;
     }
-    let env = val(ev, Pn::env).and_then(|v| v.as_bytes());
+    let env = bytes(ev, Pn::env);
     if let Some(cg) = cgroups {
         t.cgroups = cg;
     }
-    if let Some(tty) = val(ev, Pn::tty).and_then(|v| v.as_i64()) {
+    if let Some(tty) = int(ev, Pn::tty) {
         t.tty = tty as u32;
     }
     if let Some(p) = exepath {
         t.exepath = p;
     }
-    if let Some(v) = val(ev, Pn::vpgid).and_then(|v| v.as_i64()) {
+    if let Some(v) = int(ev, Pn::vpgid) {
         t.vpgid = v;
     }
-    if let Some(v) = val(ev, Pn::loginuid).and_then(|v| v.as_u64()) {
+    if let Some(v) = uint(ev, Pn::loginuid) {
         t.loginuid = v as u32;
     }
-    if let Some(fl) = val(ev, Pn::flags).and_then(|v| v.as_u64()) {
+    if let Some(fl) = uint(ev, Pn::flags) {
         let fl = fl as u32;
         t.exe_writable = fl & PPM_EXE_WRITABLE != 0;
         t.exe_upper_layer = fl & PPM_EXE_UPPER_LAYER != 0;
         t.exe_from_memfd = fl & PPM_EXE_FROM_MEMFD != 0;
         t.exe_lower_layer = fl & PPM_EXE_LOWER_LAYER != 0;
     }
-    if let Some(e) = val(ev, Pn::cap_effective).and_then(|v| v.as_u64()) {
-        t.cap_inheritable = val(ev, Pn::cap_inheritable)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
-        t.cap_permitted = val(ev, Pn::cap_permitted)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
+    if let Some(e) = uint(ev, Pn::cap_effective) {
+        t.cap_inheritable = uint(ev, Pn::cap_inheritable).unwrap_or(0);
+        t.cap_permitted = uint(ev, Pn::cap_permitted).unwrap_or(0);
         t.cap_effective = e;
     }
-    if let Some(mtime) = val(ev, Pn::exe_ino_mtime).and_then(|v| v.as_u64()) {
-        t.exe_ino = val(ev, Pn::exe_ino).and_then(|v| v.as_u64()).unwrap_or(0);
-        t.exe_ino_ctime = val(ev, Pn::exe_ino_ctime)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
+    if let Some(mtime) = uint(ev, Pn::exe_ino_mtime) {
+        t.exe_ino = uint(ev, Pn::exe_ino).unwrap_or(0);
+        t.exe_ino_ctime = uint(ev, Pn::exe_ino_ctime).unwrap_or(0);
         t.exe_ino_mtime = mtime;
         if t.clone_ts != 0 {
             t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
@@ -1269,11 +1291,11 @@ fn parse_execve_exit(s: &mut State, ev: &Event, a: Args<'_>) {
             t.exe_ino_ctime_duration_pidns_start = t.exe_ino_ctime - t.pidns_init_start_ts;
         }
     }
-    if let Some(u) = val(ev, Pn::uid).and_then(|v| v.as_u64()) {
+    if let Some(u) = uint(ev, Pn::uid) {
         t.uid = u as u32;
     }
-    t.pgid = val(ev, Pn::pgid).and_then(|v| v.as_i64()).unwrap_or(-1);
-    if let Some(g) = val(ev, Pn::gid).and_then(|v| v.as_u64()) {
+    t.pgid = int(ev, Pn::pgid).unwrap_or(-1);
+    if let Some(g) = uint(ev, Pn::gid) {
         t.gid = g as u32;
     }
     let keep = t.flags & (cf::PIPE_SRC | cf::PIPE_DST | cf::IS_MAIN_THREAD);
@@ -1429,33 +1451,38 @@ fn parse_dirfd<'a>(s: &'a State, tid: i64, name: &[u8], dirfd: i64) -> Cow<'a, [
 }
 
 fn enter_name(enter: Option<&Event>) -> Option<&[u8]> {
-    let n = val(enter?, Pn::name)?.as_bytes()?;
+    let n = bytes(enter?, Pn::name)?;
     (n != b"<NA>").then_some(n)
 }
 
 fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
     let Some(tid) = s.cur.tid else { return };
     let fd = a.ret().unwrap_or(-1);
+    // The entry's name buffers (taken before the directory is borrowed
+    // from the state).
+    let (mut name_buf, mut raw_buf) = if fd >= 0 {
+        (s.take_buf(), s.take_buf())
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut dev = 0u32;
     let mut ino = 0u64;
     // The path and the directory it is resolved against are borrowed
     // (from the events and the state) until the entry is built.
     let (path, flags, sdir): (&[u8], u32, Cow<'_, [u8]>);
-    let exit_flags = || val(ev, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-    let enter_flags = |e: &Event| val(e, Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let exit_flags = || uint(ev, Pn::flags).unwrap_or(0) as u32;
+    let enter_flags = |e: &Event| uint(e, Pn::flags).unwrap_or(0) as u32;
     let dev_ino = |dev: &mut u32, ino: &mut u64| {
-        if let Some(d) = val(ev, Pn::dev).and_then(|v| v.as_u64()) {
+        if let Some(d) = uint(ev, Pn::dev) {
             *dev = d as u32;
-            if let Some(i) = val(ev, Pn::ino).and_then(|v| v.as_u64()) {
+            if let Some(i) = uint(ev, Pn::ino) {
                 *ino = i;
             }
         }
     };
     match name {
         "open" => {
-            let mut n = val(ev, Pn::name)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or_default();
+            let mut n = bytes(ev, Pn::name).unwrap_or_default();
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
@@ -1467,12 +1494,10 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             sdir = Cow::Borrowed(s.cwd_of(tid));
         }
         "creat" => {
-            let mut n = val(ev, Pn::name)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or_default();
+            let mut n = bytes(ev, Pn::name).unwrap_or_default();
             let mut f = 0u32;
             dev_ino(&mut dev, &mut ino);
-            if let Some(cf) = val(ev, Pn::creat_flags).and_then(|v| v.as_u64()) {
+            if let Some(cf) = uint(ev, Pn::creat_flags) {
                 let cf = cf as u32;
                 if cf & PPM_FD_UPPER_LAYER_CREAT != 0 {
                     f |= PPM_FD_UPPER_LAYER;
@@ -1488,16 +1513,14 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
             sdir = Cow::Borrowed(s.cwd_of(tid));
         }
         "openat" | "openat2" => {
-            let mut n: &[u8] = val(ev, Pn::name)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or(b"<NA>");
+            let mut n: &[u8] = bytes(ev, Pn::name).unwrap_or(b"<NA>");
             let mut f = exit_flags();
             dev_ino(&mut dev, &mut ino);
-            let mut dirfd = val(ev, Pn::dirfd).and_then(|v| v.as_i64());
+            let mut dirfd = int(ev, Pn::dirfd);
             if let (Some(en), Some(e)) = (enter_name(a.enter), a.enter) {
                 n = en;
                 f = enter_flags(e) | (f & !(PPM_O_F_CREATED - 1));
-                dirfd = val(e, Pn::dirfd).and_then(|v| v.as_i64());
+                dirfd = int(e, Pn::dirfd);
             }
             sdir = match dirfd {
                 Some(d) => parse_dirfd(s, tid, n, d),
@@ -1509,9 +1532,7 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         _ => {
             // open_by_handle_at: the driver gives an absolute path.
             flags = exit_flags();
-            path = val(ev, Pn::path)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or_default();
+            path = bytes(ev, Pn::path).unwrap_or_default();
             dev_ino(&mut dev, &mut ino);
             sdir = Cow::Borrowed(b"");
         }
@@ -1525,8 +1546,11 @@ fn parse_open_exit(s: &mut State, ev: &Event, a: Args<'_>, name: &str) {
         e.open_flags = flags;
         e.dev = dev;
         e.ino = ino;
-        e.name = concatenate_paths(&sdir, path);
-        e.name_raw = path.to_vec();
+        concatenate_paths_into(&mut name_buf, &sdir, path);
+        e.name = name_buf;
+        raw_buf.clear();
+        raw_buf.extend_from_slice(path);
+        e.name_raw = raw_buf;
         if flags & PPM_FD_UPPER_LAYER != 0 {
             e.flags |= fd_flags::OVERLAY_UPPER;
         }
@@ -1545,7 +1569,7 @@ fn parse_new_fd(s: &mut State, a: Args<'_>, row: NewFd) {
         return;
     }
     let mut e = Fd::new(row.fd_type);
-    let exit_flags = || a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0);
+    let exit_flags = || uint(a.ev, Pn::flags).unwrap_or(0);
     e.open_flags = match row.flags {
         NewFdFlags::None => 0,
         NewFdFlags::Exit16 => exit_flags() as u16 as u32,
@@ -1693,7 +1717,7 @@ fn parse_pipe_exit(s: &mut State, a: Args<'_>) {
         return;
     };
     let ino = a.uint(Pn::ino).unwrap_or(0);
-    let flags = a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let flags = uint(a.ev, Pn::flags).unwrap_or(0) as u32;
     for fd in [fd1, fd2] {
         let mut e = Fd::new(ft::FIFO);
         e.ino = ino;
@@ -1790,7 +1814,7 @@ fn parse_socket_exit(s: &mut State, a: Args<'_>) {
     let domain = a.uint(Pn::domain).unwrap_or(0);
     let ty = a.uint(Pn::type_).unwrap_or(0);
     let proto = a.uint(Pn::proto).unwrap_or(0);
-    let flags = a.exit(Pn::flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+    let flags = uint(a.ev, Pn::flags).unwrap_or(0) as u32;
     add_socket(s, tid, fd, domain, ty, proto, flags);
 }
 
@@ -2192,7 +2216,7 @@ fn parse_accept_exit(s: &mut State, a: Args<'_>, name: &str) {
     }
     e.name = socktuple_text(&tuple);
     if name == "accept4" && a.ev.code == 389 {
-        let fl = a.exit(Pn::flags).and_then(|v| v.as_i64()).unwrap_or(0) as u32;
+        let fl = int(a.ev, Pn::flags).unwrap_or(0) as u32;
         e.open_flags = fl & PPM_O_CLOEXEC;
     }
     e.flags = 0;
@@ -2209,7 +2233,7 @@ fn parse_rw_exit(s: &mut State, a: Args<'_>, name: &str, read: bool) {
     if matches!(name, "recvmmsg" | "sendmmsg") && val(ev, Pn::res).is_none() {
         return;
     }
-    let res = val(ev, Pn::res).and_then(|v| v.as_i64()).unwrap_or(-1);
+    let res = int(ev, Pn::res).unwrap_or(-1);
     if !read && matches!(name, "send" | "sendto" | "sendmsg") && s.event_fd().is_none() && res >= 0
     {
         // A send on an fd the state missed: assume a UDP socket.
@@ -2460,14 +2484,10 @@ fn update_fd(f: &mut Fd, t: &SockTuple<'_>, ifs: &[crate::Interface]) -> bool {
 // Metadata events
 
 fn parse_old_container(s: &mut State, ev: &Event) {
-    let id = val(ev, Pn::id)
-        .and_then(|v| v.as_bytes())
-        .unwrap_or_default();
+    let id = bytes(ev, Pn::id).unwrap_or_default();
     let c = Container {
         id: String::from_utf8_lossy(id).into_owned(),
-        kind: val(ev, Pn::type_)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0xffff) as u32,
+        kind: uint(ev, Pn::type_).unwrap_or(0xffff) as u32,
         name: val(ev, Pn::name)
             .and_then(|v| v.as_str_lossy())
             .unwrap_or_default()
@@ -2483,12 +2503,8 @@ fn parse_old_container(s: &mut State, ev: &Event) {
 }
 
 fn parse_async(s: &mut State, ev: &Event) {
-    let name = val(ev, Pn::name)
-        .and_then(|v| v.as_bytes())
-        .unwrap_or_default();
-    let data = val(ev, Pn::data)
-        .and_then(|v| v.as_bytes())
-        .unwrap_or_default();
+    let name = bytes(ev, Pn::name).unwrap_or_default();
+    let data = bytes(ev, Pn::data).unwrap_or_default();
     match name {
         b"container" => {
             if let Some(c) = Container::from_json(data) {
@@ -2506,20 +2522,10 @@ fn parse_async(s: &mut State, ev: &Event) {
 }
 
 fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
-    let uid = val(ev, Pn::uid)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(u32::MAX as u64) as u32;
-    let container = val(ev, Pn::container_id)
-        .and_then(|v| v.as_bytes())
-        .unwrap_or_default()
-        .to_vec();
+    let uid = uint(ev, Pn::uid).unwrap_or(u32::MAX as u64) as u32;
+    let container = bytes(ev, Pn::container_id).unwrap_or_default().to_vec();
     if added {
-        let b = |n: Pn| {
-            val(ev, n)
-                .and_then(|v| v.as_bytes())
-                .unwrap_or_default()
-                .to_vec()
-        };
+        let b = |n: Pn| bytes(ev, n).unwrap_or_default().to_vec();
         let name = b(Pn::name);
         if name.first().is_some_and(|&c| c == b'+' || c == b'-') {
             return;
@@ -2528,7 +2534,7 @@ fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
             &container,
             User {
                 uid,
-                gid: val(ev, Pn::gid).and_then(|v| v.as_u64()).unwrap_or(0) as u32,
+                gid: uint(ev, Pn::gid).unwrap_or(0) as u32,
                 name,
                 homedir: b(Pn::home),
                 shell: b(Pn::shell),
@@ -2540,18 +2546,10 @@ fn parse_user_event(s: &mut State, ev: &Event, added: bool) {
 }
 
 fn parse_group_event(s: &mut State, ev: &Event, added: bool) {
-    let gid = val(ev, Pn::gid)
-        .and_then(|v| v.as_u64())
-        .unwrap_or(u32::MAX as u64) as u32;
-    let container = val(ev, Pn::container_id)
-        .and_then(|v| v.as_bytes())
-        .unwrap_or_default()
-        .to_vec();
+    let gid = uint(ev, Pn::gid).unwrap_or(u32::MAX as u64) as u32;
+    let container = bytes(ev, Pn::container_id).unwrap_or_default().to_vec();
     if added {
-        let name = val(ev, Pn::name)
-            .and_then(|v| v.as_bytes())
-            .unwrap_or_default()
-            .to_vec();
+        let name = bytes(ev, Pn::name).unwrap_or_default().to_vec();
         if name.first().is_some_and(|&c| c == b'+' || c == b'-') {
             return;
         }

@@ -12,13 +12,23 @@ pub const MAX_PATH: usize = 1024;
 /// Like libsinsp, a result that would not fit in `SCAP_MAX_PATH_SIZE`
 /// is replaced by `/DIR_TOO_LONG/FILENAME_TOO_LONG`.
 pub fn concatenate_paths(base: &[u8], path: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    concatenate_paths_into(&mut out, base, path);
+    out
+}
+
+/// [`concatenate_paths`] into `out` (cleared first), reusing its
+/// allocation.
+pub fn concatenate_paths_into(out: &mut Vec<u8>, base: &[u8], path: &[u8]) {
+    out.clear();
     // libsinsp works on C strings: both parts end at their first NUL.
     let base = until_nul(base);
     let path = until_nul(path);
     if base.len() + path.len() + 1 > MAX_PATH {
-        return b"/DIR_TOO_LONG/FILENAME_TOO_LONG".to_vec();
+        out.extend_from_slice(b"/DIR_TOO_LONG/FILENAME_TOO_LONG");
+        return;
     }
-    let mut out: Vec<u8> = Vec::with_capacity(base.len() + path.len() + 1);
+    out.reserve(base.len() + path.len() + 1);
     // `targetbase` is always the start of the output; the copy starts after
     // the base when the path is relative.
     let empty_base = if !path.is_empty() && path[0] != b'/' {
@@ -27,8 +37,7 @@ pub fn concatenate_paths(base: &[u8], path: &[u8]) -> Vec<u8> {
     } else {
         true
     };
-    normalize_into(&mut out, path, empty_base);
-    out
+    normalize_into(out, path, empty_base);
 }
 
 fn until_nul(b: &[u8]) -> &[u8] {
@@ -116,6 +125,20 @@ mod tests {
         assert_eq!(s(cat(b"/a/", b"x./y")), "/a/x./y");
         assert_eq!(s(cat(b"", b"foo/../a")), "a");
         assert_eq!(s(cat(b"/", b"/")), "/");
+    }
+
+    #[test]
+    fn into_a_used_buffer_gives_the_same() {
+        let mut buf = b"/some/older/longer/name/left/over".to_vec();
+        for (base, path) in [
+            (&b"/home/u/"[..], &b"./a/../b"[..]),
+            (b"/a/", b""),
+            (b"/", &[b'a'; 2000][..]),
+            (b"/a/", b".."),
+        ] {
+            super::concatenate_paths_into(&mut buf, base, path);
+            assert_eq!(buf, cat(base, path));
+        }
     }
 
     #[test]

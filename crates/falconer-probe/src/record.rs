@@ -118,20 +118,20 @@ pub const PROC_INFO_SIZE: usize = 144;
 pub const TUPLE_SIZE: usize = 56;
 pub const FILE_INFO_SIZE: usize = 24;
 
-/// A parsed record, borrowing the ring buffer's bytes.
+/// A parsed record, borrowing the ring buffer's bytes; its header's
+/// fields read through it (`rec.ts`).
 #[derive(Clone, Debug)]
 pub struct Record<'a> {
-    pub ts: u64,
-    pub enter_ts: u64,
-    pub ret: i64,
-    pub args: [u64; 6],
-    pub tid: u32,
-    pub tgid: u32,
-    pub kind: u16,
-    pub nr: u16,
-    pub cpu: u16,
+    pub header: Header,
     params: [&'a [u8]; MAX_PARAMS],
     nparams: usize,
+}
+
+impl std::ops::Deref for Record<'_> {
+    type Target = Header;
+    fn deref(&self) -> &Header {
+        &self.header
+    }
 }
 
 /// The most parameters a record has (exec and fork records: 8).
@@ -191,15 +191,17 @@ impl<'a> Record<'a> {
             o += l;
         }
         Ok(Record {
-            ts: u64_at(b, 0),
-            enter_ts: u64_at(b, 8),
-            ret: u64_at(b, 16) as i64,
-            args,
-            tid: u32_at(b, 72),
-            tgid: u32_at(b, 76),
-            kind: u16_at(b, 84),
-            nr: u16_at(b, 86),
-            cpu: u16_at(b, 90),
+            header: Header {
+                ts: u64_at(b, 0),
+                enter_ts: u64_at(b, 8),
+                ret: u64_at(b, 16) as i64,
+                args,
+                tid: u32_at(b, 72),
+                tgid: u32_at(b, 76),
+                kind: u16_at(b, 84),
+                nr: u16_at(b, 86),
+                cpu: u16_at(b, 90),
+            },
             params,
             nparams: count,
         })
@@ -346,10 +348,13 @@ impl FileInfo {
     }
 }
 
-/// The fields of a record's header that [`encode`] writes.
+/// A record's fixed header (what [`Record::parse`] reads and [`encode`]
+/// writes; the size and parameter count follow from the parameters).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Header {
     pub ts: u64,
+    /// Time of the system call's entry (0: the kernel has no enter hook).
+    pub enter_ts: u64,
     pub ret: i64,
     pub args: [u64; 6],
     pub tid: u32,
@@ -364,6 +369,7 @@ pub struct Header {
 pub fn encode(h: &Header, params: &[&[u8]]) -> Vec<u8> {
     let mut b = vec![0u8; HDR_SIZE];
     b[0..8].copy_from_slice(&h.ts.to_le_bytes());
+    b[8..16].copy_from_slice(&h.enter_ts.to_le_bytes());
     b[16..24].copy_from_slice(&h.ret.to_le_bytes());
     for (i, a) in h.args.iter().enumerate() {
         b[24 + 8 * i..32 + 8 * i].copy_from_slice(&a.to_le_bytes());
@@ -393,6 +399,7 @@ mod tests {
         encode(
             &Header {
                 ts: 5,
+                enter_ts: 0,
                 ret: -2,
                 args,
                 tid: 11,

@@ -787,6 +787,7 @@ mod tests {
         file[8..16].copy_from_slice(&(ts + 7).to_le_bytes());
         let h = Header {
             ts,
+            enter_ts: 0,
             ret: fd,
             args: [(-100i64) as u64, 1, 0, 0, 0, 0],
             tid,
